@@ -1,0 +1,110 @@
+"""Turning a bearer token into a Principal: the admin token, a JWT, or an API key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
+
+import jwt
+
+from access.principal import Principal
+from app.settings import Settings
+from storage.database import Database
+
+API_KEY_PREFIX = "jg_"
+_KEY_CACHE_SECONDS = 10.0
+
+
+def hash_secret(secret: str) -> str:
+    # API key secrets are 32 random bytes, so a fast hash is enough: there is
+    # nothing to brute-force that a slow hash would protect.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """A fresh key: (prefix, secret, the token shown once = jg_<prefix>_<secret>)."""
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    return prefix, secret, f"{API_KEY_PREFIX}{prefix}_{secret}"
+
+
+def _strings(claims: dict[str, Any], name: str) -> frozenset[str]:
+    value = claims.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise jwt.InvalidTokenError(f"claim '{name}' must be a list of strings")
+    return frozenset(value)
+
+
+class Authenticator:
+    def __init__(self, *, settings: Settings, db: Database) -> None:
+        self._settings = settings
+        self._db = db
+        self._keys: dict[str, tuple[float, Principal | None]] = {}
+
+    async def authenticate(self, authorization: str | None) -> Principal | None:
+        """The principal a `Bearer <token>` value names, or None if it names nobody."""
+        if not authorization or not isinstance(authorization, str):
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        admin = self._settings.admin_token
+        if admin and hmac.compare_digest(token.encode(), admin.encode()):
+            return Principal.admin()
+        if token.startswith(API_KEY_PREFIX):
+            return await self._api_key(token)
+        return self._jwt(token)
+
+    def _jwt(self, token: str) -> Principal | None:
+        settings = self._settings
+        options: dict[str, Any] = {"require": ["exp"]}
+        try:
+            if settings.jwt_public_key:
+                claims = jwt.decode(
+                    token,
+                    settings.jwt_public_key,
+                    algorithms=["RS256"],
+                    audience=settings.jwt_audience or None,
+                    options=options,
+                )
+            elif settings.jwt_secret:
+                claims = jwt.decode(
+                    token,
+                    settings.jwt_secret,
+                    algorithms=["HS256"],
+                    audience=settings.jwt_audience or None,
+                    options=options,
+                )
+            else:
+                return None
+            return Principal(
+                name=str(claims.get("sub") or "jwt"),
+                permissions=_strings(claims, "permissions"),
+                divisions=_strings(claims, "divisions"),
+            )
+        except jwt.PyJWTError:
+            return None
+
+    async def _api_key(self, token: str) -> Principal | None:
+        prefix, _, secret = token[len(API_KEY_PREFIX):].partition("_")
+        if not prefix or not secret:
+            return None
+        cached = self._keys.get(token)
+        if cached is not None and time.monotonic() - cached[0] < _KEY_CACHE_SECONDS:
+            return cached[1]
+        record = await self._db.api_keys.find_one({"prefix": prefix, "revokedAt": None})
+        principal = None
+        if record is not None and hmac.compare_digest(record["secretHash"], hash_secret(secret)):
+            principal = Principal(
+                name=record["name"],
+                permissions=frozenset(record["permissions"]),
+                divisions=frozenset(record["divisions"]),
+            )
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[token] = (time.monotonic(), principal)
+        return principal

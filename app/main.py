@@ -1,0 +1,104 @@
+"""The Starlette application. Its lifespan owns the store, the live hub and the sweeper."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from access.tokens import Authenticator
+from app.body_limit import BodyLimitMiddleware
+from app.clock import Clock, SystemClock
+from app.collect import collect
+from app.graphql_view import JourneyGraphQL
+from app.settings import Settings
+from journey.ingest import Ingestor
+from journey.sweeper import Sweeper
+from live.hub import LiveHub
+from resolvers.context import Services
+from schema.build import build_schema
+from storage import deployments
+from storage.database import connect, ensure_indexes
+from storage.embedded import EmbeddedStore
+
+log = logging.getLogger(__name__)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is None or not services.hub.ready:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    try:
+        await services.db.db.command("ping")
+    except Exception:
+        return JSONResponse({"status": "database unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "liveSubscribers": services.hub.subscriber_count})
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = None
+        uri = settings.mongodb_uri
+        if not uri:
+            store = EmbeddedStore(
+                engine=settings.embedded_engine, path=settings.data_dir / "journey.sqlite"
+            )
+            uri = await store.start()
+            log.info("embedded store (%s) at %s", settings.embedded_engine, uri)
+        db = connect(uri, settings.database)
+        hub = LiveHub(
+            settings.broadcast_url,
+            queue_size=settings.live_queue_size,
+            heartbeat_seconds=settings.live_heartbeat_seconds,
+        )
+        sweeper = Sweeper(
+            db=db,
+            hub=hub,
+            clock=clock,
+            timeout_seconds=settings.session_timeout_seconds,
+            interval=settings.sweep_interval_seconds,
+        )
+        try:
+            await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
+            await deployments.ensure_default(db, now=clock.now())
+            await hub.start()
+            app.state.services = Services(
+                settings=settings,
+                clock=clock,
+                db=db,
+                hub=hub,
+                ingestor=Ingestor(db=db, hub=hub, clock=clock, settings=settings),
+                authenticator=Authenticator(settings=settings, db=db),
+            )
+            sweeper.start()
+            yield
+        finally:
+            await sweeper.stop()
+            await hub.stop()
+            await db.client.close()
+            if store is not None:
+                await store.stop()
+
+    graphql = JourneyGraphQL(
+        build_schema(settings), max_subscriptions=settings.max_subscriptions_per_connection
+    )
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/collect", collect, methods=["POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,78 @@
+"""One settings object, read from JOURNEY_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    mongodb_uri: str = ""
+    """Empty: start the embedded mongoeco wire server."""
+    database: str = "journey"
+    data_dir: Path = Path("data")
+    embedded_engine: str = "sqlite"
+    """`sqlite` keeps data in data_dir; `memory` forgets it on exit (tests)."""
+    broadcast_url: str = "memory://"
+    session_timeout_seconds: int = 1800
+    sweep_interval_seconds: float = 15.0
+    search_query_params: tuple[str, ...] = ("q", "query", "search")
+    max_event_age_seconds: int = 3600
+    max_clock_skew_seconds: int = 120
+    max_batch_events: int = 200
+    max_body_bytes: int = 512 * 1024
+    live_queue_size: int = 1000
+    live_heartbeat_seconds: float = 5.0
+    admin_token: str = ""
+    jwt_secret: str = ""
+    jwt_public_key: str = ""
+    jwt_audience: str = ""
+    introspection: bool = True
+    max_query_depth: int = 12
+    max_query_tokens: int = 2000
+    max_query_aliases: int = 30
+    max_subscriptions_per_connection: int = 20
+    collect_rate_per_minute: int = 600
+    phone_default_region: str = "US"
+    anonymise_ip: bool = False
+    excluded_query_params: tuple[str, ...] = ()
+    retention_days: int = 395
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            if spec.name == "extra":
+                continue
+            raw = environ.get(f"JOURNEY_{spec.name.upper()}")
+            if raw is None:
+                continue
+            default = spec.default
+            if isinstance(default, bool):
+                values[spec.name] = _bool(raw)
+            elif isinstance(default, int):
+                values[spec.name] = int(raw)
+            elif isinstance(default, float):
+                values[spec.name] = float(raw)
+            elif isinstance(default, tuple):
+                values[spec.name] = _csv(raw)
+            elif isinstance(default, Path):
+                values[spec.name] = Path(raw)
+            else:
+                values[spec.name] = raw
+        values.update(overrides)
+        return cls(**values)

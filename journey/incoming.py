@@ -1,0 +1,174 @@
+"""Validation of tracked events as clients send them, into TrackedEvent values.
+
+Everything a client can get wrong is caught here, before any write, so a rejected
+event never leaves half of its effects behind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from journey.errors import InvalidInput
+
+EVENT_TYPES = ("pageview", "search", "custom")
+MAX_ID = 128
+MAX_URL = 2048
+MAX_TITLE = 512
+MAX_QUERY = 256
+MAX_NAME = 64
+MAX_ATTRIBUTES = 30
+MAX_ATTRIBUTE_VALUE = 512
+EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]*$")
+ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedEvent:
+    client_id: str
+    type: str
+    cookie_id: str
+    occurred_at: datetime
+    page: dict[str, str | None] | None = None
+    referrer: str | None = None
+    query: str | None = None
+    name: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    now: datetime
+    max_age: timedelta
+    max_skew: timedelta
+    search_params: tuple[str, ...]
+
+
+def text(value: Any, path: str, *, limit: int, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip() and not required):
+        if required:
+            raise InvalidInput(path, "is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(path, "must be a string")
+    value = value.strip()
+    if not value:
+        raise InvalidInput(path, "must not be empty")
+    if len(value) > limit:
+        raise InvalidInput(path, f"is longer than {limit} characters")
+    if any(ord(ch) < 32 for ch in value):
+        raise InvalidInput(path, "must not contain control characters")
+    return value
+
+
+def web_url(value: Any, path: str, *, required: bool) -> str | None:
+    url = text(value, path, limit=MAX_URL, required=required)
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InvalidInput(path, "is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(path, "must be an http or https URL")
+    return url
+
+
+def timestamp(value: Any, path: str, limits: Limits) -> datetime:
+    if value is None:
+        return limits.now
+    if not isinstance(value, str):
+        raise InvalidInput(path, "must be an ISO 8601 date-time string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(path, "must be an ISO 8601 date-time string") from None
+    if moment.tzinfo is None:
+        raise InvalidInput(path, "must include a time zone (for example a trailing Z)")
+    moment = moment.astimezone(limits.now.tzinfo)
+    if moment < limits.now - limits.max_age:
+        raise InvalidInput(path, f"is older than {int(limits.max_age.total_seconds())} seconds")
+    if moment > limits.now + limits.max_skew:
+        raise InvalidInput(path, "is in the future")
+    return moment
+
+
+def attributes(value: Any, path: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(path, "must be an object")
+    if len(value) > MAX_ATTRIBUTES:
+        raise InvalidInput(path, f"has more than {MAX_ATTRIBUTES} entries")
+    clean: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or len(key) > MAX_NAME or not ATTRIBUTE_NAME.match(key):
+            raise InvalidInput(f"{path}.{key}", "is not a valid attribute name")
+        if isinstance(item, str):
+            if len(item) > MAX_ATTRIBUTE_VALUE:
+                raise InvalidInput(f"{path}.{key}", f"is longer than {MAX_ATTRIBUTE_VALUE} characters")
+        elif isinstance(item, float) and item != item:
+            raise InvalidInput(f"{path}.{key}", "must be a finite number")
+        elif item is not None and not isinstance(item, (bool, int, float)):
+            raise InvalidInput(f"{path}.{key}", "must be a string, number, boolean or null")
+        clean[key] = item
+    return clean
+
+
+def page(value: Any, path: str, *, required: bool) -> dict[str, str | None] | None:
+    if value is None:
+        if required:
+            raise InvalidInput(path, "is required")
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput(path, "must be an object with url and title")
+    return {
+        "url": web_url(value.get("url"), f"{path}.url", required=True),
+        "title": text(value.get("title"), f"{path}.title", limit=MAX_TITLE, required=False),
+    }
+
+
+def parse_event(raw: Any, path: str, *, cookie_id: str, limits: Limits) -> TrackedEvent:
+    if not isinstance(raw, dict):
+        raise InvalidInput(path, "must be an object")
+    client_id = text(raw.get("id"), f"{path}.id", limit=MAX_ID)
+    kind = raw.get("type")
+    if kind not in EVENT_TYPES:
+        raise InvalidInput(f"{path}.type", f"must be one of {', '.join(EVENT_TYPES)}")
+    occurred_at = timestamp(raw.get("occurredAt"), f"{path}.occurredAt", limits)
+    common = {"client_id": client_id, "type": kind, "cookie_id": cookie_id, "occurred_at": occurred_at}
+    if kind == "pageview":
+        return TrackedEvent(
+            **common,
+            page=page(raw.get("page"), f"{path}.page", required=True),
+            referrer=web_url(raw.get("referrer"), f"{path}.referrer", required=False),
+        )
+    if kind == "search":
+        return TrackedEvent(
+            **common,
+            query=text(raw.get("query"), f"{path}.query", limit=MAX_QUERY),
+            page=page(raw.get("page"), f"{path}.page", required=False),
+        )
+    name = text(raw.get("name"), f"{path}.name", limit=MAX_NAME)
+    if not EVENT_NAME.match(name):
+        raise InvalidInput(
+            f"{path}.name", "must start with a letter and use only letters, digits and _ : . -"
+        )
+    return TrackedEvent(
+        **common,
+        name=name,
+        page=page(raw.get("page"), f"{path}.page", required=False),
+        attributes=attributes(raw.get("attributes"), f"{path}.attributes"),
+    )
+
+
+def search_in_url(url: str, params: tuple[str, ...]) -> str | None:
+    """The search term a page URL carries in one of the configured query parameters."""
+    wanted = {name.lower() for name in params}
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=False):
+        if key.lower() in wanted and value.strip():
+            return value.strip()[:MAX_QUERY]
+    return None

@@ -1,0 +1,91 @@
+"""DataLoaders, made afresh per request and per pushed live event.
+
+Every loader applies the caller's division visibility, so no path (list, direct
+fetch, nested field) can reach a session the caller may not see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from access.principal import Principal
+from storage.database import Database
+from storage.pages import Sort, children_pages
+
+SESSION_ORDER: Sort = [("startedAt", -1), ("_id", -1)]
+JOURNEY_ORDER: Sort = [("occurredAt", 1), ("_id", 1)]
+PageKey = tuple[str, int, tuple | None]
+
+
+def _grouped_page_loader(fetch: Callable) -> DataLoader:
+    """A loader keyed by (parent, limit, after) that asks once per distinct (limit, after)."""
+
+    async def load(keys: list[PageKey]) -> list[list[dict[str, Any]]]:
+        groups: dict[tuple[int, Hashable], list[str]] = defaultdict(list)
+        for parent, limit, after in keys:
+            groups[(limit, after)].append(parent)
+        results: dict[PageKey, list[dict[str, Any]]] = {}
+        for (limit, after), parents in groups.items():
+            pages = await fetch(parents, limit, list(after) if after is not None else None)
+            for parent in parents:
+                results[(parent, limit, after)] = pages[parent]
+        return [results[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    def __init__(self, db: Database, principal: Principal) -> None:
+        self._db = db
+        self._principal = principal
+        visible = principal.session_filter()
+
+        async def customers(ids: list[str]) -> list[dict[str, Any] | None]:
+            found = {doc["_id"]: doc async for doc in db.customers.find({"_id": {"$in": ids}})}
+            return [found.get(key) for key in ids]
+
+        async def sessions(ids: list[str]) -> list[dict[str, Any] | None]:
+            query = {"_id": {"$in": ids}, **visible}
+            found = {doc["_id"]: doc async for doc in db.sessions.find(query)}
+            return [found.get(key) for key in ids]
+
+        async def identities(ids: list[str]) -> list[list[dict[str, Any]]]:
+            grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            async for doc in db.identities.find({"customerId": {"$in": ids}}).sort("createdAt", 1):
+                grouped[doc["customerId"]].append(doc)
+            return [grouped[key] for key in ids]
+
+        async def session_pages(parents: list[str], limit: int, after: list | None):
+            return await children_pages(
+                db.sessions,
+                parent_field="customerId",
+                parent_ids=parents,
+                sort=SESSION_ORDER,
+                limit=limit,
+                after=after,
+                match=visible or None,
+            )
+
+        async def journey_pages(parents: list[str], limit: int, after: list | None):
+            return await children_pages(
+                db.events,
+                parent_field="sessionId",
+                parent_ids=parents,
+                sort=JOURNEY_ORDER,
+                limit=limit,
+                after=after,
+            )
+
+        self.customer = DataLoader(load_fn=customers)
+        self.session = DataLoader(load_fn=sessions)
+        self.identities = DataLoader(load_fn=identities)
+        self.session_page = _grouped_page_loader(session_pages)
+        self.journey_page = _grouped_page_loader(journey_pages)
+
+    def prime_session(self, doc: dict[str, Any]) -> None:
+        """A pushed session arrives whole; keep its nested fields from reading it again."""
+        self.session.prime(doc["_id"], doc)

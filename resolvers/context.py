@@ -1,0 +1,51 @@
+"""What every resolver can reach: the services, the caller, and the per-request loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from access.principal import Principal
+from access.tokens import Authenticator
+from app.clock import Clock
+from app.settings import Settings
+from journey.ingest import Ingestor
+from live.hub import LiveHub
+from loaders import Loaders
+from storage.database import Database
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    hub: LiveHub
+    ingestor: Ingestor
+    authenticator: Authenticator
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Any = None
+    response: Any = None
+    principal: Principal | None = None
+    connection_params: dict[str, Any] | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.services.db, self.require_principal())
+        return self._loaders
+
+    def renew_loaders(self) -> Loaders:
+        """A subscription asks for fresh loaders per pushed event, so nothing stale is served."""
+        self._loaders = None
+        return self.loaders
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise PermissionError("not authenticated")
+        return self.principal

@@ -1,0 +1,45 @@
+"""Root mutation fields."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from access import permissions as perm
+from journey.ingest import RawEvent
+from resolvers.permissions import requires
+from schema.enums import ReceiptStatus
+from schema.inputs import TrackEventInput
+from schema.types import EventReceipt, TrackResult
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        permission_classes=[requires(perm.EVENT_ADD)],
+        description="Server-side ingestion; the same pipeline as POST /collect.",
+    )
+    async def track_events(
+        self, info: Info, deployment_id: strawberry.ID, events: list[TrackEventInput]
+    ) -> TrackResult:
+        result = await info.context.services.ingestor.ingest(
+            deployment_id=str(deployment_id),
+            batch=[RawEvent(payload=event.as_raw(), cookie_id=event.cookie_id) for event in events],
+        )
+        counts = result.counts()
+        return TrackResult(
+            accepted=counts["accepted"],
+            duplicates=counts["duplicate"],
+            rejected=counts["rejected"],
+            events=[
+                EventReceipt(
+                    id=receipt.id,
+                    status=ReceiptStatus(receipt.status),
+                    reason=receipt.reason,
+                    session_id=receipt.session_id,
+                )
+                for receipt in result.events
+            ],
+            customer_ids=result.customer_ids,
+            session_ids=result.session_ids,
+        )

@@ -1,0 +1,83 @@
+"""Root query fields."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from access import permissions as perm
+from identity import InvalidIdentity, normalize_identity
+from journey.errors import InvalidInput
+from loaders import SESSION_ORDER
+from resolvers.permissions import requires
+from schema.enums import IdentityType
+from schema.pagination import after_key, page_size
+from schema.types import Customer, Session, SessionConnection, session_connection
+from storage import identities, sessions
+
+MAX_IDS = 100
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=[requires(perm.CUSTOMER_VIEW)])
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        doc = await info.context.loaders.customer.load(str(id))
+        return Customer(doc=doc) if doc else None
+
+    @strawberry.field(
+        permission_classes=[requires(perm.CUSTOMER_VIEW)],
+        description="The customer a cookie, email, phone or external id belongs to "
+        "(the value is normalised first, as at ingest).",
+    )
+    async def customer_by_identity(
+        self, info: Info, type: IdentityType, value: str
+    ) -> Customer | None:
+        services = info.context.services
+        try:
+            normalized = normalize_identity(
+                type.value, value, default_region=services.settings.phone_default_region
+            )
+        except InvalidIdentity as error:
+            raise InvalidInput("value", str(error)) from None
+        found = await identities.find(services.db, kind=type.value, value=normalized)
+        if found is None:
+            return None
+        doc = await info.context.loaders.customer.load(found["customerId"])
+        return Customer(doc=doc) if doc else None
+
+    @strawberry.field(permission_classes=[requires(perm.SESSION_VIEW)])
+    async def session(self, info: Info, id: strawberry.ID) -> Session | None:
+        doc = await info.context.loaders.session.load(str(id))
+        return Session(doc=doc) if doc else None
+
+    @strawberry.field(
+        permission_classes=[requires(perm.SESSION_VIEW)],
+        description="Several cards at once (every expanded card); null where absent or not visible.",
+    )
+    async def sessions(self, info: Info, ids: list[strawberry.ID]) -> list[Session | None]:
+        if len(ids) > MAX_IDS:
+            raise InvalidInput("ids", f"must name at most {MAX_IDS} sessions")
+        docs = await info.context.loaders.session.load_many([str(i) for i in ids])
+        return [Session(doc=doc) if doc else None for doc in docs]
+
+    @strawberry.field(
+        permission_classes=[requires(perm.VISIT_VIEW)],
+        description="Live Now: active web sessions, newest first.",
+    )
+    async def live_visitors(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> SessionConnection:
+        services = info.context.services
+        size = page_size(first, default=50, maximum=200)
+        docs = await sessions.live(
+            services.db,
+            idle_before=sessions.idle_cutoff(
+                services.clock.now(), services.settings.session_timeout_seconds
+            ),
+            limit=size + 1,
+            after=after_key(after, len(SESSION_ORDER)),
+        )
+        for doc in docs:
+            info.context.loaders.prime_session(doc)
+        return session_connection(docs, size, SESSION_ORDER)

@@ -1,0 +1,81 @@
+"""Root subscription fields: live pushes over graphql-transport-ws."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from access import permissions as perm
+from journey.errors import InvalidInput
+from live import topics
+from live.hub import SubscriberLagged
+from resolvers.permissions import requires
+from schema.enums import SessionChangeKind
+from schema.types import JourneyEvent, Session, SessionChange
+
+LAGGED_CLOSE_CODE = 4499
+LAGGED_CLOSE_REASON = "Subscriber fell too far behind; resubscribe and reload"
+
+
+async def _stream(info: Info, topic: str, convert: Callable[[Any], Any | None]) -> AsyncGenerator:
+    hub = info.context.services.hub
+    try:
+        async with hub.subscribe(topic) as subscription:
+            async for payload in subscription:
+                info.context.renew_loaders()
+                item = convert(payload)
+                if item is not None:
+                    yield item
+    except SubscriberLagged:
+        # Dropping messages silently would show an agent a wrong map; closing tells
+        # the console to resubscribe and reload.
+        await info.context.request.close(code=LAGGED_CLOSE_CODE, reason=LAGGED_CLOSE_REASON)
+
+
+def _session_change(info: Info) -> Callable[[dict[str, Any]], SessionChange | None]:
+    principal = info.context.require_principal()
+
+    def convert(payload: dict[str, Any]) -> SessionChange | None:
+        session = payload["session"]
+        if not principal.sees_session(session):
+            return None
+        info.context.loaders.prime_session(session)
+        return SessionChange(kind=SessionChangeKind(payload["change"]), session=Session(doc=session))
+
+    return convert
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        permission_classes=[requires(perm.EVENT_VIEW)],
+        description="Each new item of a session's journey map, in order.",
+    )
+    async def journey_map(
+        self, info: Info, session_id: strawberry.ID
+    ) -> AsyncGenerator[JourneyEvent, None]:
+        if await info.context.loaders.session.load(str(session_id)) is None:
+            raise InvalidInput("sessionId", "no such session")
+        async for item in _stream(info, topics.journey(str(session_id)), JourneyEvent.from_doc):
+            yield item
+
+    @strawberry.subscription(
+        permission_classes=[requires(perm.SESSION_VIEW)],
+        description="A customer's session cards: new sessions, counter changes, ACTIVE→INACTIVE.",
+    )
+    async def session_cards(
+        self, info: Info, customer_id: strawberry.ID
+    ) -> AsyncGenerator[SessionChange, None]:
+        async for item in _stream(info, topics.cards(str(customer_id)), _session_change(info)):
+            yield item
+
+    @strawberry.subscription(
+        permission_classes=[requires(perm.VISIT_VIEW)],
+        description="Live Now: web sessions appearing, changing and going inactive.",
+    )
+    async def live_visitors(self, info: Info) -> AsyncGenerator[SessionChange, None]:
+        async for item in _stream(info, topics.LIVE_VISITORS, _session_change(info)):
+            yield item

@@ -1,0 +1,290 @@
+"""GraphQL object types. They read through the per-request loaders only: no storage calls."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from access import permissions as perm
+from loaders import JOURNEY_ORDER, SESSION_ORDER
+from resolvers.permissions import requires
+from schema.enums import (
+    IdentityType,
+    JourneyEventKind,
+    ReceiptStatus,
+    SessionChangeKind,
+    SessionStatus,
+    SessionType,
+)
+from schema.pagination import PageInfo, after_key, cursor_of, page_size, split_page
+
+
+@strawberry.type
+class Page:
+    url: str
+    title: str | None
+
+
+@strawberry.type
+class SearchPerformed:
+    query: str
+    occurred_at: datetime
+
+
+@strawberry.type(description="One item on a session's journey map.")
+class JourneyEvent:
+    id: strawberry.ID
+    kind: JourneyEventKind
+    icon: str
+    occurred_at: datetime
+    session_id: strawberry.ID
+    name: str = strawberry.field(description="pageview, search, or the custom event's name.")
+    page: Page | None
+    referrer: str | None
+    query: str | None
+    attributes: JSON
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> JourneyEvent:
+        page = doc.get("page")
+        return cls(
+            id=strawberry.ID(str(doc["_id"])),
+            kind=JourneyEventKind(doc["kind"]),
+            icon=doc["icon"],
+            occurred_at=doc["occurredAt"],
+            session_id=strawberry.ID(doc["sessionId"]),
+            name=doc.get("name") or doc["kind"].lower(),
+            page=Page(url=page["url"], title=page.get("title")) if page else None,
+            referrer=doc.get("referrer"),
+            query=doc.get("query"),
+            attributes=doc.get("attributes") or {},
+        )
+
+
+@strawberry.type
+class JourneyEventEdge:
+    cursor: str
+    node: JourneyEvent
+
+
+@strawberry.type
+class JourneyEventConnection:
+    edges: list[JourneyEventEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[JourneyEvent]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.type
+class Identity:
+    type: IdentityType
+    value: str
+    created_at: datetime
+
+
+def session_status(doc: dict[str, Any], info: Info) -> SessionStatus:
+    """INACTIVE once ended, or once idle past the timeout even before the sweeper runs."""
+    if doc.get("status") == "INACTIVE":
+        return SessionStatus.INACTIVE
+    services = info.context.services
+    idle = services.clock.now() - doc["lastActivityAt"]
+    if idle >= timedelta(seconds=services.settings.session_timeout_seconds):
+        return SessionStatus.INACTIVE
+    return SessionStatus.ACTIVE
+
+
+@strawberry.type(description="A session card: what the customer did during one period.")
+class Session:
+    doc: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.doc["_id"])
+
+    @strawberry.field
+    def type(self) -> SessionType:
+        return SessionType(self.doc["type"])
+
+    @strawberry.field
+    def status(self, info: Info) -> SessionStatus:
+        return session_status(self.doc, info)
+
+    @strawberry.field(permission_classes=[requires(perm.CUSTOMER_VIEW)])
+    async def customer(self, info: Info) -> Customer:
+        doc = await info.context.loaders.customer.load(self.doc["customerId"])
+        return Customer(doc=doc or {"_id": self.doc["customerId"]})
+
+    @strawberry.field
+    def started_at(self) -> datetime:
+        return self.doc["startedAt"]
+
+    @strawberry.field
+    def last_activity_at(self) -> datetime:
+        return self.doc["lastActivityAt"]
+
+    @strawberry.field
+    def ended_at(self) -> datetime | None:
+        return self.doc.get("endedAt")
+
+    @strawberry.field
+    def pageview_count(self) -> int:
+        return self.doc.get("pageviewCount", 0)
+
+    @strawberry.field
+    def event_count(self) -> int:
+        return self.doc.get("eventCount", 0)
+
+    @strawberry.field
+    def last_page(self) -> Page | None:
+        page = self.doc.get("lastPage")
+        return Page(url=page["url"], title=page.get("title")) if page else None
+
+    @strawberry.field(description="Every term searched during the session, in order.")
+    def searches(self) -> list[SearchPerformed]:
+        return [
+            SearchPerformed(query=item["query"], occurred_at=item["occurredAt"])
+            for item in self.doc.get("searches", [])
+        ]
+
+    @strawberry.field(
+        permission_classes=[requires(perm.EVENT_VIEW)],
+        description="The journey map, in time order.",
+    )
+    async def journey(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> JourneyEventConnection:
+        size = page_size(first, default=100, maximum=500)
+        key = (self.doc["_id"], size + 1, after_key(after, len(JOURNEY_ORDER)))
+        docs, more = split_page(await info.context.loaders.journey_page.load(key), size)
+        edges = [
+            JourneyEventEdge(cursor=cursor_of(doc, JOURNEY_ORDER), node=JourneyEvent.from_doc(doc))
+            for doc in docs
+        ]
+        return JourneyEventConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
+        )
+
+    @strawberry.field
+    def division_id(self) -> strawberry.ID | None:
+        division = self.doc.get("divisionId")
+        return strawberry.ID(division) if division else None
+
+
+@strawberry.type
+class SessionEdge:
+    cursor: str
+    node: Session
+
+
+@strawberry.type
+class SessionConnection:
+    edges: list[SessionEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[Session]:
+        return [edge.node for edge in self.edges]
+
+
+def session_connection(docs: list[dict[str, Any]], size: int, sort) -> SessionConnection:
+    docs, more = split_page(docs, size)
+    edges = [SessionEdge(cursor=cursor_of(doc, sort), node=Session(doc=doc)) for doc in docs]
+    return SessionConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
+    )
+
+
+@strawberry.type
+class CustomerSummary:
+    status: SessionStatus
+    current_session: Session | None = strawberry.field(
+        permission_classes=[requires(perm.SESSION_VIEW)]
+    )
+    pageviews_this_session: int
+
+
+@strawberry.type
+class Customer:
+    doc: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.doc["_id"])
+
+    @strawberry.field
+    def identified(self) -> bool:
+        return bool(self.doc.get("identified"))
+
+    @strawberry.field
+    async def identities(self, info: Info) -> list[Identity]:
+        docs = await info.context.loaders.identities.load(self.doc["_id"])
+        return [
+            Identity(type=IdentityType(doc["type"]), value=doc["value"], created_at=doc["createdAt"])
+            for doc in docs
+        ]
+
+    @strawberry.field
+    def traits(self) -> JSON:
+        return self.doc.get("traits") or {}
+
+    @strawberry.field
+    def created_at(self) -> datetime | None:
+        return self.doc.get("createdAt")
+
+    @strawberry.field
+    def last_seen_at(self) -> datetime | None:
+        return self.doc.get("lastSeenAt")
+
+    @strawberry.field(description="The visitor's current status and page views in the current session.")
+    async def summary(self, info: Info) -> CustomerSummary:
+        page = await info.context.loaders.session_page.load((self.doc["_id"], 1, None))
+        current = page[0] if page else None
+        return CustomerSummary(
+            status=session_status(current, info) if current else SessionStatus.INACTIVE,
+            current_session=Session(doc=current) if current else None,
+            pageviews_this_session=current.get("pageviewCount", 0) if current else 0,
+        )
+
+    @strawberry.field(
+        permission_classes=[requires(perm.SESSION_VIEW)],
+        description="Session cards, newest first.",
+    )
+    async def sessions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> SessionConnection:
+        size = page_size(first, default=20, maximum=100)
+        key = (self.doc["_id"], size + 1, after_key(after, len(SESSION_ORDER)))
+        docs = await info.context.loaders.session_page.load(key)
+        return session_connection(docs, size, SESSION_ORDER)
+
+
+@strawberry.type
+class SessionChange:
+    kind: SessionChangeKind
+    session: Session
+
+
+@strawberry.type
+class EventReceipt:
+    id: str | None
+    status: ReceiptStatus
+    reason: str | None
+    session_id: strawberry.ID | None
+
+
+@strawberry.type
+class TrackResult:
+    accepted: int
+    duplicates: int
+    rejected: int
+    events: list[EventReceipt]
+    customer_ids: list[strawberry.ID]
+    session_ids: list[strawberry.ID]

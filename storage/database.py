@@ -1,0 +1,108 @@
+"""The PyMongo client, the collections, and their indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+
+from bson.codec_options import CodecOptions
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
+
+CODEC = CodecOptions(tz_aware=True, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    client: AsyncMongoClient
+    db: AsyncDatabase
+
+    @property
+    def deployments(self) -> AsyncCollection:
+        return self.db.deployments
+
+    @property
+    def customers(self) -> AsyncCollection:
+        return self.db.customers
+
+    @property
+    def identities(self) -> AsyncCollection:
+        return self.db.identities
+
+    @property
+    def sessions(self) -> AsyncCollection:
+        return self.db.sessions
+
+    @property
+    def events(self) -> AsyncCollection:
+        return self.db.events
+
+    @property
+    def api_keys(self) -> AsyncCollection:
+        return self.db.api_keys
+
+
+def connect(uri: str, database: str, *, event_listeners: list | None = None) -> Database:
+    client: AsyncMongoClient = AsyncMongoClient(
+        uri,
+        tz_aware=True,
+        tzinfo=UTC,
+        serverSelectionTimeoutMS=10_000,
+        event_listeners=event_listeners or [],
+    )
+    return Database(client=client, db=client.get_database(database, codec_options=CODEC))
+
+
+def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
+    return {
+        "events": [
+            IndexModel([("dedupeKey", ASCENDING)], name="dedupe", unique=True),
+            IndexModel(
+                [("sessionId", ASCENDING), ("occurredAt", ASCENDING), ("_id", ASCENDING)],
+                name="journey",
+            ),
+            IndexModel([("customerId", ASCENDING)], name="customer"),
+            IndexModel(
+                [("occurredAt", ASCENDING)], name="retention", expireAfterSeconds=retention_seconds
+            ),
+        ],
+        "sessions": [
+            IndexModel(
+                [("customerId", ASCENDING), ("startedAt", DESCENDING), ("_id", DESCENDING)],
+                name="cards",
+            ),
+            IndexModel(
+                [("status", ASCENDING), ("lastActivityAt", ASCENDING)], name="sweep"
+            ),
+            IndexModel(
+                [("type", ASCENDING), ("status", ASCENDING), ("startedAt", DESCENDING),
+                 ("_id", DESCENDING)],
+                name="live",
+            ),
+            IndexModel(
+                [("lastActivityAt", ASCENDING)],
+                name="retention",
+                expireAfterSeconds=retention_seconds,
+            ),
+        ],
+        "identities": [IndexModel([("customerId", ASCENDING)], name="customer")],
+        "api_keys": [IndexModel([("prefix", ASCENDING)], name="prefix", unique=True)],
+    }
+
+
+async def ensure_indexes(database: Database, *, retention_seconds: int) -> None:
+    """Create every index; safe to run at each start-up and from several instances."""
+    for collection, models in _indexes(retention_seconds).items():
+        try:
+            await database.db[collection].create_indexes(models)
+        except OperationFailure as error:
+            # A changed retention setting conflicts with the existing TTL index:
+            # drop and recreate it rather than refuse to start.
+            if error.code not in (85, 86):
+                raise
+            for model in models:
+                name = model.document["name"]
+                await database.db[collection].drop_index(name)
+            await database.db[collection].create_indexes(models)

@@ -1,0 +1,47 @@
+"""Starts and stops the embedded store process for the service and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+
+class EmbeddedStore:
+    def __init__(self, *, engine: str = "memory", path: Path | None = None) -> None:
+        self._engine = engine
+        self._path = path
+        self._process: asyncio.subprocess.Process | None = None
+        self.uri: str | None = None
+
+    async def start(self, timeout: float = 30.0) -> str:
+        args = [sys.executable, "-m", "storage.embedded_server", "--engine", self._engine]
+        if self._engine == "sqlite":
+            assert self._path is not None
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            args += ["--path", str(self._path)]
+        self._process = await asyncio.create_subprocess_exec(
+            *args, stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent
+        )
+        assert self._process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self._process.stdout.readline(), timeout)
+        except TimeoutError:
+            await self.stop()
+            raise RuntimeError("embedded store did not start in time") from None
+        if not line.startswith(b"mongodb://"):
+            await self.stop()
+            raise RuntimeError("embedded store failed to start")
+        self.uri = line.decode().strip()
+        return self.uri
+
+    async def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()

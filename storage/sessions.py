@@ -1,0 +1,107 @@
+"""Sessions: the cards of a customer. Counters move with atomic operators only, so
+concurrent batches for one session never lose an update."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument, UpdateOne
+
+from storage.database import Database
+from storage.pages import after_filter
+
+MAX_SEARCHES = 200
+
+
+@dataclass(slots=True)
+class SessionDelta:
+    """What one ingest batch adds to one web session."""
+
+    session_id: str
+    customer_id: str
+    cookie_id: str
+    deployment_id: str
+    seq: int
+    started_at: datetime
+    last_activity_at: datetime
+    events: int = 0
+    pageviews: int = 0
+    last_page: dict[str, Any] | None = None
+    searches: list[dict[str, Any]] = field(default_factory=list)
+
+    def update(self) -> UpdateOne:
+        changes: dict[str, Any] = {
+            "$setOnInsert": {
+                "customerId": self.customer_id,
+                "cookieId": self.cookie_id,
+                "deploymentId": self.deployment_id,
+                "type": "WEB",
+                "seq": self.seq,
+                "divisionId": None,
+                "status": "ACTIVE",
+            },
+            "$min": {"startedAt": self.started_at},
+            "$max": {"lastActivityAt": self.last_activity_at},
+            "$inc": {"eventCount": self.events, "pageviewCount": self.pageviews},
+        }
+        if self.last_page is not None:
+            changes["$set"] = {"lastPage": self.last_page}
+        if self.searches:
+            changes["$push"] = {"searches": {"$each": self.searches, "$slice": -MAX_SEARCHES}}
+        return UpdateOne({"_id": self.session_id}, changes, upsert=True)
+
+
+async def apply(db: Database, *, deltas: Iterable[SessionDelta]) -> None:
+    updates = [delta.update() for delta in deltas]
+    if updates:
+        await db.sessions.bulk_write(updates, ordered=False)
+
+
+async def by_ids(db: Database, *, ids: list[str]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    return await db.sessions.find({"_id": {"$in": ids}}).to_list()
+
+
+async def stale(db: Database, *, idle_before: datetime, limit: int) -> list[str]:
+    cursor = db.sessions.find(
+        {"status": "ACTIVE", "lastActivityAt": {"$lt": idle_before}}, {"_id": 1}
+    ).limit(limit)
+    return [doc["_id"] async for doc in cursor]
+
+
+async def end_if_idle(
+    db: Database, *, session_id: str, idle_before: datetime | None, now: datetime
+) -> dict[str, Any] | None:
+    """Mark a session INACTIVE if it is still active (and idle since `idle_before`, when
+    given). Only one caller wins; the winner publishes the change."""
+    condition: dict[str, Any] = {"_id": session_id, "status": "ACTIVE"}
+    if idle_before is not None:
+        condition["lastActivityAt"] = {"$lt": idle_before}
+    return await db.sessions.find_one_and_update(
+        condition,
+        {"$set": {"status": "INACTIVE", "endedAt": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def idle_cutoff(now: datetime, timeout_seconds: int) -> datetime:
+    return now - timedelta(seconds=timeout_seconds)
+
+
+async def live(
+    db: Database, *, idle_before: datetime, limit: int, after: tuple | None
+) -> list[dict[str, Any]]:
+    """Active web sessions (not idle since `idle_before`), newest first."""
+    order = [("startedAt", -1), ("_id", -1)]
+    query: dict[str, Any] = {
+        "type": "WEB",
+        "status": "ACTIVE",
+        "lastActivityAt": {"$gte": idle_before},
+    }
+    if after is not None:
+        query = {"$and": [query, after_filter(order, list(after))]}
+    return await db.sessions.find(query).sort(order).limit(limit).to_list()
