@@ -30,7 +30,13 @@ def serve(settings: Settings) -> None:
         f"  Subscriptions send the same value as connection_init payload 'authorization'.\n",
         flush=True,
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ws="websockets-sansio",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

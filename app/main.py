@@ -41,7 +41,13 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "liveSubscribers": services.hub.subscriber_count})
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    command_listeners: list | None = None,
+) -> Starlette:
+    """command_listeners: PyMongo command monitors, for counting database round trips."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
 
@@ -55,7 +61,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
             uri = await store.start()
             log.info("embedded store (%s) at %s", settings.embedded_engine, uri)
-        db = connect(uri, settings.database)
+        db = connect(uri, settings.database, event_listeners=command_listeners)
         hub = LiveHub(
             settings.broadcast_url,
             queue_size=settings.live_queue_size,

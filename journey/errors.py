@@ -5,4 +5,4 @@ class InvalidInput(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
-        self.message = message
+        self.detail = message

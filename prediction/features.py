@@ -1,0 +1,93 @@
+"""Named model features of a session: its folded state plus its context and segments."""
+
+import math
+from collections.abc import Iterable, Mapping
+
+from prediction.state import (
+    ELAPSED_SECONDS,
+    GAP_SECONDS,
+    KIND_PREFIX,
+    NAME_PREFIX,
+    PAGEVIEWS,
+    SEARCHES,
+    distinct_pages,
+)
+
+REPEAT_PAGEVIEWS = "repeat_pageviews"
+SESSION_MINUTES = "session_minutes"
+GAP_MINUTES = "gap_minutes"
+PAID_CAMPAIGN = "paid_campaign"
+DEVICE_PREFIX = "device:"
+REFERRER_PREFIX = "referrer:"
+SEGMENT_PREFIX = "segment:"
+
+
+PAID_MEDIUMS = frozenset(
+    {"cpc", "ppc", "cpm", "cpv", "cpa", "paid", "paidsearch", "paid_search", "paid-search",
+     "paidsocial", "paid_social", "paid-social", "display", "banner", "retargeting"}
+)
+
+
+def feature_vector(
+    state: Mapping[str, int | float],
+    context: Mapping | None,
+    segment_ids: Iterable[str],
+) -> dict[str, float]:
+    """Sparse named features: zero-valued features are left out.
+
+    Counts and durations are log1p-scaled so a long session does not swamp the
+    model; device and referrer medium are one-hot; segments are flags.
+    """
+    features: dict[str, float] = {}
+    pageviews = state.get(PAGEVIEWS, 0)
+    _put_count(features, PAGEVIEWS, pageviews)
+    # Returning to a page says more than the number of distinct pages, which would
+    # mostly repeat the pageview count.
+    _put_count(features, REPEAT_PAGEVIEWS, round(max(0.0, pageviews - distinct_pages(state))))
+    _put_count(features, SEARCHES, state.get(SEARCHES, 0))
+    for key, value in state.items():
+        if key.startswith(KIND_PREFIX) or key.startswith(NAME_PREFIX):
+            _put_count(features, key, value)
+    _put_count(features, SESSION_MINUTES, state.get(ELAPSED_SECONDS, 0.0) / 60.0)
+    _put_count(features, GAP_MINUTES, state.get(GAP_SECONDS, 0.0) / 60.0)
+
+    context = context or {}
+    device = _lowered(context, "device", "category")
+    if device:
+        features[DEVICE_PREFIX + device] = 1.0
+    referrer = _lowered(context, "referrer", "medium")
+    if referrer:
+        features[REFERRER_PREFIX + referrer] = 1.0
+    if _lowered(context, "campaign", "medium") in PAID_MEDIUMS or referrer in PAID_MEDIUMS:
+        features[PAID_CAMPAIGN] = 1.0
+    for segment_id in segment_ids:
+        features[SEGMENT_PREFIX + segment_id] = 1.0
+    return features
+
+
+def count_of(features: Mapping[str, float], name: str) -> int:
+    """Undo the log1p scaling of a count feature."""
+    return round(math.expm1(features.get(name, 0.0)))
+
+
+def driver_of(feature: str) -> str:
+    """The session property a feature measures; explanations are given per property.
+
+    One-hot columns of the same context field share one property, so a session is
+    explained as "on a mobile device" rather than as mobile and not-desktop apart.
+    """
+    if feature.startswith(DEVICE_PREFIX):
+        return "device"
+    if feature.startswith(REFERRER_PREFIX):
+        return "referrer"
+    return feature
+
+
+def _put_count(features: dict[str, float], name: str, count: float) -> None:
+    if count > 0:
+        features[name] = math.log1p(count)
+
+
+def _lowered(context: Mapping, part: str, field: str) -> str | None:
+    value = (context.get(part) or {}).get(field)
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,104 @@
+"""Human phrases for the session properties that explain a prediction."""
+
+from collections.abc import Mapping
+
+from prediction.features import (
+    DEVICE_PREFIX,
+    GAP_MINUTES,
+    PAID_CAMPAIGN,
+    REFERRER_PREFIX,
+    REPEAT_PAGEVIEWS,
+    SEGMENT_PREFIX,
+    SESSION_MINUTES,
+    count_of,
+)
+from prediction.state import KIND_PREFIX, NAME_PREFIX, PAGEVIEWS, SEARCHES
+
+# Past-tense phrases, so "has not ..." reads naturally when the count is zero.
+_EVENT_PHRASES = {
+    "add_to_cart": "added an item to the cart",
+    "remove_from_cart": "removed an item from the cart",
+    "favorite": "saved an item as a favourite",
+    "add_to_wishlist": "saved an item to the wishlist",
+    "begin_checkout": "started checkout",
+    "add_payment_info": "entered payment details",
+    "add_shipping_info": "entered shipping details",
+    "sign_up": "signed up",
+    "login": "logged in",
+    "view_item": "viewed a product",
+    "select_item": "selected a product",
+    "FORM_SUBMITTED": "submitted a form",
+    "WEB_ACTION": "performed an action on the page",
+}
+
+_REFERRER_PHRASES = {
+    "organic": "came from a search engine",
+    "social": "came from social media",
+    "email": "came from an email",
+    "referral": "came from another website",
+    "direct": "came directly",
+    "none": "came directly",
+}
+
+
+def describe(driver: str, features: Mapping[str, float]) -> str:
+    """Phrase for `driver` (see features.driver_of) as it stands in this session."""
+    if driver == "device":
+        device = _one_hot_value(features, DEVICE_PREFIX)
+        return f"on a {device} device" if device else "device unknown"
+    if driver == "referrer":
+        medium = _one_hot_value(features, REFERRER_PREFIX)
+        if medium is None:
+            return "referrer unknown"
+        return _REFERRER_PHRASES.get(medium, f'came via "{medium}"')
+    if driver == PAID_CAMPAIGN:
+        return "came from a paid campaign" if features.get(driver) else "not from a paid campaign"
+    if driver.startswith(SEGMENT_PREFIX):
+        segment = driver.removeprefix(SEGMENT_PREFIX)
+        return f'in segment "{segment}"' if features.get(driver) else f'not in segment "{segment}"'
+    return describe_count(driver, count_of(features, driver))
+
+
+def describe_count(driver: str, count: int) -> str:
+    """Phrase for a counted property: pages, searches, minutes, events by name or kind."""
+    if driver == PAGEVIEWS:
+        return _counted(count, "page viewed", "pages viewed")
+    if driver == REPEAT_PAGEVIEWS:
+        return _done("viewed a page again", count)
+    if driver == SESSION_MINUTES:
+        return _minutes(count) + " into the session"
+    if driver == GAP_MINUTES:
+        return _minutes(count) + " since the previous event"
+    if driver == SEARCHES:
+        return _done("searched", count)
+    if driver.startswith(NAME_PREFIX):
+        name = driver.removeprefix(NAME_PREFIX)
+        return _done(_EVENT_PHRASES.get(name, f'triggered "{name}"'), count)
+    if driver.startswith(KIND_PREFIX):
+        kind = driver.removeprefix(KIND_PREFIX)
+        phrase = _EVENT_PHRASES.get(kind, f"triggered a {kind.lower().replace('_', ' ')} event")
+        return _done(phrase, count)
+    return f"{driver}: {count}"
+
+
+def _done(phrase: str, count: int) -> str:
+    if count <= 0:
+        return "has not " + phrase
+    return phrase if count == 1 else f"{phrase} ({count}×)"
+
+
+def _counted(count: int, singular: str, plural: str) -> str:
+    if count <= 0:
+        return "no " + plural
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _minutes(count: int) -> str:
+    return "under a minute" if count < 1 else _counted(count, "minute", "minutes")
+
+
+def _one_hot_value(features: Mapping[str, float], prefix: str) -> str | None:
+    for name, value in features.items():
+        if value and name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return None

@@ -1,0 +1,102 @@
+"""A trained outcome model: scoring, explanations and its stored document."""
+
+import math
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from heapq import nlargest
+
+from prediction.features import driver_of
+from prediction.labels import describe
+from prediction.result import MODEL_SOURCE, Factor, Prediction
+
+MAX_FACTORS = 3
+# Below this many log-odds a property barely moves the bar; naming it would be noise.
+MIN_FACTOR_CONTRIBUTION = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Logistic regression over raw (unscaled) named features."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    means: tuple[float, ...]
+    bias: float
+    trained_at: datetime
+    rows: int
+    positives: int
+    score_sample: tuple[float, ...]  # sorted probabilities of training rows
+    _weight_of: dict[str, float] = field(init=False, repr=False, compare=False)
+    _terms: tuple[tuple[str, float, float, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_weight_of", dict(zip(self.features, self.weights)))
+        terms = tuple(
+            (name, weight, mean, driver_of(name))
+            for name, weight, mean in zip(self.features, self.weights, self.means)
+        )
+        object.__setattr__(self, "_terms", terms)
+
+    def predict(self, features: Mapping[str, float]) -> Prediction:
+        # Plain Python on purpose: a session has a dozen non-zero features, far too few
+        # for numpy's per-call overhead to pay off.
+        score = self.bias
+        weight_of = self._weight_of
+        for name, value in features.items():
+            weight = weight_of.get(name)
+            if weight is not None:
+                score += weight * value
+        probability = _sigmoid(score)
+        quantile = bisect_left(self.score_sample, probability) / len(self.score_sample)
+        return Prediction(probability, quantile, self._factors(features), MODEL_SOURCE)
+
+    def _factors(self, features: Mapping[str, float]) -> list[Factor]:
+        # Contributions are measured from the training mean, so a factor says how this
+        # session differs from a typical one, not how far it is from an all-zero session.
+        by_driver: dict[str, float] = {}
+        for name, weight, mean, driver in self._terms:
+            contribution = weight * (features.get(name, 0.0) - mean)
+            by_driver[driver] = by_driver.get(driver, 0.0) + contribution
+        strongest = nlargest(MAX_FACTORS, by_driver.items(), key=lambda item: abs(item[1]))
+        return [
+            Factor(driver, describe(driver, features), contribution)
+            for driver, contribution in strongest
+            if abs(contribution) >= MIN_FACTOR_CONTRIBUTION
+        ]
+
+    def to_document(self) -> dict:
+        return {
+            "model": MODEL_SOURCE,
+            "features": list(self.features),
+            "weights": list(self.weights),
+            "means": list(self.means),
+            "bias": self.bias,
+            "trainedAt": self.trained_at.isoformat(),
+            "rows": self.rows,
+            "positives": self.positives,
+            "scoreSample": list(self.score_sample),
+        }
+
+    @classmethod
+    def from_document(cls, document: Mapping) -> "Model":
+        if document.get("model") != MODEL_SOURCE:
+            raise ValueError(f"not a {MODEL_SOURCE} document: {document.get('model')!r}")
+        return cls(
+            features=tuple(document["features"]),
+            weights=tuple(float(w) for w in document["weights"]),
+            means=tuple(float(m) for m in document["means"]),
+            bias=float(document["bias"]),
+            trained_at=datetime.fromisoformat(document["trainedAt"]),
+            rows=int(document["rows"]),
+            positives=int(document["positives"]),
+            score_sample=tuple(float(s) for s in document["scoreSample"]),
+        )
+
+
+def _sigmoid(score: float) -> float:
+    if score >= 0:
+        return 1.0 / (1.0 + math.exp(-score))
+    odds = math.exp(score)
+    return odds / (1.0 + odds)

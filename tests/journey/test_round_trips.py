@@ -1,0 +1,47 @@
+"""One ingest batch costs a fixed number of database round trips, whatever its size."""
+
+import pytest
+
+from tests.support.service import Service
+
+
+@pytest.fixture
+async def service(start) -> Service:
+    # No background sweeps: only the batch's own commands are counted.
+    return await start(sweep_interval_seconds=3600)
+
+
+def batch(prefix: str, size: int) -> list[dict]:
+    events = []
+    for n in range(size):
+        if n % 3 == 0:
+            events.append({"id": f"{prefix}{n}", "type": "pageview",
+                           "page": {"url": f"https://shop.example/p/{n}?q=term{n}"}})
+        elif n % 3 == 1:
+            events.append({"id": f"{prefix}{n}", "type": "search", "query": f"term {n}"})
+        else:
+            events.append({"id": f"{prefix}{n}", "type": "custom", "name": "add_to_cart", "attributes": {"n": n}})
+    return events
+
+
+async def test_batch_round_trips_are_constant(service: Service):
+    await service.collect(batch("warm", 1), cookie_id="warm")  # deployment cache
+    counts = {}
+    for size in (1, 10, 100):
+        service.commands.reset()
+        body = await service.collect(batch(f"s{size}-", size), cookie_id=f"rt-{size}")
+        assert body["accepted"] == size
+        counts[size] = list(service.commands.commands)
+    print(f"round trips per batch of 100 events: {len(counts[100])} {counts[100]}")
+    assert counts[1] == counts[10] == counts[100], counts
+    assert len(counts[100]) <= 8, counts
+
+
+async def test_known_visitor_batch_costs_the_same(service: Service):
+    await service.collect(batch("a", 5), cookie_id="same")
+    service.commands.reset()
+    await service.collect(batch("b", 100), cookie_id="same")
+    small = service.commands.count
+    service.commands.reset()
+    await service.collect(batch("c", 3), cookie_id="same")
+    assert service.commands.count == small

@@ -1,0 +1,70 @@
+"""The live channel survives a Redis restart: pushes resume without restarting the service."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { page { url } } }"
+
+
+def pageview(event_id: str, path: str) -> dict:
+    return {"id": event_id, "type": "pageview", "page": {"url": f"https://shop.example{path}"}}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is needed for this test (make test installs it)")
+    return subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+
+
+async def wait_for_push(one, socket_, op, path: str, attempts: int = 40) -> dict:
+    """Send events until one is pushed: pushes lost while the channel reconnects are expected."""
+    for attempt in range(attempts):
+        await one.collect([pageview(f"{path}-{attempt}", path)])
+        try:
+            return (await socket_.next(op, timeout=0.5))["journeyMap"]
+        except TimeoutError:
+            continue
+    raise AssertionError("no push arrived after the restart")
+
+
+async def test_pushes_resume_after_redis_restarts(start):
+    port = free_port()
+    redis = start_redis(port)
+    try:
+        await asyncio.sleep(0.3)
+        url = f"redis://127.0.0.1:{port}"
+        one = await start(broadcast_url=url, live_heartbeat_seconds=0.3)
+        two = await start(broadcast_url=url, live_heartbeat_seconds=0.3,
+                          database=one.settings.database, clock=one.clock)
+        body = await one.collect([pageview("0", "/before")])
+        async with two.socket() as ws:
+            op = await ws.subscribe(MAP, {"id": body["sessionIds"][0]})
+            await asyncio.sleep(0.2)
+            assert (await wait_for_push(one, ws, op, "/before"))["page"]["url"].endswith("/before")
+
+            redis.terminate()
+            redis.wait(10)
+            await asyncio.sleep(1.5)
+            redis = start_redis(port)
+
+            event = await wait_for_push(one, ws, op, "/after")
+            assert event["page"]["url"] == "https://shop.example/after"
+    finally:
+        redis.terminate()
+        redis.wait(10)

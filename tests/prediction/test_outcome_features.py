@@ -1,0 +1,90 @@
+import math
+from datetime import timedelta
+
+from prediction import feature_vector, fold_event
+from tests.prediction.outcome_synthetic import START, custom, pageview
+
+
+def state_of(events):
+    state = {}
+    for event in events:
+        state = fold_event(state, event, START)
+    return state
+
+
+def test_counts_are_log1p_scaled():
+    state = state_of([custom("add_to_cart", START)] * 3)
+
+    assert feature_vector(state, {}, [])["name:add_to_cart"] == math.log1p(3)
+
+
+def test_absent_counts_are_left_out():
+    features = feature_vector(state_of([pageview("https://shop.example/a", START)]), {}, [])
+
+    assert "searches" not in features
+    assert "repeat_pageviews" not in features
+
+
+def test_returning_to_a_page_counts_as_a_repeat_view():
+    state = state_of([
+        pageview("https://shop.example/a", START),
+        pageview("https://shop.example/b", START),
+        pageview("https://shop.example/a", START),
+    ])
+
+    assert feature_vector(state, {}, [])["repeat_pageviews"] == math.log1p(1)
+
+
+def test_session_time_is_in_log_minutes():
+    state = state_of([pageview("https://shop.example/a", START + timedelta(minutes=9))])
+
+    assert feature_vector(state, {}, [])["session_minutes"] == math.log1p(9)
+
+
+def test_device_and_referrer_are_one_hot_and_lowercased():
+    context = {"device": {"category": "Mobile"}, "referrer": {"medium": "organic"}}
+
+    features = feature_vector({}, context, [])
+
+    assert features == {"device:mobile": 1.0, "referrer:organic": 1.0}
+
+
+def test_paid_campaign_medium_sets_the_paid_flag():
+    context = {"campaign": {"source": "google", "medium": "cpc", "name": "spring"}}
+
+    assert feature_vector({}, context, [])["paid_campaign"] == 1.0
+
+
+def test_organic_traffic_is_not_paid():
+    context = {"referrer": {"medium": "organic"}, "campaign": {"medium": "newsletter"}}
+
+    assert "paid_campaign" not in feature_vector({}, context, [])
+
+
+def test_segments_become_flags():
+    features = feature_vector({}, {}, ["vip", "returning"])
+
+    assert features == {"segment:vip": 1.0, "segment:returning": 1.0}
+
+
+def test_missing_context_parts_are_ignored():
+    for context in (None, {}, {"device": None, "referrer": {}, "campaign": {"medium": None}}):
+        assert feature_vector({}, context, []) == {}
+
+
+def test_state_bookkeeping_never_becomes_a_feature():
+    state = state_of([pageview("https://shop.example/a", START), custom("add_to_cart", START)])
+
+    features = feature_vector(state, {}, [])
+
+    assert set(features) == {"pageviews", "name:add_to_cart"}
+
+
+def test_features_stay_few_and_small_in_a_very_long_session():
+    events = [pageview(f"https://shop.example/{i % 500}", START) for i in range(5000)]
+    events += [custom(f"event_{i}", START) for i in range(500)]
+
+    features = feature_vector(state_of(events), {}, [])
+
+    assert len(features) <= 64 + 5
+    assert all(0 < value < 12 for value in features.values())

@@ -1,0 +1,127 @@
+"""A real service on a loopback port, in the test's event loop, with a manual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from pymongo import monitoring
+
+from app.clock import ManualClock
+from app.main import create_app
+from app.settings import Settings
+from tests.support.graphql_ws import GraphQLSocket
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts database round trips (commands sent), excluding driver housekeeping."""
+
+    IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "buildInfo", "saslStart", "saslContinue"}
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name not in self.IGNORED:
+            self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def reset(self) -> None:
+        self.commands.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.commands)
+
+
+@dataclass
+class Service:
+    server: uvicorn.Server
+    task: asyncio.Task
+    base_url: str
+    clock: ManualClock
+    settings: Settings
+    commands: CommandCounter
+    http: httpx.AsyncClient
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://") + "/graphql"
+
+    @property
+    def services(self):
+        return self.server.config.app.state.services
+
+    async def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = ADMIN_TOKEN
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, **kwargs) -> dict[str, Any]:
+        """The data of a query that must succeed."""
+        body = await self.graphql(query, variables, **kwargs)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def collect(self, events: list[dict[str, Any]], *, cookie_id: str = "c-1",
+                      deployment_id: str = "default", **extra) -> dict[str, Any]:
+        response = await self.http.post(
+            "/collect",
+            json={"deploymentId": deployment_id, "cookieId": cookie_id, "events": events, **extra},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def socket(self, token: str | None = ADMIN_TOKEN) -> GraphQLSocket:
+        return GraphQLSocket(self.ws_url, token=token)
+
+    async def stop(self) -> None:
+        await self.http.aclose()
+        self.server.should_exit = True
+        await self.task
+
+
+async def start_service(mongodb_uri: str, *, database: str | None = None,
+                        clock: ManualClock | None = None, **overrides: Any) -> Service:
+    values: dict[str, Any] = {
+        "mongodb_uri": mongodb_uri,
+        "database": database or f"t_{uuid.uuid4().hex[:12]}",
+        "admin_token": ADMIN_TOKEN,
+        "sweep_interval_seconds": 0.05,
+        "live_heartbeat_seconds": 1.0,
+    }
+    values.update(overrides)
+    settings = Settings(**values)
+    clock = clock or ManualClock()
+    counter = CommandCounter()
+    app = create_app(settings, clock, command_listeners=[counter])
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="websockets-sansio"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("service stopped during start-up")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    http = httpx.AsyncClient(base_url=base_url, timeout=30)
+    return Service(server, task, base_url, clock, settings, counter, http)
