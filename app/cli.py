@@ -1,13 +1,21 @@
-"""The `journey` command: serve, export the schema."""
+"""The `journey` command: serve, manage API keys and deployments, export the schema."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import logging
 import secrets
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
+from app.clock import SystemClock
 from app.settings import Settings
+from journey.errors import InvalidInput
+from storage.database import Database, connect, ensure_indexes
+from storage.embedded import EmbeddedStore
 
 
 def serve(settings: Settings) -> None:
@@ -24,6 +32,7 @@ def serve(settings: Settings) -> None:
     print(
         f"\nJourney Graph on {url}\n"
         f"  GraphiQL:  {url}/graphql\n"
+        f"  Console:   {url}/console/\n"
         f"  Admin token ({origin}):\n    {settings.admin_token}\n"
         f"  In GraphiQL, open Headers and paste:\n"
         f'    {{"Authorization": "Bearer {settings.admin_token}"}}\n'
@@ -39,11 +48,99 @@ def serve(settings: Settings) -> None:
     )
 
 
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """The configured MongoDB, or the embedded store: the running service's, if one is
+    up, else a store started just for this command."""
+    store = None
+    uri = settings.mongodb_uri or EmbeddedStore.running_uri(settings.data_dir)
+    if not uri:
+        store = EmbeddedStore(engine=settings.embedded_engine, path=settings.data_dir / "journey.sqlite")
+        uri = await store.start()
+    db = connect(uri, settings.database)
+    try:
+        await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
+        yield db
+    finally:
+        await db.client.close()
+        if store is not None:
+            await store.stop()
+
+
+async def create_key(settings: Settings, args: argparse.Namespace) -> None:
+    from access.keys import create_api_key
+
+    async with database(settings) as db:
+        record, token = await create_api_key(
+            db, name=args.name, grants=args.permission, divisions=args.division or [],
+            now=SystemClock().now(),
+        )
+    print(f"API key '{record['name']}' ({record['prefix']}): {', '.join(record['permissions'])}")
+    print(f"divisions: {', '.join(record['divisions']) or '(none)'}")
+    print("token (shown once, store it now):")
+    print(token)
+
+
+async def list_keys(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import api_keys
+
+    async with database(settings) as db:
+        for record in await api_keys.listing(db):
+            state = "revoked" if record.get("revokedAt") else "active"
+            print(f"{record['prefix']}  {state:8} {record['name']}  {','.join(record['permissions'])}")
+
+
+async def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import api_keys
+
+    async with database(settings) as db:
+        revoked = await api_keys.revoke(db, prefix=args.prefix, now=SystemClock().now())
+    print("revoked" if revoked else "no active key with that prefix")
+    if not revoked:
+        sys.exit(1)
+
+
+async def save_deployment(settings: Settings, args: argparse.Namespace) -> None:
+    from access.keys import save_deployment as save
+
+    async with database(settings) as db:
+        doc = await save(
+            db, deployment_id=args.id, name=args.name, allowed_origins=args.origin,
+            now=SystemClock().now(),
+        )
+    print(json.dumps({"id": doc["_id"], "name": doc["name"], "allowedOrigins": doc["allowedOrigins"]}))
+
+
+def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[None]], args) -> None:
+    try:
+        asyncio.run(command(Settings.from_env(), args))
+    except InvalidInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="journey", description="Journey Graph service")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the service (embedded store unless JOURNEY_MONGODB_URI)")
     commands.add_parser("export-schema", help="write schema.graphql from the code")
+
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="action", required=True)
+    create = keys.add_parser("create", help="create a key; its token is printed once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--permission", action="append", required=True, help="repeatable")
+    create.add_argument("--division", action="append", help="repeatable; '*' for every division")
+    keys.add_parser("list", help="list keys (never their secrets)")
+    revoke = keys.add_parser("revoke", help="revoke a key by its prefix")
+    revoke.add_argument("prefix")
+
+    deployments = commands.add_parser("deployments", help="sites allowed to send events")
+    actions = deployments.add_subparsers(dest="action", required=True)
+    save = actions.add_parser("save", help="create or update a deployment")
+    save.add_argument("id")
+    save.add_argument("--name")
+    save.add_argument("--origin", action="append", required=True, help='repeatable; "*" for any')
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
@@ -53,8 +150,10 @@ def main(argv: list[str] | None = None) -> None:
 
         SCHEMA_FILE.write_text(sdl())
         print(f"wrote {SCHEMA_FILE}")
-    else:  # pragma: no cover - argparse refuses unknown commands
-        sys.exit(2)
+    elif args.command == "keys":
+        _run({"create": create_key, "list": list_keys, "revoke": revoke_key}[args.action], args)
+    elif args.command == "deployments":
+        _run(save_deployment, args)
 
 
 if __name__ == "__main__":

@@ -8,33 +8,75 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.rate_limit import retry_after
 from journey.errors import InvalidInput
 from journey.ingest import RawEvent
+
+CORS_PREFLIGHT = {
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "content-type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _cors(origin: str | None) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
 
 
 def _error(message: str, status: int = 400, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+def origin_refusal(deployment: dict[str, Any], origin: str | None) -> str | None:
+    allowed = deployment.get("allowedOrigins") or []
+    if "*" in allowed:
+        return None
+    if not origin:
+        return f"Origin: required by deployment '{deployment['_id']}'"
+    if origin.lower() not in allowed:
+        return f"Origin: '{origin}' is not allowed for deployment '{deployment['_id']}'"
+    return None
+
+
+async def preflight(request: Request) -> Response:
+    return Response(status_code=204, headers={**CORS_PREFLIGHT, **_cors(request.headers.get("origin"))})
+
+
 async def collect(request: Request) -> Response:
     services = request.app.state.services
+    origin = request.headers.get("origin")
+    cors = _cors(origin)
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
-        return _error("body: is not valid JSON")
+        return _error("body: is not valid JSON", headers=cors)
     if not isinstance(body, dict):
-        return _error("body: must be a JSON object")
+        return _error("body: must be a JSON object", headers=cors)
+    deployment_id = body.get("deploymentId")
+    if isinstance(deployment_id, str):
+        deployment = await services.ingestor.deployment(deployment_id)
+        if deployment is not None:
+            refusal = origin_refusal(deployment, origin)
+            if refusal:
+                return _error(refusal, status=403)
+        client = request.client.host if request.client else "unknown"
+        wait = services.collect_limiter.acquire((deployment_id, client))
+        if wait:
+            return _error(
+                "rate limit: too many batches from this address; retry later",
+                status=429,
+                headers={**cors, "Retry-After": retry_after(wait)},
+            )
     events = body.get("events")
     if not isinstance(events, list):
-        return _error("events: must be a list")
-    cookie_id = body.get("cookieId")
+        return _error("events: must be a list", headers=cors)
     try:
         result = await services.ingestor.ingest(
-            deployment_id=body.get("deploymentId"),
-            batch=[RawEvent(payload=event, cookie_id=cookie_id) for event in events],
+            deployment_id=deployment_id,
+            batch=[RawEvent(payload=event, cookie_id=body.get("cookieId")) for event in events],
         )
     except InvalidInput as error:
-        return _error(str(error))
+        return _error(str(error), headers=cors)
     payload: dict[str, Any] = {
         **result.counts(),
         "events": [
@@ -44,4 +86,4 @@ async def collect(request: Request) -> Response:
         "customerIds": result.customer_ids,
         "sessionIds": result.session_ids,
     }
-    return JSONResponse(payload)
+    return JSONResponse(payload, headers=cors)

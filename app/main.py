@@ -10,12 +10,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from pathlib import Path
+
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from access.tokens import Authenticator
 from app.body_limit import BodyLimitMiddleware
 from app.clock import Clock, SystemClock
-from app.collect import collect
+from app.collect import collect, preflight
+from app.rate_limit import RateLimiter
 from app.graphql_view import JourneyGraphQL
 from app.settings import Settings
 from journey.ingest import Ingestor
@@ -28,6 +32,7 @@ from storage.database import connect, ensure_indexes
 from storage.embedded import EmbeddedStore
 
 log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -85,6 +90,7 @@ def create_app(
                 hub=hub,
                 ingestor=Ingestor(db=db, hub=hub, clock=clock, settings=settings),
                 authenticator=Authenticator(settings=settings, db=db),
+                collect_limiter=RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock),
             )
             sweeper.start()
             yield
@@ -102,8 +108,12 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/collect", collect, methods=["POST"]),
+            Route("/collect", preflight, methods=["OPTIONS"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount("/sdk", StaticFiles(directory=STATIC / "sdk"), name="sdk"),
+            Mount("/console", StaticFiles(directory=STATIC / "console", html=True), name="console"),
+            Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True), name="demo"),
         ],
         middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,

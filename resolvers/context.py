@@ -7,6 +7,7 @@ from typing import Any
 
 from access.principal import Principal
 from access.tokens import Authenticator
+from app.rate_limit import RateLimiter
 from app.clock import Clock
 from app.settings import Settings
 from journey.ingest import Ingestor
@@ -23,6 +24,7 @@ class Services:
     hub: LiveHub
     ingestor: Ingestor
     authenticator: Authenticator
+    collect_limiter: RateLimiter
 
 
 @dataclass

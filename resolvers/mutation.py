@@ -7,6 +7,8 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from journey.ingest import RawEvent
+from resolvers.admin import AdminMutation
+from resolvers.conversations import ConversationMutation
 from resolvers.permissions import requires
 from schema.enums import ReceiptStatus
 from schema.inputs import TrackEventInput
@@ -14,7 +16,7 @@ from schema.types import EventReceipt, TrackResult
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AdminMutation, ConversationMutation):
     @strawberry.mutation(
         permission_classes=[requires(perm.EVENT_ADD)],
         description="Server-side ingestion; the same pipeline as POST /collect.",

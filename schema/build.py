@@ -24,7 +24,9 @@ UNEXPECTED = "Unexpected server error; it has been logged"
 def _is_server_fault(error: GraphQLError) -> bool:
     """Client mistakes keep their message; anything else is masked so internals never leak."""
     original = error.original_error
-    return original is not None and not isinstance(original, (InvalidInput, PermissionError))
+    return original is not None and not isinstance(
+        original, (InvalidInput, PermissionError, GraphQLError)
+    )
 
 
 class JourneySchema(Schema):

@@ -88,10 +88,22 @@ class Identity:
     created_at: datetime
 
 
+@strawberry.type
+class Conversation:
+    channel: str
+    direction: str
+    queue: str | None
+    agent: str | None
+    subject: str | None
+
+
 def session_status(doc: dict[str, Any], info: Info) -> SessionStatus:
-    """INACTIVE once ended, or once idle past the timeout even before the sweeper runs."""
+    """INACTIVE once ended; a web session also once idle past the timeout, even before
+    the sweeper has run."""
     if doc.get("status") == "INACTIVE":
         return SessionStatus.INACTIVE
+    if doc.get("type") != "WEB":
+        return SessionStatus.ACTIVE
     services = info.context.services
     idle = services.clock.now() - doc["lastActivityAt"]
     if idle >= timedelta(seconds=services.settings.session_timeout_seconds):
@@ -171,7 +183,12 @@ class Session:
             page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
         )
 
-    @strawberry.field
+    @strawberry.field(description="For CONVERSATION sessions: the conversation's details.")
+    def conversation(self) -> Conversation | None:
+        details = self.doc.get("conversation")
+        return Conversation(**details) if details else None
+
+    @strawberry.field(description="The division owning a conversation session; null for web sessions.")
     def division_id(self) -> strawberry.ID | None:
         division = self.doc.get("divisionId")
         return strawberry.ID(division) if division else None

@@ -20,3 +20,21 @@ async def ensure_default(db: Database, *, now: datetime) -> None:
 
 async def find(db: Database, *, deployment_id: str) -> dict[str, Any] | None:
     return await db.deployments.find_one({"_id": deployment_id})
+
+
+async def upsert(
+    db: Database, *, deployment_id: str, name: str, allowed_origins: list[str], now: datetime
+) -> dict[str, Any]:
+    await db.deployments.update_one(
+        {"_id": deployment_id},
+        {
+            "$set": {"name": name, "allowedOrigins": allowed_origins, "updatedAt": now},
+            "$setOnInsert": {"createdAt": now},
+        },
+        upsert=True,
+    )
+    return await find(db, deployment_id=deployment_id)
+
+
+async def listing(db: Database) -> list[dict[str, Any]]:
+    return await db.deployments.find({}).sort("_id", 1).to_list()

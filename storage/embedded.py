@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from pathlib import Path
+
+
+URI_FILE = "store.uri"
 
 
 class EmbeddedStore:
@@ -13,6 +17,19 @@ class EmbeddedStore:
         self._path = path
         self._process: asyncio.subprocess.Process | None = None
         self.uri: str | None = None
+
+    @staticmethod
+    def running_uri(data_dir: Path) -> str | None:
+        """The URI of a store a running service started on data_dir, if it still answers.
+
+        Commands use it rather than open the same SQLite file from a second process."""
+        try:
+            uri = (data_dir / URI_FILE).read_text().strip()
+            host, port = uri.removeprefix("mongodb://").split("/")[0].split(":")
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except (OSError, ValueError):
+            return None
+        return uri
 
     async def start(self, timeout: float = 30.0) -> str:
         args = [sys.executable, "-m", "storage.embedded_server", "--engine", self._engine]
@@ -33,10 +50,14 @@ class EmbeddedStore:
             await self.stop()
             raise RuntimeError("embedded store failed to start")
         self.uri = line.decode().strip()
+        if self._engine == "sqlite":
+            (self._path.parent / URI_FILE).write_text(self.uri)
         return self.uri
 
     async def stop(self) -> None:
         process, self._process = self._process, None
+        if self._engine == "sqlite" and self._path is not None:
+            (self._path.parent / URI_FILE).unlink(missing_ok=True)
         if process is None or process.returncode is not None:
             return
         process.terminate()

@@ -1,0 +1,67 @@
+"""Creating API keys and deployments: shared by the CLI and the admin mutations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from access import permissions
+from access.principal import ALL_DIVISIONS
+from access.tokens import hash_secret, new_api_key
+from journey.errors import InvalidInput
+from storage import api_keys, deployments
+from storage.database import Database
+
+DEPLOYMENT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+async def create_api_key(
+    db: Database, *, name: str, grants: list[str], divisions: list[str], now: datetime
+) -> tuple[dict[str, Any], str]:
+    """Returns the stored record (no secret) and the token to show once."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("name", "must be 1 to 100 characters")
+    unknown = sorted(set(grants) - permissions.ALL)
+    if unknown:
+        raise InvalidInput("permissions", f"unknown permission '{unknown[0]}'")
+    if not grants:
+        raise InvalidInput("permissions", "must name at least one permission")
+    for division in divisions:
+        if not division.strip() or len(division) > 100:
+            raise InvalidInput("divisions", "each division must be 1 to 100 characters")
+    prefix, secret, token = new_api_key()
+    record = await api_keys.create(
+        db, prefix=prefix, secret_hash=hash_secret(secret), name=name,
+        permissions=grants, divisions=divisions, now=now,
+    )
+    record.pop("secretHash")
+    return record, token
+
+
+def clean_origin(origin: str, field: str) -> str:
+    if origin == "*":
+        return origin
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise InvalidInput(field, f"'{origin}' is not an origin like https://shop.example")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+async def save_deployment(
+    db: Database, *, deployment_id: str, name: str | None, allowed_origins: list[str], now: datetime
+) -> dict[str, Any]:
+    deployment_id = deployment_id.strip()
+    if not deployment_id or len(deployment_id) > 64 or not set(deployment_id) <= DEPLOYMENT_ID_CHARS:
+        raise InvalidInput("id", "must be 1 to 64 of a-z, 0-9, - and _")
+    if not allowed_origins:
+        raise InvalidInput("allowedOrigins", "must list at least one origin (or \"*\")")
+    origins = [clean_origin(o, f"allowedOrigins[{i}]") for i, o in enumerate(allowed_origins)]
+    return await deployments.upsert(
+        db, deployment_id=deployment_id, name=(name or deployment_id).strip(),
+        allowed_origins=origins, now=now,
+    )
+
+
+__all__ = ["ALL_DIVISIONS", "create_api_key", "save_deployment", "clean_origin"]
