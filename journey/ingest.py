@@ -76,6 +76,9 @@ class Ingestor:
         self._deployments[deployment_id] = (time.monotonic(), found)
         return found
 
+    def forget_deployment(self, deployment_id: str) -> None:
+        self._deployments.pop(deployment_id, None)
+
     async def ingest(self, *, deployment_id: Any, batch: list[RawEvent]) -> IngestResult:
         """Ingest a batch. Batch-level mistakes raise InvalidInput; event-level ones are
         answered per event."""
