@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.rate_limit import retry_after
 from journey.errors import InvalidInput
+from journey.incoming import Source
 from journey.ingest import RawEvent
 
 CORS_PREFLIGHT = {
@@ -70,10 +71,15 @@ async def collect(request: Request) -> Response:
     events = body.get("events")
     if not isinstance(events, list):
         return _error("events: must be a list", headers=cors)
+    source = Source(
+        user_agent=request.headers.get("user-agent"),
+        ip=request.client.host if request.client else None,
+        accept_language=request.headers.get("accept-language"),
+    )
     try:
         result = await services.ingestor.ingest(
             deployment_id=deployment_id,
-            batch=[RawEvent(payload=event, cookie_id=body.get("cookieId")) for event in events],
+            batch=[RawEvent(payload=e, cookie_id=body.get("cookieId"), source=source) for e in events],
         )
     except InvalidInput as error:
         return _error(str(error), headers=cors)

@@ -7,6 +7,7 @@ event never leaves half of its effects behind.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +15,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from journey.errors import InvalidInput
 
-EVENT_TYPES = ("pageview", "search", "custom")
 MAX_ID = 128
 MAX_URL = 2048
 MAX_TITLE = 512
@@ -37,6 +37,18 @@ class TrackedEvent:
     query: str | None = None
     name: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    """What only some event types carry (an identify event's traits, say)."""
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The browser behind an event: from the request, or passed explicitly by a server."""
+
+    user_agent: str | None = None
+    ip: str | None = None
+    accept_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,37 +143,69 @@ def page(value: Any, path: str, *, required: bool) -> dict[str, str | None] | No
     }
 
 
-def parse_event(raw: Any, path: str, *, cookie_id: str, limits: Limits) -> TrackedEvent:
+Parser = Callable[[dict[str, Any], str], dict[str, Any]]
+"""Reads the type-specific fields of one raw event into TrackedEvent keyword arguments."""
+
+PARSERS: dict[str, Parser] = {}
+
+
+def parses(event_type: str) -> Callable[[Parser], Parser]:
+    def register(parser: Parser) -> Parser:
+        PARSERS[event_type] = parser
+        return parser
+
+    return register
+
+
+@parses("pageview")
+def _pageview(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    return {
+        "page": page(raw.get("page"), f"{path}.page", required=True),
+        "referrer": web_url(raw.get("referrer"), f"{path}.referrer", required=False),
+    }
+
+
+@parses("search")
+def _search(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    return {
+        "query": text(raw.get("query"), f"{path}.query", limit=MAX_QUERY),
+        "page": page(raw.get("page"), f"{path}.page", required=False),
+    }
+
+
+def event_name(value: Any, path: str) -> str:
+    name = text(value, path, limit=MAX_NAME)
+    if not EVENT_NAME.match(name):
+        raise InvalidInput(path, "must start with a letter and use only letters, digits and _ : . -")
+    return name
+
+
+@parses("custom")
+def _custom(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    return {
+        "name": event_name(raw.get("name"), f"{path}.name"),
+        "page": page(raw.get("page"), f"{path}.page", required=False),
+        "attributes": attributes(raw.get("attributes"), f"{path}.attributes"),
+    }
+
+
+def parse_event(
+    raw: Any, path: str, *, cookie_id: str, limits: Limits, source: Source | None = None
+) -> TrackedEvent:
     if not isinstance(raw, dict):
         raise InvalidInput(path, "must be an object")
     client_id = text(raw.get("id"), f"{path}.id", limit=MAX_ID)
     kind = raw.get("type")
-    if kind not in EVENT_TYPES:
-        raise InvalidInput(f"{path}.type", f"must be one of {', '.join(EVENT_TYPES)}")
-    occurred_at = timestamp(raw.get("occurredAt"), f"{path}.occurredAt", limits)
-    common = {"client_id": client_id, "type": kind, "cookie_id": cookie_id, "occurred_at": occurred_at}
-    if kind == "pageview":
-        return TrackedEvent(
-            **common,
-            page=page(raw.get("page"), f"{path}.page", required=True),
-            referrer=web_url(raw.get("referrer"), f"{path}.referrer", required=False),
-        )
-    if kind == "search":
-        return TrackedEvent(
-            **common,
-            query=text(raw.get("query"), f"{path}.query", limit=MAX_QUERY),
-            page=page(raw.get("page"), f"{path}.page", required=False),
-        )
-    name = text(raw.get("name"), f"{path}.name", limit=MAX_NAME)
-    if not EVENT_NAME.match(name):
-        raise InvalidInput(
-            f"{path}.name", "must start with a letter and use only letters, digits and _ : . -"
-        )
+    parser = PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        raise InvalidInput(f"{path}.type", f"must be one of {', '.join(PARSERS)}")
     return TrackedEvent(
-        **common,
-        name=name,
-        page=page(raw.get("page"), f"{path}.page", required=False),
-        attributes=attributes(raw.get("attributes"), f"{path}.attributes"),
+        client_id=client_id,
+        type=kind,
+        cookie_id=cookie_id,
+        occurred_at=timestamp(raw.get("occurredAt"), f"{path}.occurredAt", limits),
+        source=source,
+        **parser(raw, path),
     )
 
 

@@ -12,21 +12,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bson import ObjectId
-
 from app.clock import Clock
 from app.settings import Settings
 from journey.errors import InvalidInput
-from journey.icons import icon_for
-from journey.incoming import Limits, TrackedEvent, parse_event, search_in_url, text
+from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
+from journey.items import journey_items
 from journey.sessionize import SessionCursor, assign_sessions, session_id
+from journey.work import SessionWork, Stage, count
 from live import topics
 from live.hub import LiveHub
 from storage import customers, deployments, events, identities, sessions
 from storage.database import Database
 from storage.sessions import SessionDelta
 
-_KIND = {"pageview": "PAGEVIEW", "search": "SEARCH", "custom": "CUSTOM"}
 _DEPLOYMENT_CACHE_SECONDS = 5.0
 
 
@@ -57,10 +55,15 @@ class RawEvent:
 
     payload: Any
     cookie_id: Any
+    source: Source | None = None
 
 
 class Ingestor:
-    def __init__(self, *, db: Database, hub: LiveHub, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self, *, db: Database, hub: LiveHub, clock: Clock, settings: Settings,
+        stages: list[Stage] | None = None,
+    ) -> None:
+        self.stages: list[Stage] = stages or []
         self._db = db
         self._hub = hub
         self._clock = clock
@@ -107,7 +110,7 @@ class Ingestor:
             receipts.append(EventReceipt(id=client_id if isinstance(client_id, str) else None, status="accepted"))
             try:
                 cookie = text(raw.cookie_id, "cookieId", limit=128)
-                event = parse_event(raw.payload, path, cookie_id=cookie, limits=limits)
+                event = parse_event(raw.payload, path, cookie_id=cookie, limits=limits, source=raw.source)
             except InvalidInput as error:
                 receipts[index].status, receipts[index].reason = "rejected", str(error)
                 continue
@@ -117,100 +120,81 @@ class Ingestor:
             seen_in_batch.add((event.cookie_id, event.client_id))
             accepted.append((index, event))
 
-        # Each tracked event may yield more than one journey item (a pageview whose
-        # URL carries a search term also yields a SEARCH item).
-        items: list[tuple[int, dict[str, Any]]] = []
-        for index, event in accepted:
-            for document in self._documents(event, deployment_id, now, limits):
-                items.append((index, document))
-
+        items: list[tuple[int, dict[str, Any]]] = [
+            (index, document)
+            for index, event in accepted
+            for document in journey_items(
+                event, deployment_id=deployment_id, now=now, search_params=settings.search_query_params
+            )
+        ]
         known = await events.existing_dedupe_keys(self._db, keys=(doc["dedupeKey"] for _, doc in items))
-        duplicate_receipts = {index for index, doc in items if doc["dedupeKey"] in known}
-        items = [(index, doc) for index, doc in items if index not in duplicate_receipts]
-        if not items:
-            for index in duplicate_receipts:
-                receipts[index].status = "duplicate"
-            return IngestResult(events=receipts)
-
-        cookies = await identities.claim_cookies(
-            self._db, cookie_ids=(doc["cookieId"] for _, doc in items), now=now
-        )
-        deltas, cursors, superseded = self._sessionise(items, cookies, deployment_id)
-        await customers.touch(
-            self._db,
-            seen={
-                delta.customer_id: delta.last_activity_at for delta in deltas.values()
-            },
-            now=now,
-        )
-        lost_races = await events.insert_new(self._db, documents=[doc for _, doc in items])
-        if lost_races:
-            duplicate_receipts |= {items[position][0] for position in lost_races}
-            self._forget(deltas, [doc for position, (_, doc) in enumerate(items) if position in lost_races])
-            items = [item for position, item in enumerate(items) if position not in lost_races]
-        for index in duplicate_receipts:
+        duplicates = {index for index, doc in items if doc["dedupeKey"] in known}
+        items = [(index, doc) for index, doc in items if index not in duplicates]
+        sources = {index: event.source for index, event in accepted}
+        touched: list[dict[str, Any]] = []
+        if items:
+            touched = await self._store(items, sources, deployment_id, now, duplicates)
+        for index in duplicates:
             receipts[index].status = "duplicate"
         for index, doc in items:
-            receipts[index].session_id = doc["sessionId"]
-
-        await sessions.apply(self._db, deltas=(d for d in deltas.values() if d.events))
-        await identities.advance_cursors(self._db, cursors=cursors)
-        touched = await sessions.by_ids(self._db, ids=[sid for sid, d in deltas.items() if d.events])
-        await self._publish(items, touched, cookies)
-        for session_id_ in superseded:
-            await self._end_superseded(session_id_)
+            if index not in duplicates and doc.get("sessionId"):
+                receipts[index].session_id = doc["sessionId"]
         return IngestResult(
             events=receipts,
             customer_ids=sorted({doc["customerId"] for doc in touched}),
             session_ids=[doc["_id"] for doc in touched],
         )
 
-    def _documents(
-        self, event: TrackedEvent, deployment_id: str, now, limits: Limits
-    ) -> list[dict[str, Any]]:
-        base_key = f"{deployment_id}/{event.cookie_id}/{event.client_id}"
-        document = {
-            "_id": ObjectId(),
-            "dedupeKey": base_key,
-            "clientEventId": event.client_id,
-            "deploymentId": deployment_id,
-            "cookieId": event.cookie_id,
-            "kind": _KIND[event.type],
-            "name": event.name or event.type,
-            "occurredAt": event.occurred_at,
-            "receivedAt": now,
-            "page": event.page,
-            "referrer": event.referrer,
-            "query": event.query,
-            "attributes": event.attributes,
-        }
-        document["icon"] = icon_for(document)
-        documents = [document]
-        if event.type == "pageview" and event.page:
-            query = search_in_url(event.page["url"], limits.search_params)
-            if query:
-                derived = {
-                    **document,
-                    "_id": ObjectId(),
-                    "dedupeKey": f"{base_key}#search",
-                    "kind": "SEARCH",
-                    "name": "search",
-                    "query": query,
-                    "referrer": None,
-                }
-                derived["icon"] = icon_for(derived)
-                documents.append(derived)
-        return documents
+    async def _store(self, items, sources, deployment_id, now, duplicates) -> list[dict[str, Any]]:
+        """Sessionise, run the stages, persist and publish one set of items."""
+        cookies = await identities.claim_cookies(
+            self._db, cookie_ids=(doc["cookieId"] for _, doc in items), now=now
+        )
+        works, cursors, superseded = self._sessionise(items, sources, cookies, deployment_id)
+        stored = await sessions.by_ids(self._db, ids=list(works))
+        for doc in stored:
+            works[doc["_id"]].stored = doc
+        for stage in self.stages:
+            await stage.prepare(list(works.values()))
+        for work in works.values():
+            for stage in self.stages:
+                stage.process(work)
 
-    def _sessionise(self, items, cookies, deployment_id):
+        await customers.touch(
+            self._db,
+            seen={work.delta.customer_id: work.delta.last_activity_at for work in works.values()},
+            now=now,
+        )
+        documents = [doc for work in works.values() for doc in work.items]
+        lost_races = await events.insert_new(self._db, documents=documents)
+        if lost_races:
+            # Another writer stored these first: they must not be counted twice.
+            lost = [documents[position] for position in lost_races]
+            lost_keys = {doc["dedupeKey"] for doc in lost}
+            duplicates |= {index for index, doc in items if doc["dedupeKey"] in lost_keys}
+            for doc in lost:
+                work = works[doc["sessionId"]]
+                count(work.delta, doc, sign=-1)
+                work.items.remove(doc)
+        await sessions.apply(self._db, deltas=(w.delta for w in works.values() if w.delta.events))
+        await identities.advance_cursors(self._db, cursors=cursors)
+        touched = await sessions.by_ids(
+            self._db, ids=[sid for sid, work in works.items() if work.delta.events]
+        )
+        await self._publish(works, touched)
+        for session_id_ in superseded:
+            await self._end_superseded(session_id_)
+        return touched
+
+    def _sessionise(self, items, sources, cookies, deployment_id):
         timeout = timedelta(seconds=self._settings.session_timeout_seconds)
-        by_cookie: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for _, doc in items:
-            by_cookie[doc["cookieId"]].append(doc)
-        deltas: dict[str, SessionDelta] = {}
+        by_cookie: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+        for index, doc in items:
+            by_cookie[doc["cookieId"]].append((index, doc))
+        works: dict[str, SessionWork] = {}
         cursors: dict[str, tuple[int, Any]] = {}
         superseded: list[str] = []
-        for cookie, docs in by_cookie.items():
+        for cookie, entries in by_cookie.items():
             identity = cookies[cookie]
             web = identity.get("web") or {}
             cursor = SessionCursor(
@@ -218,59 +202,39 @@ class Ingestor:
                 last_activity=web.get("lastActivityAt"),
                 closed=bool(web.get("closed")),
             )
-            docs.sort(key=lambda doc: doc["occurredAt"])
-            numbers, after = assign_sessions(cursor, [doc["occurredAt"] for doc in docs], timeout)
+            entries.sort(key=lambda entry: entry[1]["occurredAt"])
+            numbers, after = assign_sessions(cursor, [doc["occurredAt"] for _, doc in entries], timeout)
             if cursor.seq and after.seq > cursor.seq:
                 superseded.append(session_id(cookie, cursor.seq))
             cursors[cookie] = (after.seq, after.last_activity)
-            for doc, seq in zip(docs, numbers):
+            for (index, doc), seq in zip(entries, numbers):
                 sid = session_id(cookie, seq)
-                doc["sessionId"] = sid
-                doc["customerId"] = identity["customerId"]
-                delta = deltas.get(sid)
-                if delta is None:
-                    delta = deltas[sid] = SessionDelta(
-                        session_id=sid,
-                        customer_id=identity["customerId"],
-                        cookie_id=cookie,
-                        deployment_id=deployment_id,
-                        seq=seq,
-                        started_at=doc["occurredAt"],
-                        last_activity_at=doc["occurredAt"],
+                work = works.get(sid)
+                if work is None:
+                    work = works[sid] = SessionWork(
+                        delta=SessionDelta(
+                            session_id=sid,
+                            customer_id=identity["customerId"],
+                            cookie_id=cookie,
+                            deployment_id=deployment_id,
+                            seq=seq,
+                            started_at=doc["occurredAt"],
+                            last_activity_at=doc["occurredAt"],
+                        ),
+                        source=sources.get(index),
                     )
-                self._count(delta, doc)
-        return deltas, cursors, superseded
+                work.add(doc)
+        return works, cursors, superseded
 
-    @staticmethod
-    def _count(delta: SessionDelta, doc: dict[str, Any], sign: int = 1) -> None:
-        delta.events += sign
-        delta.started_at = min(delta.started_at, doc["occurredAt"])
-        delta.last_activity_at = max(delta.last_activity_at, doc["occurredAt"])
-        if doc["kind"] == "PAGEVIEW":
-            delta.pageviews += sign
-            if sign > 0:
-                delta.last_page = {**doc["page"], "at": doc["occurredAt"]}
-        if doc["kind"] == "SEARCH" and sign > 0:
-            delta.searches.append({"query": doc["query"], "occurredAt": doc["occurredAt"]})
-
-    def _forget(self, deltas: dict[str, SessionDelta], lost: list[dict[str, Any]]) -> None:
-        """Events another writer stored first must not be counted twice."""
-        for doc in lost:
-            delta = deltas[doc["sessionId"]]
-            self._count(delta, doc, sign=-1)
-            if doc["kind"] == "SEARCH":
-                delta.searches = [s for s in delta.searches if s["occurredAt"] != doc["occurredAt"] or s["query"] != doc["query"]]
-
-    async def _publish(self, items, touched, cookies) -> None:
-        messages: list[tuple[str, Any]] = []
-        for _, doc in sorted(items, key=lambda item: (item[1]["occurredAt"], item[1]["_id"])):
-            messages.append((topics.journey(doc["sessionId"]), doc))
-        previous_seq = {
-            cookie: (identity.get("web") or {}).get("seq", 0) for cookie, identity in cookies.items()
-        }
+    async def _publish(self, works: dict[str, SessionWork], touched: list[dict[str, Any]]) -> None:
+        documents = [doc for work in works.values() for doc in work.items]
+        messages: list[tuple[str, Any]] = [
+            (topics.journey(doc["sessionId"]), doc)
+            for doc in sorted(documents, key=lambda doc: (doc["occurredAt"], doc["_id"]))
+        ]
         for session in touched:
-            created = session["seq"] > previous_seq.get(session["cookieId"], 0)
-            messages.extend(topics.session_change("CREATED" if created else "UPDATED", session))
+            change = "CREATED" if works[session["_id"]].is_new else "UPDATED"
+            messages.extend(topics.session_change(change, session))
         await self._hub.publish(messages)
 
     async def _end_superseded(self, superseded_id: str) -> None:

@@ -26,7 +26,10 @@ class Mutation(AdminMutation, ConversationMutation):
     ) -> TrackResult:
         result = await info.context.services.ingestor.ingest(
             deployment_id=str(deployment_id),
-            batch=[RawEvent(payload=event.as_raw(), cookie_id=event.cookie_id) for event in events],
+            batch=[
+                RawEvent(payload=event.as_raw(), cookie_id=event.cookie_id, source=event.source())
+                for event in events
+            ],
         )
         counts = result.counts()
         return TrackResult(

@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from journey.incoming import Source
 from schema.enums import TrackEventType
 
 
@@ -28,6 +29,14 @@ class TrackEventInput:
     query: str | None = None
     name: str | None = None
     attributes: JSON | None = None
+    user_agent: str | None = strawberry.field(
+        default=None, description="The visitor's browser user agent, for enrichment."
+    )
+    ip: str | None = strawberry.field(default=None, description="The visitor's IP address.")
+    accept_language: str | None = None
+
+    def source(self) -> Source:
+        return Source(user_agent=self.user_agent, ip=self.ip, accept_language=self.accept_language)
 
     def as_raw(self) -> dict[str, Any]:
         """The same shape /collect receives, so both doors share one validator."""

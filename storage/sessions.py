@@ -31,6 +31,12 @@ class SessionDelta:
     pageviews: int = 0
     last_page: dict[str, Any] | None = None
     searches: list[dict[str, Any]] = field(default_factory=list)
+    on_insert: dict[str, Any] = field(default_factory=dict)
+    """Fields a new session starts with (its visit context, say)."""
+    sets: dict[str, Any] = field(default_factory=dict)
+    """Fields this batch replaces (evaluation state, say)."""
+    pushes: dict[str, list[Any]] = field(default_factory=dict)
+    """Arrays this batch appends to (segment assignments, say)."""
 
     def update(self) -> UpdateOne:
         changes: dict[str, Any] = {
@@ -42,15 +48,22 @@ class SessionDelta:
                 "seq": self.seq,
                 "divisionId": None,
                 "status": "ACTIVE",
+                **self.on_insert,
             },
             "$min": {"startedAt": self.started_at},
             "$max": {"lastActivityAt": self.last_activity_at},
             "$inc": {"eventCount": self.events, "pageviewCount": self.pageviews},
         }
+        sets = dict(self.sets)
         if self.last_page is not None:
-            changes["$set"] = {"lastPage": self.last_page}
+            sets["lastPage"] = self.last_page
+        if sets:
+            changes["$set"] = sets
+        pushes = {name: {"$each": values} for name, values in self.pushes.items() if values}
         if self.searches:
-            changes["$push"] = {"searches": {"$each": self.searches, "$slice": -MAX_SEARCHES}}
+            pushes["searches"] = {"$each": self.searches, "$slice": -MAX_SEARCHES}
+        if pushes:
+            changes["$push"] = pushes
         return UpdateOne({"_id": self.session_id}, changes, upsert=True)
 
 

@@ -1,0 +1,101 @@
+// Start-up: the token, the live connection, and which customer is open (#customer=<id>).
+
+import { forgetToken, saveToken, savedToken, takeTokenFromAddress } from './auth.js';
+import { CustomerView } from './customer-view.js';
+import { keepDurationsTicking } from './format.js';
+import { GraphQLClient, Unauthorized } from './graphql.js';
+import { LiveNow } from './live-now.js';
+import { GraphQLSocket } from './socket.js';
+
+const signInForm = document.querySelector('[data-testid=sign-in]');
+const signInError = document.querySelector('[data-testid=sign-in-error]');
+const signOutButton = document.querySelector('[data-testid=sign-out]');
+const workspace = document.querySelector('.workspace');
+const connection = document.querySelector('[data-testid=connection-status]');
+const toast = document.querySelector('[data-testid=error]');
+
+const CONNECTION_TEXT = { live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
+let session = null; // what runs while signed in
+
+function showConnection(state) {
+  connection.dataset.state = state;
+  connection.textContent = CONNECTION_TEXT[state];
+}
+
+function showError(error) {
+  if (error instanceof Unauthorized) {
+    signOut(error.message);
+    return;
+  }
+  const message = Array.isArray(error) ? error.map((each) => each.message).join('; ') : error.message || String(error);
+  toast.textContent = message;
+  toast.hidden = false;
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => { toast.hidden = true; }, 8000);
+}
+
+function openCustomer(customerId) {
+  location.hash = `customer=${encodeURIComponent(customerId)}`;
+}
+
+function selectedCustomerId() {
+  return new URLSearchParams(location.hash.slice(1)).get('customer');
+}
+
+function start(token) {
+  signInForm.hidden = true;
+  workspace.hidden = false;
+  signOutButton.hidden = false;
+  const socketUrl = new URL('/graphql', location.href);
+  socketUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const app = {
+    api: new GraphQLClient(new URL('/graphql', location.href).href, token),
+    socket: new GraphQLSocket(socketUrl.href, token, { onStatus: showConnection, onRefused: signOut }),
+    showError,
+    openCustomer,
+  };
+  const liveNow = new LiveNow(app, workspace.querySelector('.live-now'));
+  let customerView = null;
+  const showSelectedCustomer = () => {
+    const customerId = selectedCustomerId();
+    customerView?.close();
+    customerView = customerId ? new CustomerView(app, customerId, workspace.querySelector('.customer')) : null;
+    if (!customerId) workspace.querySelector('.customer').replaceChildren();
+    liveNow.select(customerId);
+  };
+  window.addEventListener('hashchange', showSelectedCustomer);
+  showSelectedCustomer();
+  const ticker = keepDurationsTicking(workspace);
+  session = {
+    stop() {
+      window.removeEventListener('hashchange', showSelectedCustomer);
+      clearInterval(ticker);
+      customerView?.close();
+      liveNow.close();
+      app.socket.close();
+    },
+  };
+}
+
+function signOut(reason) {
+  forgetToken();
+  session?.stop();
+  session = null;
+  workspace.hidden = true;
+  signOutButton.hidden = true;
+  signInForm.hidden = false;
+  signInError.textContent = typeof reason === 'string' ? reason : '';
+  showConnection('offline');
+}
+
+signInForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  saveToken(signInForm.elements.token.value);
+  signInForm.reset();
+  start(savedToken());
+});
+signOutButton.addEventListener('click', () => signOut());
+
+takeTokenFromAddress();
+if (savedToken()) start(savedToken());
+else signOut();

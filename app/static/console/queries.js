@@ -1,0 +1,57 @@
+// Every GraphQL document the console sends, in one place.
+
+// Session fields the service does not offer yet. When schema.graphql gains them, this one
+// line becomes:
+//   const SESSION_FIELDS_TO_COME = 'segments { segment { name color } } outcomes { outcome { name } probability achieved }';
+// and the cards show segment chips and outcome bars from them (see session-card.js).
+const SESSION_FIELDS_TO_COME = '';
+
+const SESSION = `
+  id status startedAt lastActivityAt pageviewCount eventCount
+  lastPage { url title }
+  searches { query occurredAt }
+  ${SESSION_FIELDS_TO_COME}`;
+
+const VISITOR = `
+  id status startedAt lastActivityAt pageviewCount eventCount
+  lastPage { url title }
+  customer { id traits }`;
+
+const JOURNEY_EVENT = `id kind icon occurredAt name page { url title } query attributes`;
+
+export const LIVE_VISITORS = `query LiveNow {
+  liveVisitors(first: 100) { nodes { ${VISITOR} } }
+}`;
+
+export const LIVE_VISITOR_CHANGES = `subscription LiveNowChanges {
+  liveVisitors { kind session { ${VISITOR} } }
+}`;
+
+export const CUSTOMER = `query Customer($id: ID!) {
+  customer(id: $id) {
+    id identified traits
+    identities { type value }
+    summary { status pageviewsThisSession }
+    sessions(first: 50) { nodes { ${SESSION} } }
+  }
+}`;
+
+// Identify events change a customer's traits and identities; pushes carry sessions only.
+export const CUSTOMER_PROFILE = `query CustomerProfile($id: ID!) {
+  customer(id: $id) { id identified traits identities { type value } }
+}`;
+
+export const SESSION_CARD_CHANGES = `subscription SessionCards($customerId: ID!) {
+  sessionCards(customerId: $customerId) { kind session { ${SESSION} } }
+}`;
+
+export const JOURNEY = `query Journey($id: ID!, $after: String) {
+  session(id: $id) {
+    id
+    journey(first: 500, after: $after) { nodes { ${JOURNEY_EVENT} } pageInfo { hasNextPage endCursor } }
+  }
+}`;
+
+export const JOURNEY_ITEMS = `subscription JourneyMap($sessionId: ID!) {
+  journeyMap(sessionId: $sessionId) { ${JOURNEY_EVENT} }
+}`;

@@ -1,0 +1,124 @@
+// A session card: blue while the session is ACTIVE, gray once INACTIVE. Its header says
+// when and how much; expanding it shows the journey map with the segments, outcomes and
+// searches of the session.
+
+import { h } from './dom.js';
+import { dayAndTime, duration, pageLabel } from './format.js';
+import { JourneyMap } from './journey-map.js';
+import { fresher } from './sessions.js';
+
+function segmentChips(segments) {
+  return segments.map(({ name, color }) => {
+    const chip = h('span', { class: 'chip', testid: 'segment-chip' }, name);
+    if (color) chip.style.setProperty('--chip-color', color);
+    return chip;
+  });
+}
+
+function outcomeBars(outcomes) {
+  return outcomes.map(({ outcome, probability, achieved }) => {
+    const percent = Math.round(probability * 100);
+    const fill = h('span', { class: 'bar-fill' });
+    fill.style.width = `${percent}%`;
+    return h(
+      'div',
+      { class: achieved ? 'outcome achieved' : 'outcome', testid: 'outcome-bar', dataset: { probability } },
+      h('span', { class: 'outcome-name' }, outcome.name),
+      h('span', { class: 'bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': percent }, fill),
+      h('span', { class: 'outcome-value' }, achieved ? 'achieved' : `${percent}%`),
+    );
+  });
+}
+
+function searchList(searches) {
+  return h('ul', { class: 'searches', testid: 'searches' },
+    searches.map((search) => h('li', { testid: 'search-term' }, search.query)));
+}
+
+export class SessionCard {
+  element = h('article', { class: 'card', testid: 'session-card' });
+  #app;
+  #session;
+  #map = null;
+  #mapItems = [];
+  #header = h('button', { type: 'button', class: 'card-header', testid: 'card-toggle', onclick: () => this.#toggle() });
+  #details = h('div', { class: 'card-details' });
+  #body = h('div', { class: 'card-body', hidden: true }, this.#details);
+
+  constructor(app, session) {
+    this.#app = app;
+    this.#session = session;
+    this.element.dataset.sessionId = session.id;
+    this.element.append(this.#header, this.#body);
+    this.#render();
+  }
+
+  get session() {
+    return this.#session;
+  }
+
+  update(session) {
+    this.#session = fresher(this.#session, session);
+    this.#render();
+  }
+
+  close() {
+    this.#map?.close();
+  }
+
+  #toggle() {
+    if (this.#map) {
+      this.#map.close();
+      this.#map.element.remove();
+      this.#map = null;
+      this.#mapItems = [];
+    } else {
+      this.#map = new JourneyMap(this.#app, this.#session.id, (items) => {
+        this.#mapItems = items;
+        this.#renderDetails();
+      });
+      this.#body.append(this.#map.element);
+    }
+    this.#render();
+  }
+
+  #render() {
+    const session = this.#session;
+    const expanded = Boolean(this.#map);
+    this.element.dataset.status = session.status;
+    this.element.dataset.expanded = String(expanded);
+    this.#header.setAttribute('aria-expanded', String(expanded));
+    const active = session.status === 'ACTIVE';
+    this.#header.replaceChildren(
+      h('span', { class: 'status', testid: 'card-status' }, active ? 'Active' : 'Inactive'),
+      h('span', { class: 'started' }, dayAndTime(session.startedAt)),
+      h('span', { class: 'length', dataset: active ? { since: session.startedAt } : {} },
+        duration((active ? Date.now() : Date.parse(session.lastActivityAt)) - Date.parse(session.startedAt))),
+      h('span', { class: 'pages' }, h('span', { testid: 'pageview-count' }, String(session.pageviewCount)),
+        session.pageviewCount === 1 ? ' page' : ' pages'),
+      h('span', { class: 'events' }, `${session.eventCount} events`),
+      h('span', { class: 'last-page' }, pageLabel(session.lastPage)),
+    );
+    this.#body.hidden = !expanded;
+    if (expanded) this.#renderDetails();
+  }
+
+  // Sections appear only when they have something to show.
+  #renderDetails() {
+    const session = this.#session;
+    // Segments come from Session.segments once the service offers it; until then from the
+    // SEGMENT_MATCHED items of the map. Either way in the order they were assigned.
+    const segments = session.segments
+      ? session.segments.map(({ segment }) => segment)
+      : this.#mapItems
+          .filter((item) => item.kind === 'SEGMENT_MATCHED')
+          .map((item) => ({ name: item.attributes.name || item.name, color: item.attributes.color }));
+    const outcomes = session.outcomes || [];
+    const searches = session.searches || [];
+    this.#details.replaceChildren(
+      segments.length ? h('div', { class: 'segments', testid: 'segments' }, segmentChips(segments)) : null,
+      outcomes.length ? h('div', { class: 'outcomes', testid: 'outcomes' }, outcomeBars(outcomes)) : null,
+      searches.length ? h('section', { class: 'searches-section' }, h('h4', {}, 'Searches'), searchList(searches)) : null,
+    );
+  }
+}

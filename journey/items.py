@@ -1,0 +1,70 @@
+"""Turning a tracked event into the journey-map items it stands for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from journey.icons import icon_for
+from journey.incoming import TrackedEvent, search_in_url
+
+KINDS: dict[str, str] = {"pageview": "PAGEVIEW", "search": "SEARCH", "custom": "CUSTOM"}
+"""The journey item kind of each event type."""
+
+Extra = Callable[[TrackedEvent, dict[str, Any]], None]
+EXTRAS: dict[str, Extra] = {}
+"""Per event type: fills the type's own fields into its item."""
+
+
+def item(event: TrackedEvent, *, deployment_id: str, now: datetime) -> dict[str, Any]:
+    document = {
+        "_id": ObjectId(),
+        "dedupeKey": f"{deployment_id}/{event.cookie_id}/{event.client_id}",
+        "clientEventId": event.client_id,
+        "deploymentId": deployment_id,
+        "cookieId": event.cookie_id,
+        "type": event.type,
+        "kind": KINDS[event.type],
+        "name": event.name or event.type,
+        "occurredAt": event.occurred_at,
+        "receivedAt": now,
+        "page": event.page,
+        "referrer": event.referrer,
+        "query": event.query,
+        "attributes": event.attributes,
+    }
+    extra = EXTRAS.get(event.type)
+    if extra is not None:
+        extra(event, document)
+    document["icon"] = icon_for(document)
+    return document
+
+
+def derived(parent: dict[str, Any], suffix: str, **fields: Any) -> dict[str, Any]:
+    """An item the system adds next to a tracked one (a search found in a URL, a matched
+    segment); its dedupe key follows the parent's, so a repeat adds nothing."""
+    document = {
+        **parent,
+        "_id": ObjectId(),
+        "dedupeKey": f"{parent['dedupeKey']}#{suffix}",
+        "referrer": None,
+        "attributes": {},
+        **fields,
+    }
+    document["icon"] = icon_for(document)
+    return document
+
+
+def journey_items(
+    event: TrackedEvent, *, deployment_id: str, now: datetime, search_params: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    first = item(event, deployment_id=deployment_id, now=now)
+    items = [first]
+    if event.type == "pageview" and event.page:
+        query = search_in_url(event.page["url"], search_params)
+        if query:
+            items.append(derived(first, "search", type="search", kind="SEARCH", name="search", query=query))
+    return items
