@@ -22,7 +22,9 @@ from app.collect import collect, preflight
 from app.rate_limit import RateLimiter
 from app.graphql_view import JourneyGraphQL
 from app.settings import Settings
+from journey import identify_events
 from journey.ingest import Ingestor
+from journey.stitching import Stitcher
 from journey.sweeper import Sweeper
 from live.hub import LiveHub
 from resolvers.context import Services
@@ -55,6 +57,7 @@ def create_app(
     """command_listeners: PyMongo command monitors, for counting database round trips."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
+    identify_events.register(settings.phone_default_region)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,12 +86,14 @@ def create_app(
             await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
             await deployments.ensure_default(db, now=clock.now())
             await hub.start()
+            stitcher = Stitcher(db=db, hub=hub, clock=clock)
             app.state.services = Services(
                 settings=settings,
                 clock=clock,
                 db=db,
                 hub=hub,
-                ingestor=Ingestor(db=db, hub=hub, clock=clock, settings=settings),
+                ingestor=Ingestor(db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher),
+                stitcher=stitcher,
                 authenticator=Authenticator(settings=settings, db=db),
                 collect_limiter=RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock),
             )

@@ -25,5 +25,11 @@ _BY_KIND = {
 }
 
 
+NAMED: dict[str, str] = {}
+"""Icons of custom events known by name (a logout, say)."""
+
+
 def icon_for(event: dict[str, Any]) -> str:
+    if event["kind"] == "CUSTOM" and event.get("name") in NAMED:
+        return NAMED[event["name"]]
     return _BY_KIND.get(event["kind"], "custom")

@@ -14,10 +14,12 @@ from typing import Any
 
 from app.clock import Clock
 from app.settings import Settings
+from identity import InvalidIdentity, normalize_cookie_id
 from journey.errors import InvalidInput
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
 from journey.sessionize import SessionCursor, assign_sessions, session_id
+from journey.stitching import Stitcher
 from journey.work import SessionWork, Stage, count
 from live import topics
 from live.hub import LiveHub
@@ -58,12 +60,43 @@ class RawEvent:
     source: Source | None = None
 
 
+def cookie_id_of(raw: Any) -> str:
+    if raw is None:
+        raise InvalidInput("cookieId", "is required")
+    if not isinstance(raw, str):
+        raise InvalidInput("cookieId", "must be a string")
+    try:
+        return normalize_cookie_id(raw)
+    except InvalidIdentity as error:
+        raise InvalidInput("cookieId", error.reason) from None
+
+
+def passes(items: list[tuple[int, dict[str, Any]]]) -> list[list[tuple[int, dict[str, Any]]]]:
+    """Split a batch after each logout: what a browser does after logging out belongs to
+    the new anonymous customer, so it is stored after the logout has taken effect."""
+    by_cookie: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for entry in sorted(items, key=lambda entry: entry[1]["occurredAt"]):
+        by_cookie[entry[1]["cookieId"]].append(entry)
+    rounds: list[list[tuple[int, dict[str, Any]]]] = []
+    for entries in by_cookie.values():
+        round_number = 0
+        for entry in entries:
+            while len(rounds) <= round_number:
+                rounds.append([])
+            rounds[round_number].append(entry)
+            if entry[1]["type"] == "logout":
+                round_number += 1
+    return rounds
+
+
 class Ingestor:
     def __init__(
         self, *, db: Database, hub: LiveHub, clock: Clock, settings: Settings,
         stages: list[Stage] | None = None,
+        stitcher: Stitcher | None = None,
     ) -> None:
         self.stages: list[Stage] = stages or []
+        self.stitcher = stitcher
         self._db = db
         self._hub = hub
         self._clock = clock
@@ -109,7 +142,7 @@ class Ingestor:
             client_id = raw.payload.get("id") if isinstance(raw.payload, dict) else None
             receipts.append(EventReceipt(id=client_id if isinstance(client_id, str) else None, status="accepted"))
             try:
-                cookie = text(raw.cookie_id, "cookieId", limit=128)
+                cookie = cookie_id_of(raw.cookie_id)
                 event = parse_event(raw.payload, path, cookie_id=cookie, limits=limits, source=raw.source)
             except InvalidInput as error:
                 receipts[index].status, receipts[index].reason = "rejected", str(error)
@@ -131,9 +164,15 @@ class Ingestor:
         duplicates = {index for index, doc in items if doc["dedupeKey"] in known}
         items = [(index, doc) for index, doc in items if index not in duplicates]
         sources = {index: event.source for index, event in accepted}
-        touched: list[dict[str, Any]] = []
-        if items:
-            touched = await self._store(items, sources, deployment_id, now, duplicates)
+        touched: dict[str, dict[str, Any]] = {}
+        acted = False
+        for pass_items in passes(items):
+            stored = await self._store(pass_items, sources, deployment_id, now, duplicates)
+            touched.update((doc["_id"], doc) for doc in stored)
+            acted = await self._act(pass_items, duplicates) or acted
+        if acted:
+            # Identity actions may have moved sessions to another customer.
+            touched = {doc["_id"]: doc for doc in await sessions.by_ids(self._db, ids=list(touched))}
         for index in duplicates:
             receipts[index].status = "duplicate"
         for index, doc in items:
@@ -141,9 +180,29 @@ class Ingestor:
                 receipts[index].session_id = doc["sessionId"]
         return IngestResult(
             events=receipts,
-            customer_ids=sorted({doc["customerId"] for doc in touched}),
-            session_ids=[doc["_id"] for doc in touched],
+            customer_ids=sorted({doc["customerId"] for doc in touched.values()}),
+            session_ids=list(touched),
         )
+
+    async def _act(self, pass_items, duplicates) -> bool:
+        """Identify and logout act on identities once their items are stored."""
+        acted = False
+        for index, doc in sorted(pass_items, key=lambda entry: entry[1]["occurredAt"]):
+            if index in duplicates or doc["type"] not in ("identify", "logout") or self.stitcher is None:
+                continue
+            acted = True
+            cookie = await identities.find(self._db, kind="COOKIE", value=doc["cookieId"])
+            if doc["type"] == "identify":
+                await self.stitcher.identify(
+                    customer_id=cookie["customerId"],
+                    claimed=doc["identify"]["identities"],
+                    traits=doc["identify"]["traits"],
+                )
+            else:
+                await self.stitcher.logout(
+                    cookie_id=doc["cookieId"], customer_id=cookie["customerId"], session_id=doc["sessionId"]
+                )
+        return acted
 
     async def _store(self, items, sources, deployment_id, now, duplicates) -> list[dict[str, Any]]:
         """Sessionise, run the stages, persist and publish one set of items."""
@@ -206,7 +265,7 @@ class Ingestor:
             numbers, after = assign_sessions(cursor, [doc["occurredAt"] for _, doc in entries], timeout)
             if cursor.seq and after.seq > cursor.seq:
                 superseded.append(session_id(cookie, cursor.seq))
-            cursors[cookie] = (after.seq, after.last_activity)
+            cursors[cookie] = (after.seq, after.last_activity, after.closed)
             for (index, doc), seq in zip(entries, numbers):
                 sid = session_id(cookie, seq)
                 work = works.get(sid)

@@ -11,6 +11,7 @@ from app.rate_limit import RateLimiter
 from app.clock import Clock
 from app.settings import Settings
 from journey.ingest import Ingestor
+from journey.stitching import Stitcher
 from live.hub import LiveHub
 from loaders import Loaders
 from storage.database import Database
@@ -25,6 +26,7 @@ class Services:
     ingestor: Ingestor
     authenticator: Authenticator
     collect_limiter: RateLimiter
+    stitcher: Stitcher
 
 
 @dataclass

@@ -9,6 +9,7 @@ from access import permissions as perm
 from journey.ingest import RawEvent
 from resolvers.admin import AdminMutation
 from resolvers.conversations import ConversationMutation
+from resolvers.customers import CustomerMutation
 from resolvers.permissions import requires
 from schema.enums import ReceiptStatus
 from schema.inputs import TrackEventInput
@@ -16,7 +17,7 @@ from schema.types import EventReceipt, TrackResult
 
 
 @strawberry.type
-class Mutation(AdminMutation, ConversationMutation):
+class Mutation(AdminMutation, ConversationMutation, CustomerMutation):
     @strawberry.mutation(
         permission_classes=[requires(perm.EVENT_ADD)],
         description="Server-side ingestion; the same pipeline as POST /collect.",

@@ -9,6 +9,7 @@ from access import permissions as perm
 from identity import InvalidIdentity, normalize_identity
 from journey.errors import InvalidInput
 from loaders import SESSION_ORDER
+from resolvers.customers import CustomerQuery
 from resolvers.permissions import requires
 from schema.enums import IdentityType
 from schema.pagination import after_key, page_size
@@ -19,7 +20,7 @@ MAX_IDS = 100
 
 
 @strawberry.type
-class Query:
+class Query(CustomerQuery):
     @strawberry.field(permission_classes=[requires(perm.CUSTOMER_VIEW)])
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         doc = await info.context.loaders.customer.load(str(id))

@@ -42,6 +42,10 @@ class SessionChangeKind(Enum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"
     INACTIVE = "INACTIVE"
+    MOVED = strawberry.enum_value(
+        "MOVED", description="The session changed customer (stitched, merged or split); see session.customer."
+    )
+    REMOVED = strawberry.enum_value("REMOVED", description="The session was erased.")
 
 
 @strawberry.enum
@@ -49,6 +53,8 @@ class TrackEventType(Enum):
     PAGEVIEW = "pageview"
     SEARCH = "search"
     CUSTOM = "custom"
+    IDENTIFY = "identify"
+    LOGOUT = "logout"
 
 
 @strawberry.enum

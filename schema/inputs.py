@@ -29,6 +29,9 @@ class TrackEventInput:
     query: str | None = None
     name: str | None = None
     attributes: JSON | None = None
+    traits: JSON | None = strawberry.field(
+        default=None, description="For IDENTIFY: email, phone, externalId and other traits."
+    )
     user_agent: str | None = strawberry.field(
         default=None, description="The visitor's browser user agent, for enrichment."
     )
@@ -50,6 +53,7 @@ class TrackEventInput:
             ("query", self.query),
             ("name", self.name),
             ("attributes", self.attributes),
+            ("traits", self.traits),
         ):
             if value is not None:
                 raw[key] = value

@@ -252,6 +252,11 @@ class Customer:
     def traits(self) -> JSON:
         return self.doc.get("traits") or {}
 
+    @strawberry.field(description="Set when this customer was merged into another: follow it.")
+    def merged_into(self) -> strawberry.ID | None:
+        target = self.doc.get("mergedInto")
+        return strawberry.ID(target) if target else None
+
     @strawberry.field
     def created_at(self) -> datetime | None:
         return self.doc.get("createdAt")

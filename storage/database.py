@@ -43,6 +43,15 @@ class Database:
     def api_keys(self) -> AsyncCollection:
         return self.db.api_keys
 
+    @property
+    def segments(self) -> AsyncCollection:
+        return self.db.segments
+
+    @property
+    def versions(self) -> AsyncCollection:
+        """Counters that tell every instance a cached collection changed."""
+        return self.db.versions
+
 
 def connect(uri: str, database: str, *, event_listeners: list | None = None) -> Database:
     client: AsyncMongoClient = AsyncMongoClient(
@@ -88,6 +97,13 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
             ),
         ],
         "identities": [IndexModel([("customerId", ASCENDING)], name="customer")],
+        "customers": [
+            IndexModel([("mergedInto", ASCENDING)], name="merged", sparse=True),
+            IndexModel(
+                [("lastSeenAt", ASCENDING)], name="retention", expireAfterSeconds=retention_seconds
+            ),
+        ],
+        "merges": [IndexModel([("sourceId", ASCENDING), ("at", DESCENDING)], name="source")],
         "api_keys": [IndexModel([("prefix", ASCENDING)], name="prefix", unique=True)],
     }
 

@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from storage.database import Database
+from storage.events import DUPLICATE_KEY
 
 
 def identity_key(kind: str, value: str) -> str:
@@ -53,16 +55,18 @@ async def claim_cookies(
     return {doc["value"]: doc async for doc in db.identities.find({"_id": {"$in": keys}})}
 
 
-async def advance_cursors(db: Database, *, cursors: dict[str, tuple[int, datetime]]) -> None:
+async def advance_cursors(
+    db: Database, *, cursors: dict[str, tuple[int, datetime, bool]]
+) -> None:
     if not cursors:
         return
     await db.identities.bulk_write(
         [
             UpdateOne(
                 {"_id": identity_key("COOKIE", cookie)},
-                {"$max": {"web.seq": seq, "web.lastActivityAt": last}},
+                {"$max": {"web.seq": seq, "web.lastActivityAt": last}, "$set": {"web.closed": closed}},
             )
-            for cookie, (seq, last) in cursors.items()
+            for cookie, (seq, last, closed) in cursors.items()
         ],
         ordered=False,
     )
@@ -74,3 +78,48 @@ async def for_customers(db: Database, *, customer_ids: list[str]) -> list[dict[s
 
 async def find(db: Database, *, kind: str, value: str) -> dict[str, Any] | None:
     return await db.identities.find_one({"_id": identity_key(kind, value)})
+
+
+async def find_many(db: Database, *, keys: list[str]) -> list[dict[str, Any]]:
+    return await db.identities.find({"_id": {"$in": keys}}).to_list()
+
+
+async def attach(
+    db: Database, *, customer_id: str, identities: dict[str, str], now: datetime
+) -> list[str]:
+    """Give a customer these identities. Returns the keys another customer holds already
+    (an insert lost to the unique _id): the caller looks again and decides."""
+    documents = [
+        {"_id": identity_key(kind, value), "type": kind, "value": value,
+         "customerId": customer_id, "createdAt": now}
+        for kind, value in identities.items()
+    ]
+    if not documents:
+        return []
+    try:
+        await db.identities.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(item.get("code") != DUPLICATE_KEY for item in errors):
+            raise
+        taken = [documents[item["index"]]["_id"] for item in errors]
+        owners = {doc["_id"]: doc["customerId"] for doc in await find_many(db, keys=taken)}
+        return [key for key in taken if owners.get(key) != customer_id]
+    return []
+
+
+async def rotate_cookie(
+    db: Database, *, cookie_id: str, from_customer: str, to_customer: str
+) -> bool:
+    """After a logout: the browser's cookie now names a fresh anonymous customer and its
+    next event opens a new session. Conditional, so a repeated logout rotates once."""
+    result = await db.identities.update_one(
+        {"_id": identity_key("COOKIE", cookie_id), "customerId": from_customer},
+        {"$set": {"customerId": to_customer, "web.closed": True}},
+    )
+    return result.modified_count == 1
+
+
+async def move(db: Database, *, keys: list[str], to_customer: str) -> None:
+    if keys:
+        await db.identities.update_many({"_id": {"$in": keys}}, {"$set": {"customerId": to_customer}})

@@ -1,0 +1,180 @@
+"""Identity stitching: identify, logout, merge and split, erase and export.
+
+An anonymous customer that identifies as a known one is merged into it, so all its
+sessions appear on the known customer's cards (S6). Two customers identified with
+different identities are never merged silently (B7): the conflict is recorded instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from app.clock import Clock
+from journey.errors import InvalidInput
+from live import topics
+from live.hub import LiveHub
+from storage import customers, identities, merges, sessions
+from storage.database import Database
+from storage.identities import identity_key
+
+log = logging.getLogger(__name__)
+
+# Which identity decides where an anonymous visitor belongs when its identities point
+# at different customers: the one least likely to be shared.
+STRENGTH = ("EXTERNAL_ID", "EMAIL", "PHONE")
+ATTEMPTS = 3
+
+
+@dataclass(slots=True)
+class Identified:
+    customer_id: str
+    merged_from: str | None = None
+    conflicts: int = 0
+
+
+class Stitcher:
+    def __init__(self, *, db: Database, hub: LiveHub, clock: Clock) -> None:
+        self._db = db
+        self._hub = hub
+        self._clock = clock
+
+    async def identify(
+        self, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any]
+    ) -> Identified:
+        """Tie claimed identities ({IdentityType: normalised value}) to a customer."""
+        for _ in range(ATTEMPTS):
+            outcome = await self._try_identify(customer_id, claimed, traits)
+            if outcome is not None:
+                return outcome
+        raise RuntimeError("identities kept changing under a concurrent identify")
+
+    async def _try_identify(self, customer_id, claimed, traits) -> Identified | None:
+        now = self._clock.now()
+        held = {doc["_id"]: doc for doc in await identities.find_many(
+            self._db, keys=[identity_key(kind, value) for kind, value in claimed.items()])}
+        owners = {kind: held[identity_key(kind, value)]["customerId"]
+                  for kind, value in claimed.items() if identity_key(kind, value) in held}
+        others = {owner for owner in owners.values() if owner != customer_id}
+        if not others:
+            unheld = {kind: value for kind, value in claimed.items() if kind not in owners}
+            if await identities.attach(self._db, customer_id=customer_id, identities=unheld, now=now):
+                return None  # another customer took one meanwhile: look again
+            await customers.mark_identified(self._db, customer_id=customer_id, traits=traits, now=now)
+            return Identified(customer_id=customer_id)
+
+        target = next(owners[kind] for kind in STRENGTH if owners.get(kind, customer_id) != customer_id)
+        conflicts = 0
+        for kind, owner in owners.items():
+            if owner not in (target, customer_id):
+                conflicts += await self._conflict(target, owner, kind, claimed[kind], "claimed by another customer")
+        if await self._is_identified(customer_id):
+            kind = next(k for k in STRENGTH if owners.get(k) == target)
+            conflicts += await self._conflict(customer_id, target, kind, claimed[kind], "already identified differently")
+            return Identified(customer_id=customer_id, conflicts=conflicts)
+
+        await self.merge(source_id=customer_id, target_id=target, reason="identify")
+        unheld = {kind: value for kind, value in claimed.items() if kind not in owners}
+        await identities.attach(self._db, customer_id=target, identities=unheld, now=now)
+        await customers.mark_identified(self._db, customer_id=target, traits=traits, now=now)
+        return Identified(customer_id=target, merged_from=customer_id, conflicts=conflicts)
+
+    async def _is_identified(self, customer_id: str) -> bool:
+        doc = await customers.find(self._db, customer_id=customer_id)
+        return bool(doc and doc.get("identified"))
+
+    async def _conflict(self, customer_id: str, other: str, kind: str, value: str, reason: str) -> int:
+        await customers.record_conflict(self._db, conflict={
+            "customerId": customer_id, "otherCustomerId": other, "identityType": kind,
+            "identityKey": identity_key(kind, value), "reason": reason, "at": self._clock.now(),
+        })
+        log.info("identity conflict between %s and %s on %s: %s", customer_id, other, kind, reason)
+        return 1
+
+    async def merge(self, *, source_id: str, target_id: str, reason: str = "admin") -> dict[str, Any]:
+        if source_id == target_id:
+            raise InvalidInput("targetId", "is the same customer as sourceId")
+        for field, customer_id in (("sourceId", source_id), ("targetId", target_id)):
+            doc = await customers.find(self._db, customer_id=customer_id)
+            if doc is None:
+                raise InvalidInput(field, "no such customer")
+            if doc.get("mergedInto"):
+                raise InvalidInput(field, f"was merged into {doc['mergedInto']}")
+        now = self._clock.now()
+        record = await merges.move_customer(
+            self._db, source_id=source_id, target_id=target_id, now=now, reason=reason)
+        await customers.mark_merged(self._db, source_id=source_id, target_id=target_id, now=now)
+        source = await customers.find(self._db, customer_id=source_id)
+        if source and source.get("identified"):
+            await customers.mark_identified(self._db, customer_id=target_id, traits=source.get("traits") or {}, now=now)
+        await self._announce_moves(record["sessionIds"], {source_id, target_id})
+        return record
+
+    async def split(self, *, source_id: str) -> str:
+        """Undo the latest merge of source_id into another customer."""
+        merge = await merges.latest_into(self._db, source_id=source_id)
+        if merge is None:
+            raise InvalidInput("customerId", "was not merged into another customer")
+        now = self._clock.now()
+        await merges.undo(self._db, merge=merge, now=now)
+        await customers.mark_merged(self._db, source_id=source_id, target_id=None, now=now)
+        await self._announce_moves(merge["sessionIds"], {source_id, merge["targetId"]})
+        return source_id
+
+    async def _announce_moves(self, session_ids: list[str], customer_ids: set[str]) -> None:
+        """Cards subscribers of both customers learn which sessions changed hands."""
+        moved = await sessions.by_ids(self._db, ids=session_ids)
+        messages = []
+        for session in moved:
+            payload = {"change": "MOVED", "session": session}
+            messages += [(topics.cards(customer_id), payload) for customer_id in sorted(customer_ids)]
+        await self._hub.publish(messages)
+
+    async def logout(self, *, cookie_id: str, customer_id: str, session_id: str) -> None:
+        """Everything the browser does next belongs to a new anonymous customer (S4)."""
+        rotated = await identities.rotate_cookie(
+            self._db, cookie_id=cookie_id, from_customer=customer_id, to_customer=str(uuid.uuid4()))
+        if not rotated:
+            return
+        ended = await sessions.end_if_idle(
+            self._db, session_id=session_id, idle_before=None, now=self._clock.now())
+        if ended is not None:
+            await self._hub.publish(topics.session_change("INACTIVE", ended))
+
+    async def erase(self, *, customer_id: str) -> int:
+        """Remove the customer and everything about it; tell live subscribers. Returns
+        the number of sessions removed."""
+        doc = await customers.find(self._db, customer_id=customer_id)
+        if doc is None:
+            raise InvalidInput("id", "no such customer")
+        db = self._db
+        ids = [customer_id] + [c["_id"] async for c in db.customers.find({"mergedInto": customer_id}, {"_id": 1})]
+        removed = await db.sessions.find({"customerId": {"$in": ids}}).to_list()
+        await db.events.delete_many({"customerId": {"$in": ids}})
+        await db.sessions.delete_many({"customerId": {"$in": ids}})
+        await db.identities.delete_many({"customerId": {"$in": ids}})
+        await db.db.merges.delete_many({"$or": [{"sourceId": {"$in": ids}}, {"targetId": {"$in": ids}}]})
+        await db.db.identity_conflicts.delete_many(
+            {"$or": [{"customerId": {"$in": ids}}, {"otherCustomerId": {"$in": ids}}]})
+        await db.customers.delete_many({"_id": {"$in": ids}})
+        messages = []
+        for session in removed:
+            messages += topics.session_change("REMOVED", {**session, "customerId": customer_id})
+        await self._hub.publish(messages)
+        return len(removed)
+
+    async def export(self, *, customer_id: str) -> dict[str, Any]:
+        db = self._db
+        doc = await customers.find(db, customer_id=customer_id)
+        if doc is None:
+            raise InvalidInput("id", "no such customer")
+        return {
+            "customer": doc,
+            "identities": await db.identities.find({"customerId": customer_id}).to_list(),
+            "sessions": await db.sessions.find({"customerId": customer_id}).sort("startedAt", 1).to_list(),
+            "events": await db.events.find({"customerId": customer_id}, {"identify": 0}).sort(
+                [("occurredAt", 1), ("_id", 1)]).to_list(),
+            "conflicts": await customers.conflicts_of(db, customer_ids=[customer_id]),
+        }
