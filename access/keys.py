@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,10 +11,12 @@ from access import permissions
 from access.principal import ALL_DIVISIONS
 from access.tokens import hash_secret, new_api_key
 from journey.errors import InvalidInput
+from journey.form_events import SENSITIVE_NAME
 from storage import api_keys, deployments
 from storage.database import Database
 
 DEPLOYMENT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+FORM_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
 
 async def create_api_key(
@@ -50,7 +53,8 @@ def clean_origin(origin: str, field: str) -> str:
 
 
 async def save_deployment(
-    db: Database, *, deployment_id: str, name: str | None, allowed_origins: list[str], now: datetime
+    db: Database, *, deployment_id: str, name: str | None, allowed_origins: list[str],
+    form_fields: list[str] | None = None, now: datetime,
 ) -> dict[str, Any]:
     deployment_id = deployment_id.strip()
     if not deployment_id or len(deployment_id) > 64 or not set(deployment_id) <= DEPLOYMENT_ID_CHARS:
@@ -58,9 +62,15 @@ async def save_deployment(
     if not allowed_origins:
         raise InvalidInput("allowedOrigins", "must list at least one origin (or \"*\")")
     origins = [clean_origin(o, f"allowedOrigins[{i}]") for i, o in enumerate(allowed_origins)]
+    fields = [name.strip() for name in form_fields or []]
+    for index, field in enumerate(fields):
+        if not FORM_FIELD.match(field):
+            raise InvalidInput(f"formFields[{index}]", "must be a field name of letters, digits, _ . -")
+        if SENSITIVE_NAME.search(field):
+            raise InvalidInput(f"formFields[{index}]", f"'{field}' looks like a password or card field")
     return await deployments.upsert(
         db, deployment_id=deployment_id, name=(name or deployment_id).strip(),
-        allowed_origins=origins, now=now,
+        allowed_origins=origins, form_fields=fields, now=now,
     )
 
 

@@ -45,6 +45,7 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         log_level="info",
         ws="websockets-sansio",
+        proxy_headers=False,  # the app honours JOURNEY_TRUSTED_PROXIES instead
     )
 
 
@@ -106,9 +107,10 @@ async def save_deployment(settings: Settings, args: argparse.Namespace) -> None:
     async with database(settings) as db:
         doc = await save(
             db, deployment_id=args.id, name=args.name, allowed_origins=args.origin,
-            now=SystemClock().now(),
+            form_fields=args.form_field or [], now=SystemClock().now(),
         )
-    print(json.dumps({"id": doc["_id"], "name": doc["name"], "allowedOrigins": doc["allowedOrigins"]}))
+    print(json.dumps({"id": doc["_id"], "name": doc["name"], "allowedOrigins": doc["allowedOrigins"],
+                      "formFields": doc["formFields"]}))
 
 
 def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[None]], args) -> None:
@@ -140,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     save.add_argument("id")
     save.add_argument("--name")
     save.add_argument("--origin", action="append", required=True, help='repeatable; "*" for any')
+    save.add_argument("--form-field", action="append", help="a form field whose value is kept; repeatable")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

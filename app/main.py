@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from pathlib import Path
-
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from access.tokens import Authenticator
 from app.body_limit import BodyLimitMiddleware
 from app.clock import Clock, SystemClock
 from app.collect import collect, preflight
-from app.rate_limit import RateLimiter
 from app.graphql_view import JourneyGraphQL
+from app.rate_limit import RateLimiter
 from app.settings import Settings
-from journey import identify_events
+from enrichment import warm_up
+from journey import event_types
+from journey.context import VisitContextStage
+from journey.engagements import EngagementStage
+from journey.form_fields import FormFieldStage
 from journey.ingest import Ingestor
+from journey.segment_catalog import SegmentCatalog
+from journey.segmenting import SegmentStage
 from journey.stitching import Stitcher
 from journey.sweeper import Sweeper
 from live.hub import LiveHub
@@ -48,6 +55,14 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "liveSubscribers": services.hub.subscriber_count})
 
 
+def _proxy_headers(settings: Settings) -> list[Middleware]:
+    """Only a proxy named in the settings may say who the client is (X-Forwarded-For):
+    anyone else could claim any address, and with it a country and a rate-limit bucket."""
+    if not settings.trusted_proxies:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+
+
 def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
@@ -57,7 +72,7 @@ def create_app(
     """command_listeners: PyMongo command monitors, for counting database round trips."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
-    identify_events.register(settings.phone_default_region)
+    event_types.register(phone_default_region=settings.phone_default_region)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,13 +102,27 @@ def create_app(
             await deployments.ensure_default(db, now=clock.now())
             await hub.start()
             stitcher = Stitcher(db=db, hub=hub, clock=clock)
+            segments = SegmentCatalog(db=db, clock=clock, refresh_seconds=settings.segment_refresh_seconds)
+            stages = [
+                EngagementStage(),
+                # Late-bound: the ingestor's cached deployment lookup, made just below.
+                FormFieldStage(lambda deployment_id: ingestor.deployment(deployment_id)),
+                VisitContextStage(anonymise_ip=settings.anonymise_ip),
+                SegmentStage(db=db, catalog=segments),
+            ]
+            ingestor = Ingestor(
+                db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher, stages=stages
+            )
+            # The GeoIP data takes a moment to load: not on a visitor's first request.
+            await asyncio.to_thread(warm_up)
             app.state.services = Services(
                 settings=settings,
                 clock=clock,
                 db=db,
                 hub=hub,
-                ingestor=Ingestor(db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher),
+                ingestor=ingestor,
                 stitcher=stitcher,
+                segments=segments,
                 authenticator=Authenticator(settings=settings, db=db),
                 collect_limiter=RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock),
             )
@@ -120,6 +149,6 @@ def create_app(
             Mount("/console", StaticFiles(directory=STATIC / "console", html=True), name="console"),
             Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True), name="demo"),
         ],
-        middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
+        middleware=[*_proxy_headers(settings), Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )

@@ -48,6 +48,10 @@ class Settings:
     phone_default_region: str = "US"
     anonymise_ip: bool = False
     excluded_query_params: tuple[str, ...] = ()
+    segment_refresh_seconds: float = 2.0
+    """How soon a segment change made on another instance takes effect here."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) of proxies whose X-Forwarded-For names the client; none by default."""
     retention_days: int = 395
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from journey.errors import InvalidInput
+from journey.icons import CUSTOM_ICONS
 
 MAX_ID = 128
 MAX_URL = 2048
@@ -182,10 +183,14 @@ def event_name(value: Any, path: str) -> str:
 
 @parses("custom")
 def _custom(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    icon = raw.get("icon")
+    if icon is not None and icon not in CUSTOM_ICONS:
+        raise InvalidInput(f"{path}.icon", f"must be one of {', '.join(CUSTOM_ICONS)}")
     return {
         "name": event_name(raw.get("name"), f"{path}.name"),
         "page": page(raw.get("page"), f"{path}.page", required=False),
         "attributes": attributes(raw.get("attributes"), f"{path}.attributes"),
+        "data": {"icon": icon} if icon else {},
     }
 
 

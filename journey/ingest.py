@@ -20,7 +20,7 @@ from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
 from journey.sessionize import SessionCursor, assign_sessions, session_id
 from journey.stitching import Stitcher
-from journey.work import SessionWork, Stage, count
+from journey.work import SessionWork, Stage, count, customer_changes
 from live import topics
 from live.hub import LiveHub
 from storage import customers, deployments, events, identities, sessions
@@ -157,7 +157,8 @@ class Ingestor:
             (index, document)
             for index, event in accepted
             for document in journey_items(
-                event, deployment_id=deployment_id, now=now, search_params=settings.search_query_params
+                event, deployment_id=deployment_id, now=now, search_params=settings.search_query_params,
+                excluded_params=settings.excluded_query_params,
             )
         ]
         known = await events.existing_dedupe_keys(self._db, keys=(doc["dedupeKey"] for _, doc in items))
@@ -165,18 +166,21 @@ class Ingestor:
         items = [(index, doc) for index, doc in items if index not in duplicates]
         sources = {index: event.source for index, event in accepted}
         touched: dict[str, dict[str, Any]] = {}
+        refused: dict[int, str] = {}
         acted = False
         for pass_items in passes(items):
-            stored = await self._store(pass_items, sources, deployment_id, now, duplicates)
+            stored = await self._store(pass_items, sources, deployment_id, now, duplicates, refused)
             touched.update((doc["_id"], doc) for doc in stored)
-            acted = await self._act(pass_items, duplicates) or acted
+            acted = await self._act(pass_items, duplicates | set(refused)) or acted
         if acted:
             # Identity actions may have moved sessions to another customer.
             touched = {doc["_id"]: doc for doc in await sessions.by_ids(self._db, ids=list(touched))}
         for index in duplicates:
             receipts[index].status = "duplicate"
+        for index, reason in refused.items():
+            receipts[index].status, receipts[index].reason = "rejected", f"events[{index}].{reason}"
         for index, doc in items:
-            if index not in duplicates and doc.get("sessionId"):
+            if index not in duplicates and index not in refused and doc.get("sessionId"):
                 receipts[index].session_id = doc["sessionId"]
         return IngestResult(
             events=receipts,
@@ -204,7 +208,7 @@ class Ingestor:
                 )
         return acted
 
-    async def _store(self, items, sources, deployment_id, now, duplicates) -> list[dict[str, Any]]:
+    async def _store(self, items, sources, deployment_id, now, duplicates, refused) -> list[dict[str, Any]]:
         """Sessionise, run the stages, persist and publish one set of items."""
         cookies = await identities.claim_cookies(
             self._db, cookie_ids=(doc["cookieId"] for _, doc in items), now=now
@@ -218,11 +222,18 @@ class Ingestor:
         for work in works.values():
             for stage in self.stages:
                 stage.process(work)
+        position = {doc["dedupeKey"]: index for index, doc in items}
+        for work in works.values():
+            for doc, reason in work.refused:
+                refused[position[doc["dedupeKey"]]] = reason
 
+        customer_sets, customer_pushes = customer_changes(works.values())
         await customers.touch(
             self._db,
             seen={work.delta.customer_id: work.delta.last_activity_at for work in works.values()},
             now=now,
+            sets=customer_sets,
+            pushes=customer_pushes,
         )
         documents = [doc for work in works.values() for doc in work.items]
         lost_races = await events.insert_new(self._db, documents=documents)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from enrichment import strip_query_params
 from journey.icons import icon_for
 from journey.incoming import TrackedEvent, search_in_url
 
@@ -58,13 +59,26 @@ def derived(parent: dict[str, Any], suffix: str, **fields: Any) -> dict[str, Any
     return document
 
 
+def without_params(document: dict[str, Any], excluded: tuple[str, ...]) -> None:
+    """Drop the excluded query parameters from the item's page URL and referrer, before
+    anything reads them: they are never stored, searched for or matched by a segment."""
+    if not excluded:
+        return
+    if document.get("page"):
+        document["page"] = {**document["page"], "url": strip_query_params(document["page"]["url"], excluded)}
+    if document.get("referrer"):
+        document["referrer"] = strip_query_params(document["referrer"], excluded)
+
+
 def journey_items(
-    event: TrackedEvent, *, deployment_id: str, now: datetime, search_params: tuple[str, ...]
+    event: TrackedEvent, *, deployment_id: str, now: datetime, search_params: tuple[str, ...],
+    excluded_params: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     first = item(event, deployment_id=deployment_id, now=now)
+    without_params(first, excluded_params)
     items = [first]
-    if event.type == "pageview" and event.page:
-        query = search_in_url(event.page["url"], search_params)
+    if event.type == "pageview" and first["page"]:
+        query = search_in_url(first["page"]["url"], search_params)
         if query:
             items.append(derived(first, "search", type="search", kind="SEARCH", name="search", query=query))
     return items

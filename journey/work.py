@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from bson import ObjectId
 
 from journey.incoming import Source
 from storage.sessions import SessionDelta
@@ -18,6 +22,10 @@ class SessionWork:
     """This batch's journey items for the session, in time order."""
     source: Source | None = None
     """The browser behind the batch's first event for this session."""
+    customer_sets: dict[str, Any] = field(default_factory=dict)
+    """Fields of the session's customer this batch replaces (the latest visit's traits, say)."""
+    customer_pushes: dict[str, list[Any]] = field(default_factory=dict)
+    """Arrays of the session's customer this batch appends to (customer-scope segments, say)."""
 
     @property
     def session_id(self) -> str:
@@ -27,12 +35,50 @@ class SessionWork:
     def is_new(self) -> bool:
         return self.stored is None
 
-    def add(self, document: dict[str, Any]) -> None:
-        """Add an item (tracked or derived) to the session and its counters."""
+    refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    """Tracked items a stage turned down, with the reason (field: why)."""
+
+    def refuse(self, document: dict[str, Any], reason: str) -> None:
+        """Turn down a tracked item: it is not stored, and its receipt says why."""
+        self.items.remove(document)
+        count(self.delta, document, sign=-1)
+        if self.items:
+            moments = [item["occurredAt"] for item in self.items]
+            self.delta.started_at, self.delta.last_activity_at = min(moments), max(moments)
+        self.refused.append((document, reason))
+
+    def add(self, document: dict[str, Any], *, follows: dict[str, Any] | None = None) -> None:
+        """Add an item (tracked or derived) to the session and its counters.
+
+        `follows`: the item it comes right after on the map (a matched segment follows
+        the event that completed the match)."""
         document["sessionId"] = self.delta.session_id
         document["customerId"] = self.delta.customer_id
-        self.items.append(document)
+        if follows is None:
+            self.items.append(document)
+        else:
+            position = next(n for n, item in enumerate(self.items) if item is follows) + 1
+            self.items.insert(position, document)
+            # The map orders items of one moment by _id, and ids grow as they are made:
+            # fresh ids, in list order, put this item and those after it in their places.
+            for item in self.items[position:]:
+                item["_id"] = ObjectId()
         count(self.delta, document)
+
+
+def customer_changes(
+    works: Iterable[SessionWork],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, list[Any]]]]:
+    """The fields each customer's sessions set and the arrays they append to, by
+    customer id; one batch may hold several sessions of a customer."""
+    sets: dict[str, dict[str, Any]] = defaultdict(dict)
+    pushes: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for work in works:
+        customer_id = work.delta.customer_id
+        sets[customer_id].update(work.customer_sets)
+        for name, values in work.customer_pushes.items():
+            pushes[customer_id][name].extend(values)
+    return dict(sets), {customer_id: dict(arrays) for customer_id, arrays in pushes.items()}
 
 
 def count(delta: SessionDelta, document: dict[str, Any], sign: int = 1) -> None:

@@ -12,7 +12,9 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from access import permissions
 from access.principal import Principal
+from journey.segment_catalog import Catalog, SegmentCatalog, SegmentView
 from storage.database import Database
 from storage.pages import Sort, children_pages
 
@@ -39,9 +41,13 @@ def _grouped_page_loader(fetch: Callable) -> DataLoader:
 
 
 class Loaders:
-    def __init__(self, db: Database, principal: Principal) -> None:
+    def __init__(
+        self, db: Database, principal: Principal, segments: SegmentCatalog | None = None
+    ) -> None:
         self._db = db
         self._principal = principal
+        self._segment_catalog = segments
+        self._segment_view: SegmentView | None = None
         visible = principal.session_filter()
 
         async def customers(ids: list[str]) -> list[dict[str, Any] | None]:
@@ -78,6 +84,7 @@ class Loaders:
                 sort=JOURNEY_ORDER,
                 limit=limit,
                 after=after,
+                match=await self._map_items_shown(),
             )
 
         self.customer = DataLoader(load_fn=customers)
@@ -85,6 +92,20 @@ class Loaders:
         self.identities = DataLoader(load_fn=identities)
         self.session_page = _grouped_page_loader(session_pages)
         self.journey_page = _grouped_page_loader(journey_pages)
+
+    async def segments(self) -> SegmentView:
+        """The segments the caller may see, taken once per request (and per pushed event)."""
+        if self._segment_view is None:
+            catalog = await self._segment_catalog.current() if self._segment_catalog else Catalog(-1, ())
+            self._segment_view = catalog.view(sees_hidden=self._principal.may(permissions.SEGMENT_EDIT))
+        return self._segment_view
+
+    async def _map_items_shown(self) -> dict[str, Any] | None:
+        """Leaves out the matches of segments hidden from the caller (or deleted)."""
+        view = await self.segments()
+        if view.sees_hidden:
+            return None
+        return {"$or": [{"kind": {"$ne": "SEGMENT_MATCHED"}}, {"segment.id": {"$in": view.shown_ids()}}]}
 
     def prime_session(self, doc: dict[str, Any]) -> None:
         """A pushed session arrives whole; keep its nested fields from reading it again."""

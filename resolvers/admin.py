@@ -7,7 +7,8 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from access import keys, permissions as perm
+from access import keys
+from access import permissions as perm
 from resolvers.permissions import requires
 from storage import api_keys
 
@@ -33,6 +34,7 @@ class Deployment:
     id: strawberry.ID
     name: str
     allowed_origins: list[str]
+    form_fields: list[str]
 
 
 @strawberry.input
@@ -48,6 +50,11 @@ class DeploymentInput:
     name: str | None = None
     allowed_origins: list[str] = strawberry.field(
         description='Origins allowed to send events, like "https://shop.example"; "*" for any.'
+    )
+    form_fields: list[str] = strawberry.field(
+        default_factory=list,
+        description="Form fields whose values are kept on form events; any other field is "
+        "dropped, and passwords and card numbers always are.",
     )
 
 
@@ -82,7 +89,11 @@ class AdminMutation:
         services = info.context.services
         doc = await keys.save_deployment(
             services.db, deployment_id=str(input.id), name=input.name,
-            allowed_origins=input.allowed_origins, now=services.clock.now(),
+            allowed_origins=input.allowed_origins, form_fields=input.form_fields,
+            now=services.clock.now(),
         )
         services.ingestor.forget_deployment(doc["_id"])
-        return Deployment(id=doc["_id"], name=doc["name"], allowed_origins=doc["allowedOrigins"])
+        return Deployment(
+            id=doc["_id"], name=doc["name"], allowed_origins=doc["allowedOrigins"],
+            form_fields=doc.get("formFields") or [],
+        )

@@ -7,10 +7,11 @@ from typing import Any
 
 from access.principal import Principal
 from access.tokens import Authenticator
-from app.rate_limit import RateLimiter
 from app.clock import Clock
+from app.rate_limit import RateLimiter
 from app.settings import Settings
 from journey.ingest import Ingestor
+from journey.segment_catalog import SegmentCatalog
 from journey.stitching import Stitcher
 from live.hub import LiveHub
 from loaders import Loaders
@@ -27,6 +28,7 @@ class Services:
     authenticator: Authenticator
     collect_limiter: RateLimiter
     stitcher: Stitcher
+    segments: SegmentCatalog
 
 
 @dataclass
@@ -41,7 +43,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.services.db, self.require_principal())
+            self._loaders = Loaders(self.services.db, self.require_principal(), self.services.segments)
         return self._loaders
 
     def renew_loaders(self) -> Loaders:

@@ -1,4 +1,5 @@
-"""recordConversation: a conversation becomes a division-owned session card."""
+"""recordConversation: a conversation becomes a division-owned session card with its own
+short journey (started, queued, connected to an agent, ended)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
+from journey import icons
 from journey.errors import InvalidInput
 from live import topics
 from resolvers.permissions import requires
@@ -16,6 +18,8 @@ from schema.types import Session
 from storage import conversations
 
 MAX_TEXT = 200
+for _, _milestone, _label in conversations.MILESTONES:
+    icons.LEGEND[f"conversation-{_milestone}"] = _label
 
 
 @strawberry.enum
@@ -32,6 +36,13 @@ class ConversationDirection(Enum):
     OUTBOUND = "OUTBOUND"
 
 
+@strawberry.enum
+class ConversationDisposition(Enum):
+    ANSWERED = "ANSWERED"
+    ABANDONED = "ABANDONED"
+    TRANSFERRED = "TRANSFERRED"
+
+
 @strawberry.input
 class ConversationInput:
     conversation_id: strawberry.ID = strawberry.field(
@@ -42,10 +53,17 @@ class ConversationInput:
     direction: ConversationDirection
     division_id: strawberry.ID
     started_at: datetime
+    queued_at: datetime | None = None
+    connected_at: datetime | None = strawberry.field(default=None, description="Connected to an agent.")
     ended_at: datetime | None = None
     queue: str | None = None
     agent: str | None = None
     subject: str | None = None
+    disposition: ConversationDisposition | None = None
+    wrap_up_code: str | None = None
+    web_session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The web session the conversation started in (a chat accepted on a page)."
+    )
 
 
 def _short(value: str | None, field: str) -> str | None:
@@ -54,10 +72,18 @@ def _short(value: str | None, field: str) -> str | None:
     return value
 
 
-def _aware(moment: datetime | None, field: str) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        raise InvalidInput(field, "must include a time zone")
-    return moment
+def _moments(input: ConversationInput) -> dict[str, datetime | None]:
+    moments = {
+        "startedAt": input.started_at, "queuedAt": input.queued_at,
+        "connectedAt": input.connected_at, "endedAt": input.ended_at,
+    }
+    for field, moment in moments.items():
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput(field, "must include a time zone")
+    for field in ("queuedAt", "connectedAt", "endedAt"):
+        if moments[field] is not None and moments[field] < input.started_at:
+            raise InvalidInput(field, "is before startedAt")
+    return moments
 
 
 @strawberry.type
@@ -65,32 +91,37 @@ class ConversationMutation:
     @strawberry.mutation(permission_classes=[requires(perm.CONVERSATION_ADD)])
     async def record_conversation(self, info: Info, input: ConversationInput) -> Session:
         services = info.context.services
-        started_at = _aware(input.started_at, "startedAt")
-        ended_at = _aware(input.ended_at, "endedAt")
-        if ended_at is not None and ended_at < started_at:
-            raise InvalidInput("endedAt", "is before startedAt")
+        moments = _moments(input)
         for field, value in (("conversationId", input.conversation_id), ("divisionId", input.division_id)):
             if not str(value).strip() or len(str(value)) > 100:
                 raise InvalidInput(field, "must be 1 to 100 characters")
-        if await info.context.loaders.customer.load(str(input.customer_id)) is None:
+        customer_id = str(input.customer_id)
+        if await info.context.loaders.customer.load(customer_id) is None:
             raise InvalidInput("customerId", "no such customer")
+        if input.web_session_id is not None:
+            web = await services.db.sessions.find_one({"_id": str(input.web_session_id), "type": "WEB"})
+            if web is None or web["customerId"] != customer_id:
+                raise InvalidInput("webSessionId", "no such web session of this customer")
         details = {
             "channel": input.channel.value,
             "direction": input.direction.value,
             "queue": _short(input.queue, "queue"),
             "agent": _short(input.agent, "agent"),
             "subject": _short(input.subject, "subject"),
+            "disposition": input.disposition.value if input.disposition else None,
+            "wrapUpCode": _short(input.wrap_up_code, "wrapUpCode"),
+            "webSessionId": str(input.web_session_id) if input.web_session_id else None,
         }
-        session, created = await conversations.record(
+        session, created, added = await conversations.record(
             services.db,
             conversation_id=str(input.conversation_id),
-            customer_id=str(input.customer_id),
+            customer_id=customer_id,
             division_id=str(input.division_id),
             details=details,
-            started_at=started_at,
-            ended_at=ended_at,
+            moments=moments,
             now=services.clock.now(),
         )
-        change = "CREATED" if created else ("INACTIVE" if ended_at else "UPDATED")
-        await services.hub.publish(topics.session_change(change, session))
+        change = "CREATED" if created else ("INACTIVE" if input.ended_at else "UPDATED")
+        messages = [(topics.journey(session["_id"]), item) for item in added]
+        await services.hub.publish(messages + topics.session_change(change, session))
         return Session(doc=session)

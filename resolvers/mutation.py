@@ -10,14 +10,18 @@ from journey.ingest import RawEvent
 from resolvers.admin import AdminMutation
 from resolvers.conversations import ConversationMutation
 from resolvers.customers import CustomerMutation
+from resolvers.engagements import EngagementMutation
 from resolvers.permissions import requires
+from resolvers.segments import SegmentMutation
 from schema.enums import ReceiptStatus
 from schema.inputs import TrackEventInput
 from schema.types import EventReceipt, TrackResult
 
 
 @strawberry.type
-class Mutation(AdminMutation, ConversationMutation, CustomerMutation):
+class Mutation(
+    AdminMutation, ConversationMutation, CustomerMutation, EngagementMutation, SegmentMutation
+):
     @strawberry.mutation(
         permission_classes=[requires(perm.EVENT_ADD)],
         description="Server-side ingestion; the same pipeline as POST /collect.",

@@ -7,11 +7,14 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from identity import InvalidIdentity, normalize_identity
+from journey import icons
 from journey.errors import InvalidInput
 from loaders import SESSION_ORDER
 from resolvers.customers import CustomerQuery
 from resolvers.permissions import requires
+from resolvers.segments import SegmentQuery
 from schema.enums import IdentityType
+from schema.journey_detail import JourneyIcon
 from schema.pagination import after_key, page_size
 from schema.types import Customer, Session, SessionConnection, session_connection
 from storage import identities, sessions
@@ -20,7 +23,11 @@ MAX_IDS = 100
 
 
 @strawberry.type
-class Query(CustomerQuery):
+class Query(CustomerQuery, SegmentQuery):
+    @strawberry.field(description="Every icon name a journey item can carry, with what it means.")
+    def journey_icons(self) -> list[JourneyIcon]:
+        return [JourneyIcon(name=name, description=text) for name, text in sorted(icons.LEGEND.items())]
+
     @strawberry.field(permission_classes=[requires(perm.CUSTOMER_VIEW)])
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         doc = await info.context.loaders.customer.load(str(id))

@@ -60,6 +60,8 @@ class Subscription:
         if await info.context.loaders.session.load(str(session_id)) is None:
             raise InvalidInput("sessionId", "no such session")
         async for item in _stream(info, topics.journey(str(session_id)), JourneyEvent.from_doc):
+            if item.segment is not None and (await info.context.loaders.segments()).get(item.segment.id) is None:
+                continue  # the match of a segment hidden from this caller
             yield item
 
     @strawberry.subscription(

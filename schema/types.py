@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,7 +21,10 @@ from schema.enums import (
     SessionStatus,
     SessionType,
 )
+from schema.journey_detail import EngagementDetail, FormDetail
 from schema.pagination import PageInfo, after_key, cursor_of, page_size, split_page
+from schema.segments import MatchedSegment, SegmentAssignment, assignments
+from schema.visit_context import VisitContext
 
 
 @strawberry.type
@@ -42,11 +46,16 @@ class JourneyEvent:
     icon: str
     occurred_at: datetime
     session_id: strawberry.ID
-    name: str = strawberry.field(description="pageview, search, or the custom event's name.")
+    name: str = strawberry.field(
+        description="pageview, search, the custom event's name, or the matched segment's name."
+    )
     page: Page | None
     referrer: str | None
     query: str | None
     attributes: JSON
+    segment: MatchedSegment | None = strawberry.field(description="For SEGMENT_MATCHED: the segment.")
+    engagement: EngagementDetail | None = strawberry.field(description="For WEB_ACTION: the engagement.")
+    form: FormDetail | None = strawberry.field(description="For FORM_SUBMITTED and FORM_ABANDONED.")
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> JourneyEvent:
@@ -62,6 +71,9 @@ class JourneyEvent:
             referrer=doc.get("referrer"),
             query=doc.get("query"),
             attributes=doc.get("attributes") or {},
+            segment=MatchedSegment.from_doc(doc.get("segment")),
+            engagement=EngagementDetail.from_doc(doc.get("engagement")),
+            form=FormDetail.from_doc(doc.get("form")),
         )
 
 
@@ -88,6 +100,14 @@ class Identity:
     created_at: datetime
 
 
+@strawberry.enum(description="How an agent console colours a conversation card.")
+class ConversationState(Enum):
+    ACTIVE = "ACTIVE"
+    WRAPPED_UP = "WRAPPED_UP"
+    ENDED = "ENDED"
+    ABANDONED = "ABANDONED"
+
+
 @strawberry.type
 class Conversation:
     channel: str
@@ -95,6 +115,39 @@ class Conversation:
     queue: str | None
     agent: str | None
     subject: str | None
+    disposition: str | None = strawberry.field(description="ANSWERED, ABANDONED or TRANSFERRED.")
+    wrap_up_code: str | None
+    started_at: datetime
+    queued_at: datetime | None
+    connected_at: datetime | None
+    ended_at: datetime | None
+    web_session_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    def state(self) -> ConversationState:
+        if self.disposition == "ABANDONED":
+            return ConversationState.ABANDONED
+        if self.ended_at is None:
+            return ConversationState.ACTIVE
+        return ConversationState.WRAPPED_UP if self.wrap_up_code else ConversationState.ENDED
+
+    @strawberry.field(description="The web session the conversation started in.")
+    async def web_session(self, info: Info) -> Annotated[Session, strawberry.lazy("schema.types")] | None:
+        if self.web_session_id is None:
+            return None
+        doc = await info.context.loaders.session.load(self.web_session_id)
+        return Session(doc=doc) if doc else None
+
+    @classmethod
+    def from_doc(cls, details: dict[str, Any]) -> Conversation:
+        return cls(
+            channel=details["channel"], direction=details["direction"], queue=details.get("queue"),
+            agent=details.get("agent"), subject=details.get("subject"),
+            disposition=details.get("disposition"), wrap_up_code=details.get("wrapUpCode"),
+            started_at=details["startedAt"], queued_at=details.get("queuedAt"),
+            connected_at=details.get("connectedAt"), ended_at=details.get("endedAt"),
+            web_session_id=details.get("webSessionId"),
+        )
 
 
 def session_status(doc: dict[str, Any], info: Info) -> SessionStatus:
@@ -186,12 +239,27 @@ class Session:
     @strawberry.field(description="For CONVERSATION sessions: the conversation's details.")
     def conversation(self) -> Conversation | None:
         details = self.doc.get("conversation")
-        return Conversation(**details) if details else None
+        return Conversation.from_doc(details) if details else None
 
     @strawberry.field(description="The division owning a conversation session; null for web sessions.")
     def division_id(self) -> strawberry.ID | None:
         division = self.doc.get("divisionId")
         return strawberry.ID(division) if division else None
+
+    @strawberry.field(description="Browser, device, location, referrer and campaign, as the session started.")
+    def context(self) -> VisitContext | None:
+        return VisitContext.from_doc(self.doc.get("context"))
+
+    @strawberry.field(
+        description="Whether the card has detail to expand: segments, searches or outcomes (S9)."
+    )
+    def has_detail(self) -> bool:
+        doc = self.doc
+        return bool(doc.get("searches") or doc.get("segments") or doc.get("outcomes"))
+
+    @strawberry.field(description="Segments matched, in the order they were assigned.")
+    async def segments(self, info: Info) -> list[SegmentAssignment]:
+        return assignments(self.doc.get("segments") or [], await info.context.loaders.segments())
 
 
 @strawberry.type
@@ -248,9 +316,16 @@ class Customer:
             for doc in docs
         ]
 
-    @strawberry.field
+    @strawberry.field(
+        description="What is known of the customer: identified traits, and the browser, device "
+        "and geolocation of the latest visit."
+    )
     def traits(self) -> JSON:
-        return self.doc.get("traits") or {}
+        return {**(self.doc.get("visitTraits") or {}), **(self.doc.get("traits") or {})}
+
+    @strawberry.field(description="Customer-scope segments, in the order they were assigned.")
+    async def segments(self, info: Info) -> list[SegmentAssignment]:
+        return assignments(self.doc.get("segments") or [], await info.context.loaders.segments())
 
     @strawberry.field(description="Set when this customer was merged into another: follow it.")
     def merged_into(self) -> strawberry.ID | None:

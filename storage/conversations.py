@@ -6,11 +6,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ReturnDocument
 
+from storage import events
 from storage.database import Database
 
 _NAMESPACE = uuid.UUID("5b0f9a52-7c1d-4d3e-8f60-2a9e4c1b7d88")
+MILESTONES = (
+    ("startedAt", "started", "Conversation started"),
+    ("queuedAt", "queued", "Connected to a queue"),
+    ("connectedAt", "connected", "Connected to an agent"),
+    ("endedAt", "ended", "Conversation ended"),
+)
 
 
 def conversation_session_id(conversation_id: str) -> str:
@@ -19,17 +27,44 @@ def conversation_session_id(conversation_id: str) -> str:
 
 async def record(
     db: Database, *, conversation_id: str, customer_id: str, division_id: str,
-    details: dict[str, Any], started_at: datetime, ended_at: datetime | None, now: datetime,
-) -> tuple[dict[str, Any], bool]:
-    """Create or update one conversation's session. Returns (session, created)."""
+    details: dict[str, Any], moments: dict[str, datetime | None], now: datetime,
+) -> tuple[dict[str, Any], bool, list[dict[str, Any]]]:
+    """Create or update one conversation's session and its milestone items.
+
+    Returns (session, created, milestone items added by this call)."""
     session_id = conversation_session_id(conversation_id)
+    known = {name: moment for name, moment in moments.items() if moment is not None}
+    ended_at = known.get("endedAt")
+    items = [
+        {
+            "_id": ObjectId(),
+            "dedupeKey": f"conversation/{conversation_id}/{milestone}",
+            "sessionId": session_id,
+            "customerId": customer_id,
+            "type": "conversation",
+            "kind": "CONVERSATION",
+            "name": milestone,
+            "icon": f"conversation-{milestone}",
+            "occurredAt": known[field],
+            "receivedAt": now,
+            "page": None,
+            "referrer": None,
+            "query": None,
+            "attributes": {"milestone": milestone, "channel": details["channel"]},
+        }
+        for field, milestone, _ in MILESTONES
+        if field in known
+    ]
+    lost = await events.insert_new(db, documents=items)
+    added = [item for position, item in enumerate(items) if position not in lost]
     fields: dict[str, Any] = {
         "customerId": customer_id,
         "divisionId": division_id,
-        "conversation": details,
-        "startedAt": started_at,
-        "lastActivityAt": ended_at or started_at,
+        "conversation": {**details, **known},
+        "startedAt": known["startedAt"],
+        "lastActivityAt": max(known.values()),
         "status": "INACTIVE" if ended_at else "ACTIVE",
+        "eventCount": len(items),
         "updatedAt": now,
     }
     if ended_at:
@@ -41,7 +76,6 @@ async def record(
             "$setOnInsert": {
                 "type": "CONVERSATION",
                 "conversationId": conversation_id,
-                "eventCount": 0,
                 "pageviewCount": 0,
                 "createdAt": now,
             },
@@ -50,4 +84,4 @@ async def record(
         return_document=ReturnDocument.BEFORE,
     )
     after = await db.sessions.find_one({"_id": session_id})
-    return after, before is None
+    return after, before is None, added

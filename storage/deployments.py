@@ -23,12 +23,16 @@ async def find(db: Database, *, deployment_id: str) -> dict[str, Any] | None:
 
 
 async def upsert(
-    db: Database, *, deployment_id: str, name: str, allowed_origins: list[str], now: datetime
+    db: Database, *, deployment_id: str, name: str, allowed_origins: list[str],
+    form_fields: list[str], now: datetime,
 ) -> dict[str, Any]:
     await db.deployments.update_one(
         {"_id": deployment_id},
         {
-            "$set": {"name": name, "allowedOrigins": allowed_origins, "updatedAt": now},
+            "$set": {
+                "name": name, "allowedOrigins": allowed_origins, "formFields": form_fields,
+                "updatedAt": now,
+            },
             "$setOnInsert": {"createdAt": now},
         },
         upsert=True,

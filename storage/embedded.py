@@ -7,7 +7,6 @@ import socket
 import sys
 from pathlib import Path
 
-
 URI_FILE = "store.uri"
 
 

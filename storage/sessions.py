@@ -37,6 +37,8 @@ class SessionDelta:
     """Fields this batch replaces (evaluation state, say)."""
     pushes: dict[str, list[Any]] = field(default_factory=dict)
     """Arrays this batch appends to (segment assignments, say)."""
+    increments: dict[str, int] = field(default_factory=dict)
+    """Counters this batch adds to, by dotted path (progress toward segments, say)."""
 
     def update(self) -> UpdateOne:
         changes: dict[str, Any] = {
@@ -52,7 +54,7 @@ class SessionDelta:
             },
             "$min": {"startedAt": self.started_at},
             "$max": {"lastActivityAt": self.last_activity_at},
-            "$inc": {"eventCount": self.events, "pageviewCount": self.pageviews},
+            "$inc": {"eventCount": self.events, "pageviewCount": self.pageviews, **self.increments},
         }
         sets = dict(self.sets)
         if self.last_page is not None:

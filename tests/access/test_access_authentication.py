@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import time
@@ -101,7 +102,9 @@ async def test_api_key_created_on_the_command_line_is_shown_once_and_works(servi
     assert secret.startswith("jg_")
     assert (await post(service, {"Authorization": f"Bearer {secret}"}))[0] == 200
     stored = await service.services.db.api_keys.find_one({"name": "ops"})
-    assert secret.split("_")[-1] not in str(stored)
+    raw_secret = secret.split("_", 2)[2]
+    assert raw_secret not in str(stored)
+    assert stored["secretHash"] == hashlib.sha256(raw_secret.encode()).hexdigest()
 
 
 async def ws_close(service, payload) -> tuple[int, str]:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.support.segments import condition, create_segment
 from tests.support.service import Service
 
 
@@ -35,6 +36,22 @@ async def test_batch_round_trips_are_constant(service: Service):
     print(f"round trips per batch of 100 events: {len(counts[100])} {counts[100]}")
     assert counts[1] == counts[10] == counts[100], counts
     assert len(counts[100]) <= 9, counts
+
+
+async def test_segments_cost_at_most_one_more_round_trip(service: Service):
+    # A customer-scope segment: each new session reads what its customer already holds.
+    # Matching, progress and assignments ride on the writes a batch makes anyway.
+    await create_segment(service, "Buyer", condition("eventName", "EQUAL", "add_to_cart", count=2), scope="CUSTOMER")
+    await create_segment(service, "Searcher", condition("searchQuery", "CONTAINS_ANY", "term"))
+    await service.collect(batch("warm", 1), cookie_id="warm")  # deployment and segment caches
+    counts = {}
+    for size in (1, 10, 100):
+        service.commands.reset()
+        await service.collect(batch(f"s{size}-", size), cookie_id=f"seg-{size}")
+        counts[size] = list(service.commands.commands)
+    assert counts[1] == counts[10] == counts[100], counts
+    print(f"round trips per batch of 100 events with segments: {len(counts[100])} {counts[100]}")
+    assert len(counts[100]) <= 10, counts
 
 
 async def test_known_visitor_batch_costs_the_same(service: Service):

@@ -112,7 +112,8 @@ async def start_service(mongodb_uri: str, *, database: str | None = None,
     counter = CommandCounter()
     app = create_app(settings, clock, command_listeners=[counter])
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="websockets-sansio"
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="websockets-sansio",
+        proxy_headers=False,  # as `journey serve`: the app honours JOURNEY_TRUSTED_PROXIES instead
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -1,0 +1,115 @@
+"""The segments held in the process, compiled for evaluation.
+
+Every event is evaluated against every active segment, so the definitions live in
+memory. A change made here is seen at once; a change made by another instance is seen
+within `refresh_seconds`: the catalog then reads a version counter that every change
+moves (one small read), and reloads the segments only when it moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from app.clock import Clock
+from journey.segment_definitions import CUSTOMER, Segment
+from rules import RuleDefinitionError, RuleSet
+from storage import segments as stored_segments
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class Catalog:
+    """The segments at one version: all of them by id, and the active ones as rules."""
+
+    def __init__(self, version: int, segments: Iterable[Segment]) -> None:
+        self.version = version
+        self.by_id: dict[str, Segment] = {segment.id: segment for segment in segments}
+        rules = []
+        self.by_rule: dict[str, Segment] = {}
+        for segment in self.by_id.values():
+            if not segment.active:
+                continue
+            try:
+                rules.append(segment.rule())
+            except RuleDefinitionError:
+                # Stored before a rule change made it invalid: skip it, keep ingesting.
+                log.warning("segment %s has invalid conditions; it is not evaluated", segment.id)
+                continue
+            self.by_rule[segment.rule_id] = segment
+        self.rules = RuleSet(rules)
+        self.carries_over = any(segment.scope == CUSTOMER for segment in self.by_id.values())
+        """Whether a new session may start with segments its customer already holds."""
+
+    @property
+    def evaluates(self) -> bool:
+        return bool(self.by_rule)
+
+    def view(self, *, sees_hidden: bool) -> SegmentView:
+        return SegmentView(self.by_id, sees_hidden)
+
+
+class SegmentView:
+    """The segments one caller may see: those shown to agents, or all of them for a
+    caller who may edit segments."""
+
+    def __init__(self, by_id: dict[str, Segment], sees_hidden: bool) -> None:
+        self.sees_hidden = sees_hidden
+        self._by_id = by_id
+
+    def get(self, segment_id: str) -> Segment | None:
+        """The segment, or None when it was deleted or is hidden from this caller."""
+        segment = self._by_id.get(segment_id)
+        if segment is None or not (segment.display_to_agent or self.sees_hidden):
+            return None
+        return segment
+
+    def shown_ids(self) -> list[str]:
+        return [segment_id for segment_id, segment in self._by_id.items() if segment.display_to_agent]
+
+
+class SegmentCatalog:
+    def __init__(self, *, db: Database, clock: Clock, refresh_seconds: float) -> None:
+        self._db = db
+        self._clock = clock
+        self._refresh_seconds = refresh_seconds
+        self._latest = Catalog(-1, ())
+        self._checked_at: datetime | None = None
+        self._changes = 0
+        self._lock = asyncio.Lock()
+
+    @property
+    def latest(self) -> Catalog:
+        """The catalog as last loaded, without asking whether it is still current."""
+        return self._latest
+
+    async def current(self) -> Catalog:
+        if not self._fresh():
+            async with self._lock:
+                if not self._fresh():
+                    await self._refresh()
+        return self._latest
+
+    def invalidate(self) -> None:
+        """This instance changed a segment: check the version at the next use."""
+        self._checked_at = None
+        self._changes += 1
+
+    def _fresh(self) -> bool:
+        if self._checked_at is None:
+            return False
+        age = (self._clock.now() - self._checked_at).total_seconds()
+        return 0 <= age < self._refresh_seconds
+
+    async def _refresh(self) -> None:
+        changes, checked_at = self._changes, self._clock.now()
+        version = await stored_segments.version(self._db)
+        if version != self._latest.version:
+            docs = await stored_segments.listing(self._db)
+            self._latest = Catalog(version, (Segment.from_doc(doc) for doc in docs))
+        # A change made here while reading may not be in what was read: check again.
+        if changes == self._changes:
+            self._checked_at = checked_at

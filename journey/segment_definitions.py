@@ -1,0 +1,117 @@
+"""What a segment is, and the checks an admin's definition must pass before it is stored."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from journey.errors import InvalidInput
+from journey.incoming import text
+from rules import Rule, RuleDefinitionError, parse_conditions
+
+SESSION = "SESSION"
+CUSTOMER = "CUSTOMER"
+SCOPES = (SESSION, CUSTOMER)
+MAX_NAME = 100
+MAX_DESCRIPTION = 1000
+MAX_SEGMENTS = 500
+"""Every active segment is evaluated on every event: the bound keeps ingest fast."""
+COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    id: str
+    name: str
+    description: str
+    color: str
+    scope: str
+    display_to_agent: bool
+    active: bool
+    conditions: tuple[dict[str, Any], ...]
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Segment:
+        return cls(
+            id=doc["_id"],
+            name=doc["name"],
+            description=doc.get("description") or "",
+            color=doc["color"],
+            scope=doc["scope"],
+            display_to_agent=doc.get("displayToAgent", True),
+            active=doc.get("active", True),
+            conditions=tuple(doc["conditions"]),
+            revision=doc.get("revision", 1),
+            created_at=doc["createdAt"],
+            updated_at=doc["updatedAt"],
+        )
+
+    @property
+    def rule_id(self) -> str:
+        """Sessions count progress per rule id: a new revision starts the counts afresh."""
+        return f"{self.id}-{self.revision}"
+
+    def rule(self) -> Rule:
+        return Rule(self.rule_id, parse_conditions(list(self.conditions)))
+
+
+def definition(
+    *,
+    name: Any,
+    description: Any,
+    color: Any,
+    scope: Any,
+    display_to_agent: Any,
+    conditions: Any,
+) -> dict[str, Any]:
+    """A segment's fields as stored, or InvalidInput naming the first bad part."""
+    if scope not in SCOPES:
+        raise InvalidInput("scope", f"must be one of {', '.join(SCOPES)}")
+    if not isinstance(display_to_agent, bool):
+        raise InvalidInput("displayToAgent", "must be true or false")
+    return {
+        "name": text(name, "name", limit=MAX_NAME),
+        "description": _description(description),
+        "color": _color(color),
+        "scope": scope,
+        "displayToAgent": display_to_agent,
+        "conditions": _conditions(conditions),
+    }
+
+
+def _description(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput("description", "must be a string")
+    if len(value) > MAX_DESCRIPTION:
+        raise InvalidInput("description", f"is longer than {MAX_DESCRIPTION} characters")
+    # Line breaks and tabs are fine in a description; other control characters are not.
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise InvalidInput("description", "must not contain control characters")
+    return value.strip()
+
+
+def _color(value: Any) -> str:
+    if not isinstance(value, str) or not COLOR.fullmatch(value):
+        raise InvalidInput("color", "must be #RRGGBB")
+    return value.upper()
+
+
+def _conditions(raw: Any) -> list[dict[str, Any]]:
+    """Checked by the rules engine; stored as written (values keep their case, for
+    people to read) with each event condition's count made explicit."""
+    try:
+        parsed = parse_conditions(raw)
+    except RuleDefinitionError as error:
+        raise InvalidInput(error.path, error.message) from None
+    return [
+        {"field": given["field"], "operator": str(condition.operator),
+         "values": list(dict.fromkeys(given["values"])), "count": condition.count}
+        for given, condition in zip(raw, parsed)
+    ]

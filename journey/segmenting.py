@@ -1,0 +1,113 @@
+"""Real-time segment assignment: each session is matched against the active segments
+one event at a time, from a small progress state kept on the session, so an event costs
+the same however long the session has run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from journey.context import visit_context
+from journey.items import derived
+from journey.segment_catalog import SegmentCatalog
+from journey.segment_definitions import CUSTOMER, Segment
+from journey.work import SessionWork
+from storage import segments as stored_segments
+from storage.database import Database
+
+STATE = "segmentState"
+"""Session field: event counts toward each segment's conditions (see rules.evaluation)."""
+ASSIGNMENTS = "segments"
+"""Session and customer field: {segmentId, assignedAt} in the order assigned."""
+_WHERE_AND_WHEN = ("dedupeKey", "clientEventId", "deploymentId", "cookieId", "occurredAt", "receivedAt", "page")
+"""What a match takes from the event that completed it; nothing of that event's own kind."""
+
+
+def first_per_segment(assignments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Assignments in order, each segment once: two instances racing on one session may
+    both record a match; the first stands."""
+    seen: set[str] = set()
+    kept = []
+    for assignment in assignments:
+        if assignment["segmentId"] not in seen:
+            seen.add(assignment["segmentId"])
+            kept.append(assignment)
+    return kept
+
+
+class SegmentStage:
+    def __init__(self, *, db: Database, catalog: SegmentCatalog) -> None:
+        self._db = db
+        self._catalog = catalog
+
+    async def prepare(self, works: list[SessionWork]) -> None:
+        """Bring the catalog up to date; give each new session the customer-scope
+        segments its customer already holds (one read, only when there can be any)."""
+        catalog = await self._catalog.current()
+        opening = [work for work in works if work.is_new]
+        if not opening or not catalog.carries_over:
+            return
+        held = await stored_segments.customer_assignments(
+            self._db, customer_ids=sorted({work.delta.customer_id for work in opening})
+        )
+        for work in opening:
+            carried = [
+                assignment
+                for assignment in first_per_segment(held.get(work.delta.customer_id, []))
+                if (segment := catalog.by_id.get(assignment["segmentId"])) and segment.scope == CUSTOMER
+            ]
+            if carried:
+                work.delta.pushes.setdefault(ASSIGNMENTS, []).extend(carried)
+
+    def process(self, work: SessionWork) -> None:
+        catalog = self._catalog.latest
+        if not catalog.evaluates:
+            return
+        stored = work.stored or {}
+        context = visit_context(work)
+        assigned = {
+            assignment["segmentId"]
+            for assignment in [*stored.get(ASSIGNMENTS, []), *work.delta.pushes.get(ASSIGNMENTS, [])]
+        }
+        state = start = stored.get(STATE) or {}
+        seen_events: set[Any] = set()
+        for doc in list(work.items):
+            event = doc
+            if doc.get("clientEventId") in seen_events:
+                # A search found in a page's URL is an event of its own, but the page it
+                # shares with its page view was counted already.
+                event = {**doc, "page": None}
+            seen_events.add(doc.get("clientEventId"))
+            state, held = catalog.rules.advance(state, context, event)
+            placed = doc
+            for rule_id in held:
+                segment = catalog.by_rule[rule_id]
+                if segment.id not in assigned:
+                    assigned.add(segment.id)
+                    placed = _assign(work, segment, doc, follows=placed)
+        for key, value in state.items():
+            if value != start.get(key, 0):
+                work.delta.increments[f"{STATE}.{key}"] = value - start.get(key, 0)
+
+
+def _assign(
+    work: SessionWork, segment: Segment, trigger: dict[str, Any], *, follows: dict[str, Any]
+) -> dict[str, Any]:
+    """Record the match on the session (and the customer, for customer scope) and put
+    it on the journey map, in the segment's colour, where the visitor was."""
+    item = derived(
+        {key: trigger.get(key) for key in _WHERE_AND_WHEN},
+        f"segment:{segment.id}",
+        # One per session and segment, whichever event (or instance) gets there first.
+        dedupeKey=f"{work.session_id}#segment:{segment.id}",
+        type="segment",
+        kind="SEGMENT_MATCHED",
+        name=segment.name,
+        query=None,
+        segment={"id": segment.id, "name": segment.name, "color": segment.color},
+    )
+    work.add(item, follows=follows)
+    assignment = {"segmentId": segment.id, "assignedAt": trigger["occurredAt"]}
+    work.delta.pushes.setdefault(ASSIGNMENTS, []).append(assignment)
+    if segment.scope == CUSTOMER:
+        work.customer_pushes.setdefault(ASSIGNMENTS, []).append(assignment)
+    return item

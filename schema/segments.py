@@ -1,0 +1,152 @@
+"""Segment types and inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from journey import segment_definitions as definitions
+from journey.segment_catalog import SegmentView
+from journey.segmenting import first_per_segment
+from rules import Operator
+
+
+@strawberry.enum(description="How long an assignment lasts.")
+class SegmentScope(Enum):
+    SESSION = strawberry.enum_value("SESSION", description="Until the session ends.")
+    CUSTOMER = strawberry.enum_value(
+        "CUSTOMER", description="For the customer's later sessions too: each starts with it."
+    )
+
+
+ConditionOperator = strawberry.enum(
+    Enum("ConditionOperator", {operator.name: operator.value for operator in Operator}),
+    description="Compares a field's text (case-insensitively) or number with a condition's values; "
+    "NOT_EQUAL and NOT_CONTAINS_ANY also hold when the field is missing.",
+)
+
+
+@strawberry.input
+class ConditionInput:
+    field: str = strawberry.field(
+        description="A visit context field (browser.family, device.category, geolocation.country, "
+        "referrer.medium, campaign.name, authenticated…) or an event field (eventName, page.url, "
+        "page.title, searchQuery, attributes.<name>)."
+    )
+    operator: ConditionOperator
+    values: list[str]
+    count: int | None = strawberry.field(
+        default=None,
+        description="Event fields only: how many matching events it takes (default 1).",
+    )
+
+    def raw(self) -> dict[str, Any]:
+        return {"field": self.field, "operator": self.operator.value, "values": self.values, "count": self.count}
+
+
+@strawberry.input(description="A segment's definition; every condition must hold.")
+class SegmentInput:
+    name: str
+    description: str | None = strawberry.field(
+        default=None, description="Left out on update: kept as it was."
+    )
+    color: str = strawberry.field(description="#RRGGBB: the colour of its icon on journey maps.")
+    scope: SegmentScope
+    display_to_agent: bool | None = strawberry.field(
+        default=None,
+        description="Shown to agents (default true); left out on update: kept as it was.",
+    )
+    conditions: list[ConditionInput]
+
+    def definition(self, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The fields to store, or InvalidInput naming the first bad one."""
+        previous = previous or {}
+        return definitions.definition(
+            name=self.name,
+            description=self.description if self.description is not None else previous.get("description"),
+            color=self.color,
+            scope=self.scope.value,
+            display_to_agent=(
+                self.display_to_agent if self.display_to_agent is not None
+                else previous.get("displayToAgent", True)
+            ),
+            conditions=[condition.raw() for condition in self.conditions],
+        )
+
+
+@strawberry.type
+class Condition:
+    field: str
+    operator: ConditionOperator
+    values: list[str]
+    count: int | None = strawberry.field(description="Null for a visit context field.")
+
+
+@strawberry.type(description="A group of visitors with something in common, matched as events arrive.")
+class Segment:
+    id: strawberry.ID
+    name: str
+    color: str = strawberry.field(description="#RRGGBB")
+    description: str
+    scope: SegmentScope
+    display_to_agent: bool
+    active: bool = strawberry.field(description="Inactive segments make no new assignments.")
+    conditions: list[Condition]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, segment: definitions.Segment) -> Segment:
+        return cls(
+            id=strawberry.ID(segment.id),
+            name=segment.name,
+            color=segment.color,
+            description=segment.description,
+            scope=SegmentScope(segment.scope),
+            display_to_agent=segment.display_to_agent,
+            active=segment.active,
+            conditions=[
+                Condition(
+                    field=condition["field"],
+                    operator=ConditionOperator(condition["operator"]),
+                    values=condition["values"],
+                    count=condition.get("count"),
+                )
+                for condition in segment.conditions
+            ],
+            created_at=segment.created_at,
+            updated_at=segment.updated_at,
+        )
+
+
+@strawberry.type
+class SegmentAssignment:
+    segment: Segment
+    assigned_at: datetime = strawberry.field(description="When the event that completed the match occurred.")
+
+
+def assignments(stored: list[dict[str, Any]], view: SegmentView) -> list[SegmentAssignment]:
+    """Stored assignments in the order made, without deleted segments or ones hidden
+    from the caller."""
+    shown = []
+    for assignment in first_per_segment(stored):
+        segment = view.get(assignment["segmentId"])
+        if segment is not None:
+            shown.append(SegmentAssignment(segment=Segment.of(segment), assigned_at=assignment["assignedAt"]))
+    return shown
+
+
+@strawberry.type(description="The segment a SEGMENT_MATCHED item records, as it was when matched.")
+class MatchedSegment:
+    id: strawberry.ID
+    name: str
+    color: str = strawberry.field(description="#RRGGBB: the colour of the item's icon.")
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any] | None) -> MatchedSegment | None:
+        if not doc:
+            return None
+        return cls(id=strawberry.ID(doc["id"]), name=doc["name"], color=doc["color"])
