@@ -202,6 +202,7 @@ class Ingestor:
                     claimed=doc["identify"]["identities"],
                     traits=doc["identify"]["traits"],
                 )
+                await sessions.mark_authenticated(self._db, session_id=doc["sessionId"])
             else:
                 await self.stitcher.logout(
                     cookie_id=doc["cookieId"], customer_id=cookie["customerId"], session_id=doc["sessionId"]

@@ -107,8 +107,12 @@ class Stitcher:
             self._db, source_id=source_id, target_id=target_id, now=now, reason=reason)
         await customers.mark_merged(self._db, source_id=source_id, target_id=target_id, now=now)
         source = await customers.find(self._db, customer_id=source_id)
-        if source and source.get("identified"):
-            await customers.mark_identified(self._db, customer_id=target_id, traits=source.get("traits") or {}, now=now)
+        if source:
+            await customers.absorb(self._db, target_id=target_id, source=source)
+            if source.get("identified"):
+                await customers.mark_identified(
+                    self._db, customer_id=target_id, traits=source.get("traits") or {}, now=now
+                )
         await self._announce_moves(record["sessionIds"], {source_id, target_id})
         return record
 

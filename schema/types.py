@@ -253,9 +253,12 @@ class Session:
     @strawberry.field(
         description="Whether the card has detail to expand: segments, searches or outcomes (S9)."
     )
-    def has_detail(self) -> bool:
+    async def has_detail(self, info: Info) -> bool:
         doc = self.doc
-        return bool(doc.get("searches") or doc.get("segments") or doc.get("outcomes"))
+        if doc.get("searches") or doc.get("outcomes"):
+            return True
+        # Only segments the caller may see count as detail.
+        return bool(assignments(doc.get("segments") or [], await info.context.loaders.segments()))
 
     @strawberry.field(description="Segments matched, in the order they were assigned.")
     async def segments(self, info: Info) -> list[SegmentAssignment]:

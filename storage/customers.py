@@ -73,3 +73,20 @@ async def conflicts_of(db: Database, *, customer_ids: list[str]) -> list[dict[st
     return await db.db.identity_conflicts.find(
         {"$or": [{"customerId": {"$in": customer_ids}}, {"otherCustomerId": {"$in": customer_ids}}]}
     ).sort("at", 1).to_list()
+
+
+async def absorb(db: Database, *, target_id: str, source: dict[str, Any]) -> None:
+    """What a merged customer knew that is not in its sessions: its customer-scope
+    segments, and its latest visit's traits when it was seen last."""
+    changes: dict[str, Any] = {}
+    if source.get("segments"):
+        changes["$push"] = {"segments": {"$each": source["segments"]}}
+    if source.get("lastSeenAt"):
+        changes["$max"] = {"lastSeenAt": source["lastSeenAt"]}
+    if changes:
+        await db.customers.update_one({"_id": target_id}, changes)
+    if source.get("visitTraits") and source.get("lastSeenAt"):
+        await db.customers.update_one(
+            {"_id": target_id, "$or": [{"lastSeenAt": {"$lte": source["lastSeenAt"]}}, {"lastSeenAt": None}]},
+            {"$set": {"visitTraits": source["visitTraits"]}},
+        )

@@ -120,3 +120,8 @@ async def live(
     if after is not None:
         query = {"$and": [query, after_filter(order, list(after))]}
     return await db.sessions.find(query).sort(order).limit(limit).to_list()
+
+
+async def mark_authenticated(db: Database, *, session_id: str) -> None:
+    """The visitor identified during this session: segments on `authenticated` see it."""
+    await db.sessions.update_one({"_id": session_id}, {"$set": {"context.authenticated": True}})

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.support.segments import condition, create_segment
 from tests.support.service import Service
 
 MAP = """query($s: ID!) { session(id: $s) { eventCount hasDetail journey { nodes { kind name icon page { url }
@@ -220,3 +221,16 @@ async def test_several_full_journeys_cost_a_fixed_number_of_round_trips(start):
         assert all(len(s["journey"]["nodes"]) == 3 for s in data["sessions"])
         counts[size] = service.commands.count
     assert counts[2] == counts[10] == 2, counts
+
+
+async def test_hidden_segments_are_not_detail_for_agents(service: Service):
+    await create_segment(service, "Internal", condition("eventName", "EQUAL", "pageview"), displayToAgent=False)
+    body = await service.collect([pageview("1")])
+    agent_token = await service.data(
+        'mutation { createApiKey(input: {name: "agent", permissions: ["externalContacts:session:view", '
+        '"journey:event:view"]}) { token } }')
+    agent = agent_token["createApiKey"]["token"]
+    assert (await service.data(MAP, {"s": body["sessionIds"][0]}))["session"]["hasDetail"] is True
+    seen = await service.data("query($s: ID!) { session(id: $s) { hasDetail } }", {"s": body["sessionIds"][0]},
+                              token=agent)
+    assert seen["session"]["hasDetail"] is False

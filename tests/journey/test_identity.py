@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.support.segments import condition, create_segment, matched
 from tests.support.service import Service
 
 CARDS = "query($id: ID!) { customer(id: $id) { id identified mergedInto sessions { nodes { id } } } }"
@@ -263,3 +264,25 @@ async def test_stitching_cost_does_not_grow_with_earlier_sessions(start):
         counts[sessions] = service.commands.count
     print(f"round trips for an identify that stitches a customer with 2 / 20 earlier sessions: {counts}")
     assert counts[2] == counts[20]
+
+
+async def test_identifying_marks_the_session_authenticated_for_segments(service: Service):
+    await create_segment(service, "Logged in", condition("authenticated", "EQUAL", "true"))
+    body = await service.collect([pageview("1")], cookie_id="auth")
+    session = body["sessionIds"][0]
+    assert await matched(service, session) == []
+    await service.collect([identify("2", email="auth@shop.example")], cookie_id="auth")
+    await service.collect([pageview("3")], cookie_id="auth")
+    data = await service.data("query($s: ID!) { session(id: $s) { context { authenticated } } }", {"s": session})
+    assert data["session"]["context"]["authenticated"] is True
+    assert await matched(service, session) == ["Logged in"]
+
+
+async def test_stitched_customer_keeps_the_visitors_customer_segments_and_traits(service: Service):
+    known = await known_customer(service, "laptop", "kim@shop.example")
+    await create_segment(service, "Searcher", condition("eventName", "EQUAL", "search"), scope="CUSTOMER")
+    service.clock.advance(minutes=1)
+    await service.collect([{"id": "s", "type": "search", "query": "boots"}], cookie_id="phone")
+    await service.collect([identify("i", email="kim@shop.example")], cookie_id="phone")
+    data = await service.data("query($c: ID!) { customer(id: $c) { segments { segment { name } } } }", {"c": known})
+    assert [s["segment"]["name"] for s in data["customer"]["segments"]] == ["Searcher"]
