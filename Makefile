@@ -1,12 +1,16 @@
-.PHONY: run test setup schema
+.PHONY: run test setup schema browser
 
 setup:
 	bash scripts/bootstrap.sh
 
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
 run: setup
 	.venv/bin/python -m app.cli serve
 
-test: setup
+test: setup browser
 	.venv/bin/python -m pytest -q
 
 schema: setup

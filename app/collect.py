@@ -21,7 +21,10 @@ CORS_PREFLIGHT = {
 
 
 def _cors(origin: str | None) -> dict[str, str]:
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+    if not origin:
+        return {}
+    # Retry-After must be readable by a snippet on another origin to back off properly.
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Expose-Headers": "Retry-After"}
 
 
 def _error(message: str, status: int = 400, headers: dict[str, str] | None = None) -> JSONResponse:

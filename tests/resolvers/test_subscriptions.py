@@ -91,3 +91,16 @@ async def test_complete_message_stops_one_subscription(service: Service):
         await socket.connection.send('{"id": "%s", "type": "complete"}' % op)
         await asyncio.sleep(0.2)
         assert (await health(service))["liveSubscribers"] == 0
+
+
+async def test_lagging_socket_with_several_subscriptions_closes_cleanly(start):
+    service = await start(live_queue_size=5)
+    body = await service.collect([{"id": "0", "type": "pageview", "page": {"url": "https://shop.example/"}}])
+    async with service.socket() as socket:
+        await socket.subscribe("subscription { liveVisitors { session { customer { id traits } } } }")
+        await socket.subscribe("subscription($c: ID!) { sessionCards(customerId: $c) { session { customer { id } segments { segment { id name color } } } } }", {"c": body["customerIds"][0]})
+        await socket.subscribe("subscription($s: ID!) { journeyMap(sessionId: $s) { id segment { name color } } }", {"s": body["sessionIds"][0]})
+        await asyncio.sleep(0.1)
+        await service.collect([{"id": str(n), "type": "pageview", "page": {"url": "https://shop.example/"}} for n in range(1, 21)])
+        code, _ = await socket.wait_closed()
+        assert code == 4499

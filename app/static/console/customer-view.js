@@ -2,10 +2,10 @@
 // (newest first), kept current by the sessionCards subscription.
 
 import { h } from './dom.js';
-import { visitorName } from './format.js';
+import { attributeText, visitorName } from './format.js';
 import { legend } from './icons.js';
 import { CUSTOMER, CUSTOMER_PROFILE, SESSION_CARD_CHANGES } from './queries.js';
-import { SessionCard } from './session-card.js';
+import { SessionCard, segmentChips } from './session-card.js';
 import { newestFirst } from './sessions.js';
 
 const PROFILE_REFRESH_DELAY_MS = 1000; // one profile query for a burst of pushes
@@ -27,11 +27,17 @@ export class CustomerView {
     this.#customerId = customerId;
     container.replaceChildren(
       h('div', { class: 'customer-view', testid: 'customer-view', dataset: { customerId } },
-        this.#title, this.#summary, this.#profile, legend(), h('h3', {}, 'Sessions'), this.#list),
+        this.#title, this.#summary, this.#profile, legend(app.legend), h('h3', {}, 'Sessions'), this.#list),
     );
     this.#unsubscribe = app.socket.subscribe(SESSION_CARD_CHANGES, { customerId }, {
       next: ({ sessionCards: change }) => {
-        this.#apply(change.session);
+        if (change.kind === 'REMOVED' || change.session.customer.id !== this.#customerId) {
+          this.#remove(change.session.id);
+          // Identity stitching moved this visitor's sessions to a known customer: follow them.
+          if (change.kind === 'MOVED' && this.#cards.size === 0) app.openCustomer(change.session.customer.id);
+        } else {
+          this.#apply(change.session);
+        }
         this.#refreshProfileSoon();
       },
       error: (errors) => app.showError(errors),
@@ -53,6 +59,8 @@ export class CustomerView {
         return;
       }
       this.#customer = data.customer;
+      const current = new Set(data.customer.sessions.nodes.map((session) => session.id));
+      for (const id of this.#cards.keys()) if (!current.has(id)) this.#remove(id); // moved or erased meanwhile
       for (const session of data.customer.sessions.nodes) this.#apply(session);
       this.#renderCustomer(data.customer.summary);
     } catch (error) {
@@ -76,6 +84,13 @@ export class CustomerView {
     }, PROFILE_REFRESH_DELAY_MS);
   }
 
+  #remove(sessionId) {
+    this.#cards.get(sessionId)?.element.remove();
+    this.#cards.get(sessionId)?.close();
+    this.#cards.delete(sessionId);
+    if (this.#customer) this.#renderCustomer();
+  }
+
   #apply(session) {
     const card = this.#cards.get(session.id);
     if (card) card.update(session);
@@ -96,19 +111,24 @@ export class CustomerView {
     this.#title.textContent = visitorName(customer);
     this.#summary.replaceChildren(
       h('span', { class: 'status-badge', testid: 'customer-status', dataset: { status } }, status === 'ACTIVE' ? 'Active' : 'Inactive'),
-      h('span', {}, h('span', { testid: 'summary-pageviews' }, String(pageviews)), ' page views this session'),
+      h('span', {}, h('span', { testid: 'summary-pageviews' }, String(pageviews)),
+        pageviews === 1 ? ' page view this session' : ' page views this session'),
       h('span', {}, customer.identified ? 'Known customer' : 'Anonymous visitor'),
     );
     const identities = customer.identities.filter((identity) => identity.type !== 'COOKIE');
-    const traits = Object.entries(customer.traits || {});
+    const traits = Object.entries(customer.traits || {})
+      .map(([key, value]) => [key, value && typeof value === 'object' ? attributeText(value) : String(value ?? '')])
+      .filter(([, text]) => text);
+    const segments = (customer.segments || []).map(({ segment }) => segment);
     this.#profile.replaceChildren(
+      ...(segments.length ? [h('dt', {}, 'Segments'), h('dd', { class: 'segments' }, segmentChips(segments))] : []),
       ...identities.flatMap((identity) => [
         h('dt', {}, identity.type.toLowerCase().replace('_', ' ')),
         h('dd', { testid: 'customer-identity' }, identity.value),
       ]),
-      ...traits.flatMap(([key, value]) => [
+      ...traits.flatMap(([key, text]) => [
         h('dt', {}, key),
-        h('dd', { testid: 'customer-trait' }, typeof value === 'object' ? JSON.stringify(value) : String(value)),
+        h('dd', { testid: 'customer-trait' }, text),
       ]),
     );
   }

@@ -36,10 +36,16 @@ export function visitorName(customer) {
   return traits.name || traits.email || `Visitor ${(customer?.id || '').slice(-6)}`;
 }
 
+/** `key: value, ...` for flat objects; empty values are left out. */
 export function attributeText(attributes) {
   return Object.entries(attributes || {})
-    .map(([key, value]) => `${key}: ${value}`)
+    .filter(([, value]) => value !== null && value !== undefined && value !== '')
+    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`)
     .join(', ');
+}
+
+export function plural(count, one, many) {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** Elements with data-since show the time elapsed since then, kept current every second. */

@@ -10,22 +10,43 @@ function inTimeOrder(a, b) {
   return Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+const MEDIA = { webchat: 'Web chat', webmessaging: 'Web messaging', content: 'Content offer', custom: 'Custom action' };
+const STATE = { frequencycapreached: 'not offered (frequency cap reached)', timedout: 'timed out' };
+
+function line(title, detail) {
+  return [h('span', { class: 'item-title' }, title), detail ? h('span', { class: 'item-detail' }, detail) : null];
+}
+
 function describe(item) {
   switch (item.kind) {
     case 'PAGEVIEW':
-      return [h('span', { class: 'item-title' }, pageLabel(item.page)), item.page && h('span', { class: 'item-detail' }, item.page.url)];
+      return line(pageLabel(item.page), item.page?.url);
     case 'SEARCH':
       return [h('span', { class: 'item-title' }, 'Searched “', h('span', { testid: 'map-search-term' }, item.query), '”')];
     case 'SEGMENT_MATCHED':
-      return [h('span', { class: 'item-title' }, `Segment matched: ${item.attributes.name || item.name}`)];
+      return line(`Segment matched: ${item.segment?.name || item.name}`);
+    case 'WEB_ACTION': {
+      const engagement = item.engagement;
+      if (!engagement) return line(item.name);
+      const answered = engagement.responseSeconds == null ? '' : `answered after ${Math.round(engagement.responseSeconds)} s`;
+      return line(`${MEDIA[engagement.mediaType] || engagement.mediaType} ${STATE[engagement.state] || engagement.state}`,
+        [engagement.actionName, answered].filter(Boolean).join(' · '));
+    }
+    case 'FORM_SUBMITTED':
+    case 'FORM_ABANDONED':
+      return line(`${item.kind === 'FORM_SUBMITTED' ? 'Form submitted' : 'Form abandoned'}: ${item.form?.name || item.name}`,
+        attributeText(item.form?.fields));
     case 'OUTCOME_ACHIEVED':
-      return [h('span', { class: 'item-title' }, `Outcome achieved: ${item.attributes.name || item.name}`)];
+      return line(`Outcome achieved: ${item.attributes.name || item.name}`);
+    case 'IDENTIFIED':
+      return line('Identified', attributeText(item.attributes));
     default:
-      return [
-        h('span', { class: 'item-title' }, item.name.replaceAll('_', ' ')),
-        attributeText(item.attributes) && h('span', { class: 'item-detail' }, attributeText(item.attributes)),
-      ];
+      return line(item.name.replaceAll('_', ' '), attributeText(item.attributes));
   }
+}
+
+function segmentColour(item) {
+  return item.kind === 'SEGMENT_MATCHED' ? item.segment?.color || item.attributes.color : null;
 }
 
 export class JourneyMap {
@@ -33,14 +54,11 @@ export class JourneyMap {
   #app;
   #sessionId;
   #items = new Map();
-  #onChange;
   #unsubscribe;
 
-  /** onChange(items) runs whenever the map changes, so the card can show what it derives. */
-  constructor(app, sessionId, onChange) {
+  constructor(app, sessionId) {
     this.#app = app;
     this.#sessionId = sessionId;
-    this.#onChange = onChange;
     this.#unsubscribe = app.socket.subscribe(JOURNEY_ITEMS, { sessionId }, {
       next: ({ journeyMap: item }) => this.#add([item]),
       error: (errors) => app.showError(errors),
@@ -76,12 +94,11 @@ export class JourneyMap {
         h(
           'li',
           { class: 'journey-item', testid: 'journey-item', dataset: { kind: item.kind, icon: item.icon } },
-          icon(item.icon, item.kind === 'SEGMENT_MATCHED' ? item.attributes.color : null),
+          icon(item.icon, segmentColour(item)),
           h('span', { class: 'item-text' }, describe(item)),
           h('time', { datetime: item.occurredAt }, clockTime(item.occurredAt)),
         ),
       ),
     );
-    this.#onChange(ordered);
   }
 }

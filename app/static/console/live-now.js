@@ -19,7 +19,7 @@ export class LiveNow {
     this.#app = app;
     container.replaceChildren(h('h2', {}, 'Live Now ', this.#count), this.#list, this.#empty);
     this.#unsubscribe = app.socket.subscribe(LIVE_VISITOR_CHANGES, {}, {
-      next: ({ liveVisitors: change }) => this.#apply(change.session),
+      next: ({ liveVisitors: change }) => this.#apply(change.kind, change.session),
       error: (errors) => app.showError(errors),
       reload: () => this.#reload(),
     });
@@ -48,9 +48,9 @@ export class LiveNow {
     }
   }
 
-  #apply(session) {
+  #apply(kind, session) {
     const current = fresher(this.#visitors.get(session.id), session);
-    if (current.status === 'INACTIVE') this.#visitors.delete(session.id);
+    if (kind === 'REMOVED' || current.status === 'INACTIVE') this.#visitors.delete(session.id);
     else this.#visitors.set(session.id, current);
     this.#render();
   }
@@ -59,6 +59,7 @@ export class LiveNow {
     const newestFirst = [...this.#visitors.values()].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
     this.#list.replaceChildren(...newestFirst.map((session) => this.#entry(session)));
     this.#count.textContent = String(newestFirst.length);
+    this.#count.toggleAttribute('data-none', newestFirst.length === 0);
     this.#empty.hidden = newestFirst.length > 0;
   }
 

@@ -5,6 +5,7 @@ import { CustomerView } from './customer-view.js';
 import { keepDurationsTicking } from './format.js';
 import { GraphQLClient, Unauthorized } from './graphql.js';
 import { LiveNow } from './live-now.js';
+import { JOURNEY_ICONS } from './queries.js';
 import { GraphQLSocket } from './socket.js';
 
 const signInForm = document.querySelector('[data-testid=sign-in]');
@@ -48,8 +49,11 @@ function start(token) {
   signOutButton.hidden = false;
   const socketUrl = new URL('/graphql', location.href);
   socketUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const api = new GraphQLClient(new URL('/graphql', location.href).href, token);
+  let legendEntries = null;
   const app = {
-    api: new GraphQLClient(new URL('/graphql', location.href).href, token),
+    api,
+    legend: () => (legendEntries ??= api.query(JOURNEY_ICONS).then((data) => data.journeyIcons)),
     socket: new GraphQLSocket(socketUrl.href, token, { onStatus: showConnection, onRefused: signOut }),
     showError,
     openCustomer,

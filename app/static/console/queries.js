@@ -1,15 +1,19 @@
 // Every GraphQL document the console sends, in one place.
 
-// Session fields the service does not offer yet. When schema.graphql gains them, this one
-// line becomes:
-//   const SESSION_FIELDS_TO_COME = 'segments { segment { name color } } outcomes { outcome { name } probability achieved }';
-// and the cards show segment chips and outcome bars from them (see session-card.js).
+// Session fields the service does not offer yet. When schema.graphql gains outcomes, this
+// one line becomes:
+//   const SESSION_FIELDS_TO_COME = 'outcomes { outcome { name } probability achieved }';
+// and the cards show outcome bars from them (see session-card.js).
 const SESSION_FIELDS_TO_COME = '';
+
+const SEGMENTS = `segments { segment { id name color } assignedAt }`;
 
 const SESSION = `
   id status startedAt lastActivityAt pageviewCount eventCount
+  customer { id }
   lastPage { url title }
   searches { query occurredAt }
+  ${SEGMENTS}
   ${SESSION_FIELDS_TO_COME}`;
 
 const VISITOR = `
@@ -17,7 +21,15 @@ const VISITOR = `
   lastPage { url title }
   customer { id traits }`;
 
-const JOURNEY_EVENT = `id kind icon occurredAt name page { url title } query attributes`;
+const JOURNEY_EVENT = `
+  id kind icon occurredAt name page { url title } query attributes
+  segment { name color }
+  engagement { mediaType state actionName responseSeconds }
+  form { name fields }`;
+
+const PROFILE = `id identified traits identities { type value } ${SEGMENTS}`;
+
+export const JOURNEY_ICONS = `query Legend { journeyIcons { name description } }`;
 
 export const LIVE_VISITORS = `query LiveNow {
   liveVisitors(first: 100) { nodes { ${VISITOR} } }
@@ -29,8 +41,7 @@ export const LIVE_VISITOR_CHANGES = `subscription LiveNowChanges {
 
 export const CUSTOMER = `query Customer($id: ID!) {
   customer(id: $id) {
-    id identified traits
-    identities { type value }
+    ${PROFILE}
     summary { status pageviewsThisSession }
     sessions(first: 50) { nodes { ${SESSION} } }
   }
@@ -38,7 +49,7 @@ export const CUSTOMER = `query Customer($id: ID!) {
 
 // Identify events change a customer's traits and identities; pushes carry sessions only.
 export const CUSTOMER_PROFILE = `query CustomerProfile($id: ID!) {
-  customer(id: $id) { id identified traits identities { type value } }
+  customer(id: $id) { ${PROFILE} }
 }`;
 
 export const SESSION_CARD_CHANGES = `subscription SessionCards($customerId: ID!) {

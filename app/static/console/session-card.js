@@ -3,11 +3,11 @@
 // searches of the session.
 
 import { h } from './dom.js';
-import { dayAndTime, duration, pageLabel } from './format.js';
+import { dayAndTime, duration, pageLabel, plural } from './format.js';
 import { JourneyMap } from './journey-map.js';
 import { fresher } from './sessions.js';
 
-function segmentChips(segments) {
+export function segmentChips(segments) {
   return segments.map(({ name, color }) => {
     const chip = h('span', { class: 'chip', testid: 'segment-chip' }, name);
     if (color) chip.style.setProperty('--chip-color', color);
@@ -40,10 +40,10 @@ export class SessionCard {
   #app;
   #session;
   #map = null;
-  #mapItems = [];
   #header = h('button', { type: 'button', class: 'card-header', testid: 'card-toggle', onclick: () => this.#toggle() });
-  #details = h('div', { class: 'card-details' });
-  #body = h('div', { class: 'card-body', hidden: true }, this.#details);
+  #highlights = h('div', { class: 'card-highlights' }); // segments and outcomes, above the map
+  #searches = h('div', { class: 'card-searches' }); // every search of the session, below it
+  #body = h('div', { class: 'card-body', hidden: true }, this.#highlights, this.#searches);
 
   constructor(app, session) {
     this.#app = app;
@@ -71,13 +71,9 @@ export class SessionCard {
       this.#map.close();
       this.#map.element.remove();
       this.#map = null;
-      this.#mapItems = [];
     } else {
-      this.#map = new JourneyMap(this.#app, this.#session.id, (items) => {
-        this.#mapItems = items;
-        this.#renderDetails();
-      });
-      this.#body.append(this.#map.element);
+      this.#map = new JourneyMap(this.#app, this.#session.id);
+      this.#highlights.after(this.#map.element);
     }
     this.#render();
   }
@@ -96,7 +92,7 @@ export class SessionCard {
         duration((active ? Date.now() : Date.parse(session.lastActivityAt)) - Date.parse(session.startedAt))),
       h('span', { class: 'pages' }, h('span', { testid: 'pageview-count' }, String(session.pageviewCount)),
         session.pageviewCount === 1 ? ' page' : ' pages'),
-      h('span', { class: 'events' }, `${session.eventCount} events`),
+      h('span', { class: 'events' }, plural(session.eventCount, 'event', 'events')),
       h('span', { class: 'last-page' }, pageLabel(session.lastPage)),
     );
     this.#body.hidden = !expanded;
@@ -106,19 +102,15 @@ export class SessionCard {
   // Sections appear only when they have something to show.
   #renderDetails() {
     const session = this.#session;
-    // Segments come from Session.segments once the service offers it; until then from the
-    // SEGMENT_MATCHED items of the map. Either way in the order they were assigned.
-    const segments = session.segments
-      ? session.segments.map(({ segment }) => segment)
-      : this.#mapItems
-          .filter((item) => item.kind === 'SEGMENT_MATCHED')
-          .map((item) => ({ name: item.attributes.name || item.name, color: item.attributes.color }));
+    const segments = (session.segments || []).map(({ segment }) => segment); // in the order assigned
     const outcomes = session.outcomes || [];
     const searches = session.searches || [];
-    this.#details.replaceChildren(
-      segments.length ? h('div', { class: 'segments', testid: 'segments' }, segmentChips(segments)) : null,
-      outcomes.length ? h('div', { class: 'outcomes', testid: 'outcomes' }, outcomeBars(outcomes)) : null,
-      searches.length ? h('section', { class: 'searches-section' }, h('h4', {}, 'Searches'), searchList(searches)) : null,
+    this.#highlights.replaceChildren(
+      ...(segments.length ? [h('div', { class: 'segments', testid: 'segments' }, segmentChips(segments))] : []),
+      ...(outcomes.length ? [h('div', { class: 'outcomes', testid: 'outcomes' }, outcomeBars(outcomes))] : []),
+    );
+    this.#searches.replaceChildren(
+      ...(searches.length ? [h('h4', {}, 'Searched this session'), searchList(searches)] : []),
     );
   }
 }

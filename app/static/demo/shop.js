@@ -37,7 +37,7 @@ const pages = {
     document.querySelector('#name').textContent = product.name;
     document.querySelector('#price').textContent = `€${product.price}`;
     document.querySelector('#add-to-cart').addEventListener('click', () => {
-      journey('record', 'add_to_cart', { sku: product.sku });
+      journey('record', 'add_to_cart', { sku: product.sku }, { icon: 'cart' });
       document.querySelector('#added').hidden = false;
     });
   },

@@ -11,7 +11,8 @@
  * Calls:
  *   journey('init', {deploymentId, endpoint?, searchParams?, autoPageview?})
  *   journey('pageview')                        automatic on load and on history changes
- *   journey('record', name, attributes)        a custom event
+ *   journey('record', name, attributes, {icon}) a custom event; icon: one of the service's
+ *                                              custom icons (cart, heart, star, mail…)
  *   journey('identify', {email, phone, externalId, traits})
  *   journey('logout')                          later events belong to a new anonymous visitor
  *   journey('form:track', selector, {fields: [names whose values may be sent]})
@@ -36,9 +37,12 @@
   var MAX_QUEUED = 500;
   var MAX_EVENT_AGE_MS = 55 * 60 * 1000; // the service rejects events older than an hour
   var MAX_BACKOFF_MS = 60 * 1000;
+  var KEEPALIVE_LIMIT = 60 * 1024;
   var MAX_TITLE = 512;
-  var MAX_VALUE = 512;
-  var MAX_FORM_FIELDS = 29; // the service takes 30 attributes; one names the form
+  var MAX_QUERY = 256;
+  var MAX_FIELD_VALUE = 256; // the service keeps no more of a form field
+  var MAX_FORM_FIELDS = 50;
+  var MAX_FORM_NAME = 100;
   var ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
   var SENSITIVE_FIELD = /pass|card|cc-?(num|number|csc|exp)|cvc|cvv|iban|ssn|secret/i;
 
@@ -193,7 +197,7 @@
     for (var i = 0; i < config.searchParams.length; i++) {
       var term = (params.get(config.searchParams[i]) || '').trim();
       if (term) {
-        track('search', { query: term.slice(0, 256) });
+        track('search', { query: term.slice(0, MAX_QUERY) });
         return;
       }
     }
@@ -235,17 +239,19 @@
   }
 
   // Only fields the site allowed by name, never passwords or card details even if allowed.
-  function formAttributes(form, rule) {
-    var attributes = { form: (form.id || form.getAttribute('name') || rule.selector).slice(0, MAX_VALUE) };
+  // (The service filters again with the deployment's own allow-list.)
+  function formEvent(form, rule) {
+    var fields = {};
     var count = 0;
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || rule.fields.indexOf(field.name) < 0 || isSensitive(field)) return;
-      if (!ATTRIBUTE_NAME.test(field.name) || field.name === 'form' || count >= MAX_FORM_FIELDS) return;
+      if (!ATTRIBUTE_NAME.test(field.name) || count >= MAX_FORM_FIELDS) return;
       if ((field.type === 'checkbox' || field.type === 'radio') && !field.checked) return;
-      attributes[field.name] = String(field.value).slice(0, MAX_VALUE);
+      fields[field.name] = String(field.value).slice(0, MAX_FIELD_VALUE);
       count++;
     });
-    return attributes;
+    var formName = form.id || form.getAttribute('name') || rule.selector;
+    return { formName: formName.slice(0, MAX_FORM_NAME), fields: fields };
   }
 
   function trackForms(selector, options) {
@@ -262,13 +268,13 @@
     var hit = ruleFor(event.target);
     if (!hit || !config) return;
     typedForms = typedForms.filter(function (form) { return form !== hit.form; });
-    track('custom', { name: 'form_submitted', attributes: formAttributes(hit.form, hit.rule) });
+    track('form_submitted', formEvent(hit.form, hit.rule));
   }
 
   function recordAbandonedForms() {
     typedForms.forEach(function (form) {
       var hit = ruleFor(form);
-      if (hit) track('custom', { name: 'form_abandoned', attributes: formAttributes(form, hit.rule) });
+      if (hit) track('form_abandoned', formEvent(form, hit.rule));
     });
     typedForms = [];
   }
@@ -304,11 +310,14 @@
     var batch = queue.batches()[0];
     if (!batch) return;
     sending = true;
+    var body = JSON.stringify(batch.body);
     fetch(config.endpoint, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(batch.body),
-      keepalive: true, // the request completes even if the page goes away meanwhile
+      body: body,
+      // keepalive lets the request finish after the page has gone, but browsers refuse
+      // keepalive bodies over 64 KiB; a rare huge batch goes without it.
+      keepalive: body.length < KEEPALIVE_LIMIT,
       credentials: 'omit'
     }).then(function (response) {
       if (response.status === 429 || response.status >= 500) return backoffMs(response.headers.get('Retry-After'));
@@ -374,18 +383,20 @@
         autoPageview: options.autoPageview !== false
       };
       listen();
+      if (queue.batches().length) schedule(0); // events an earlier page could not deliver
       if (config.autoPageview) {
         watchHistory();
         pageview();
       }
       waitingForInit.splice(0).forEach(function (args) { journey.apply(null, args); });
-      if (queue.batches().length) schedule(0); // events a previous page could not deliver
     },
 
     pageview: pageview,
 
-    record: function (name, attributes) {
-      track('custom', { name: String(name), attributes: attributes || {} });
+    record: function (name, attributes, options) {
+      var fields = { name: String(name), attributes: attributes || {} };
+      if (options && options.icon) fields.icon = String(options.icon);
+      track('custom', fields);
     },
 
     identify: function (person) {
