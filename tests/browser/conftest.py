@@ -3,13 +3,19 @@ the demo shop and the agent console both served by the test's own service."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
 
 import pytest
+import uvicorn
 from playwright.async_api import Browser, BrowserContext, async_playwright, expect
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
+from app.main import STATIC
 from tests.browser.pages import Console, Shop
 from tests.browser.relay import Relay
 from tests.support.service import Service
@@ -71,3 +77,25 @@ async def relay(service: Service) -> AsyncIterator[Relay]:
     await relay.restore()
     yield relay
     await relay.cut()
+
+
+@pytest.fixture
+async def shop_site() -> AsyncIterator[str]:
+    """The demo shop as a site of its own (pages and snippet), so the service can stop
+    while the shop stays up, as in production."""
+    site = Starlette(routes=[
+        Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True)),
+        Mount("/sdk", StaticFiles(directory=STATIC / "sdk")),
+    ])
+    server = uvicorn.Server(uvicorn.Config(site, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def separate_shop(context: BrowserContext, service: Service, shop_site: str) -> Shop:
+    return Shop(await context.new_page(), service, site=shop_site)

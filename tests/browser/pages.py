@@ -82,10 +82,10 @@ class CollectTraffic:
 
 
 class Shop:
-    def __init__(self, page: Page, service: Service) -> None:
+    def __init__(self, page: Page, service: Service, site: str | None = None) -> None:
         self.page = page
         self.service = service
-        self.url = f"{service.base_url}/demo/"
+        self.url = f"{site or service.base_url}/demo/"
         self.traffic = CollectTraffic(page)
 
     async def visit(self, path: str = "index.html") -> None:

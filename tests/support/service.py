@@ -91,10 +91,40 @@ class Service:
     def socket(self, token: str | None = ADMIN_TOKEN) -> GraphQLSocket:
         return GraphQLSocket(self.ws_url, token=token)
 
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
+    async def shut_down(self) -> None:
+        """Stop the server process's work as a real stop would: connections refused."""
+        if not self.task.done():
+            self.server.should_exit = True
+            await self.task
+
+    async def start_again(self) -> None:
+        """Start a new app on the same port and database, as a restarted service."""
+        self.server, self.task = await _serve(self.settings, self.clock, self.commands, self.port)
+
     async def stop(self) -> None:
         await self.http.aclose()
-        self.server.should_exit = True
-        await self.task
+        await self.shut_down()
+
+
+async def _serve(settings: Settings, clock: ManualClock, counter: CommandCounter, port: int = 0):
+    """A fresh app (its lifespan opens the database and live channel) on a loopback port."""
+    app = create_app(settings, clock, command_listeners=[counter])
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio",
+        proxy_headers=False,  # as `journey serve`: the app honours JOURNEY_TRUSTED_PROXIES instead
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("service stopped during start-up")
+        await asyncio.sleep(0.01)
+    return server, task
 
 
 async def start_service(mongodb_uri: str, *, database: str | None = None,
@@ -110,18 +140,7 @@ async def start_service(mongodb_uri: str, *, database: str | None = None,
     settings = Settings(**values)
     clock = clock or ManualClock()
     counter = CommandCounter()
-    app = create_app(settings, clock, command_listeners=[counter])
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="websockets-sansio",
-        proxy_headers=False,  # as `journey serve`: the app honours JOURNEY_TRUSTED_PROXIES instead
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("service stopped during start-up")
-        await asyncio.sleep(0.01)
+    server, task = await _serve(settings, clock, counter)
     port = server.servers[0].sockets[0].getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
     http = httpx.AsyncClient(base_url=base_url, timeout=30)
