@@ -61,26 +61,20 @@ class Authenticator:
 
     def _jwt(self, token: str) -> Principal | None:
         settings = self._settings
-        options: dict[str, Any] = {"require": ["exp"]}
+        if settings.jwt_public_key:
+            key, algorithm = settings.jwt_public_key, "RS256"
+        elif settings.jwt_secret:
+            key, algorithm = settings.jwt_secret, "HS256"
+        else:
+            return None
         try:
-            if settings.jwt_public_key:
-                claims = jwt.decode(
-                    token,
-                    settings.jwt_public_key,
-                    algorithms=["RS256"],
-                    audience=settings.jwt_audience or None,
-                    options=options,
-                )
-            elif settings.jwt_secret:
-                claims = jwt.decode(
-                    token,
-                    settings.jwt_secret,
-                    algorithms=["HS256"],
-                    audience=settings.jwt_audience or None,
-                    options=options,
-                )
-            else:
-                return None
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=settings.jwt_audience or None,
+                options={"require": ["exp"]},
+            )
             return Principal(
                 name=str(claims.get("sub") or "jwt"),
                 permissions=_strings(claims, "permissions"),
