@@ -173,8 +173,12 @@ class Ingestor:
             touched.update((doc["_id"], doc) for doc in stored)
             acted = await self._act(pass_items, duplicates | set(refused)) or acted
         if acted:
-            # Identity actions may have moved sessions to another customer.
+            # Identity actions may have moved sessions or changed their customer: tell
+            # subscribers the state the batch ends with, not the one before them.
             touched = {doc["_id"]: doc for doc in await sessions.by_ids(self._db, ids=list(touched))}
+            await self._hub.publish(
+                [message for doc in touched.values() for message in topics.session_change("UPDATED", doc)]
+            )
         for index in duplicates:
             receipts[index].status = "duplicate"
         for index, reason in refused.items():

@@ -286,3 +286,16 @@ async def test_stitched_customer_keeps_the_visitors_customer_segments_and_traits
     await service.collect([identify("i", email="kim@shop.example")], cookie_id="phone")
     data = await service.data("query($c: ID!) { customer(id: $c) { segments { segment { name } } } }", {"c": known})
     assert [s["segment"]["name"] for s in data["customer"]["segments"]] == ["Searcher"]
+
+
+async def test_live_visitors_see_the_visitor_identified_by_the_end_of_the_batch(service: Service):
+    await service.collect([pageview("1")], cookie_id="live")
+    sub = "subscription { liveVisitors { kind session { customer { identified traits } } } }"
+    async with service.socket() as socket:
+        op = await socket.subscribe(sub)
+        await asyncio.sleep(0.1)
+        await service.collect([pageview("2"), identify("3", email="ada@shop.example", name="Ada")], cookie_id="live")
+        pushes = [(await socket.next(op))["liveVisitors"] for _ in range(2)]
+        await socket.nothing(op)
+        last = pushes[-1]["session"]["customer"]
+        assert last["identified"] is True and last["traits"]["name"] == "Ada"
