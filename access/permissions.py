@@ -6,6 +6,7 @@ VISIT_VIEW = "journey:visit:view"
 SESSION_VIEW = "externalContacts:session:view"
 
 EVENT_ADD = "journey:event:add"
+EVENT_IMPORT = "journey:event:import"
 CUSTOMER_EDIT = "journey:customer:edit"
 CUSTOMER_DELETE = "journey:customer:delete"
 CUSTOMER_EXPORT = "journey:customer:export"
@@ -19,6 +20,7 @@ VIEW = frozenset({CUSTOMER_VIEW, EVENT_VIEW, VISIT_VIEW, SESSION_VIEW})
 ALL = VIEW | frozenset(
     {
         EVENT_ADD,
+        EVENT_IMPORT,
         CUSTOMER_EDIT,
         CUSTOMER_DELETE,
         CUSTOMER_EXPORT,

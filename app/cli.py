@@ -1,4 +1,5 @@
-"""The `journey` command: serve, manage API keys and deployments, export the schema."""
+"""The `journey` command: serve, manage API keys and deployments, import history, train
+outcome models, export the schema."""
 
 from __future__ import annotations
 
@@ -144,6 +145,15 @@ def main(argv: list[str] | None = None) -> None:
     save.add_argument("--origin", action="append", required=True, help='repeatable; "*" for any')
     save.add_argument("--form-field", action="append", help="a form field whose value is kept; repeatable")
 
+    imports = commands.add_parser("import", help="import historical events (admin); pushes nothing live")
+    imports.add_argument("file", help="a CSV or JSON Lines file of events")
+    imports.add_argument("--deployment", default="default", help="the deployment they were tracked on")
+    imports.add_argument("--format", choices=("csv", "jsonl"), help="default: from the file name")
+
+    outcomes = commands.add_parser("outcomes", help="outcome predictions")
+    outcome_actions = outcomes.add_subparsers(dest="action", required=True)
+    outcome_actions.add_parser("train", help="retrain every active outcome's model now")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
@@ -157,6 +167,14 @@ def main(argv: list[str] | None = None) -> None:
         _run({"create": create_key, "list": list_keys, "revoke": revoke_key}[args.action], args)
     elif args.command == "deployments":
         _run(save_deployment, args)
+    elif args.command == "import":
+        from app.history_commands import import_file
+
+        _run(import_file, args)
+    elif args.command == "outcomes":
+        from app.history_commands import train_outcomes
+
+        _run(train_outcomes, args)
 
 
 if __name__ == "__main__":

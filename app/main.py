@@ -21,17 +21,13 @@ from app.body_limit import BodyLimitMiddleware
 from app.clock import Clock, SystemClock
 from app.collect import collect, preflight
 from app.graphql_view import JourneyGraphQL
+from app.importing import import_events
 from app.rate_limit import RateLimiter
 from app.settings import Settings
 from enrichment import warm_up
 from journey import event_types
-from journey.context import VisitContextStage
-from journey.engagements import EngagementStage
-from journey.form_fields import FormFieldStage
-from journey.ingest import Ingestor
-from journey.segment_catalog import SegmentCatalog
-from journey.segmenting import SegmentStage
-from journey.stitching import Stitcher
+from journey.outcome_training import TrainingSchedule
+from journey.pipeline import build_pipeline
 from journey.sweeper import Sweeper
 from live.hub import LiveHub
 from resolvers.context import Services
@@ -97,22 +93,15 @@ def create_app(
             timeout_seconds=settings.session_timeout_seconds,
             interval=settings.sweep_interval_seconds,
         )
+        pipeline = build_pipeline(db=db, hub=hub, clock=clock, settings=settings)
+        training = TrainingSchedule(
+            db=db, clock=clock, trainer=pipeline.trainer,
+            interval_seconds=settings.outcome_train_interval_seconds,
+        )
         try:
             await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
             await deployments.ensure_default(db, now=clock.now())
             await hub.start()
-            stitcher = Stitcher(db=db, hub=hub, clock=clock)
-            segments = SegmentCatalog(db=db, clock=clock, refresh_seconds=settings.segment_refresh_seconds)
-            stages = [
-                EngagementStage(),
-                # Late-bound: the ingestor's cached deployment lookup, made just below.
-                FormFieldStage(lambda deployment_id: ingestor.deployment(deployment_id)),
-                VisitContextStage(anonymise_ip=settings.anonymise_ip),
-                SegmentStage(db=db, catalog=segments),
-            ]
-            ingestor = Ingestor(
-                db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher, stages=stages
-            )
             # The GeoIP data takes a moment to load: not on a visitor's first request.
             await asyncio.to_thread(warm_up)
             app.state.services = Services(
@@ -120,15 +109,20 @@ def create_app(
                 clock=clock,
                 db=db,
                 hub=hub,
-                ingestor=ingestor,
-                stitcher=stitcher,
-                segments=segments,
+                ingestor=pipeline.ingestor,
+                stitcher=pipeline.stitcher,
+                segments=pipeline.segments,
+                outcomes=pipeline.outcomes,
+                importer=pipeline.importer,
+                trainer=pipeline.trainer,
                 authenticator=Authenticator(settings=settings, db=db),
                 collect_limiter=RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock),
             )
             sweeper.start()
+            training.start()
             yield
         finally:
+            await training.stop()
             await sweeper.stop()
             await hub.stop()
             await db.client.close()
@@ -143,12 +137,19 @@ def create_app(
             Route("/healthz", healthz),
             Route("/collect", collect, methods=["POST"]),
             Route("/collect", preflight, methods=["OPTIONS"]),
+            Route("/import", import_events, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/sdk", StaticFiles(directory=STATIC / "sdk"), name="sdk"),
             Mount("/console", StaticFiles(directory=STATIC / "console", html=True), name="console"),
             Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True), name="demo"),
         ],
-        middleware=[*_proxy_headers(settings), Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            *_proxy_headers(settings),
+            Middleware(
+                BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                by_path={"/import": settings.max_import_bytes},
+            ),
+        ],
         lifespan=lifespan,
     )

@@ -50,6 +50,14 @@ class Settings:
     excluded_query_params: tuple[str, ...] = ()
     segment_refresh_seconds: float = 2.0
     """How soon a segment change made on another instance takes effect here."""
+    outcome_refresh_seconds: float = 2.0
+    """How soon an outcome change or a model trained on another instance takes effect here."""
+    outcome_train_interval_seconds: float = 86400.0
+    """How often outcome models are retrained; 0: only on demand."""
+    outcome_training_sessions: int = 20000
+    """How many of the latest ended sessions a model learns from."""
+    max_import_bytes: int = 64 * 1024 * 1024
+    """Request body limit of POST /import."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) of proxies whose X-Forwarded-For names the client; none by default."""
     retention_days: int = 395

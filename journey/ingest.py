@@ -308,8 +308,9 @@ class Ingestor:
             for doc in sorted(documents, key=lambda doc: (doc["occurredAt"], doc["_id"]))
         ]
         for session in touched:
-            change = "CREATED" if works[session["_id"]].is_new else "UPDATED"
-            messages.extend(topics.session_change(change, session))
+            work = works[session["_id"]]
+            messages.extend(topics.session_change("CREATED" if work.is_new else "UPDATED", session))
+            messages.extend(work.messages)
         await self._hub.publish(messages)
 
     async def _end_superseded(self, superseded_id: str) -> None:

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from journey import definition_fields as fields
 from journey.errors import InvalidInput
 from journey.incoming import text
-from rules import Rule, RuleDefinitionError, parse_conditions
+from rules import Rule, parse_conditions
 
 SESSION = "SESSION"
 CUSTOMER = "CUSTOMER"
 SCOPES = (SESSION, CUSTOMER)
 MAX_NAME = 100
-MAX_DESCRIPTION = 1000
 MAX_SEGMENTS = 500
 """Every active segment is evaluated on every event: the bound keeps ingest fast."""
 COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -76,42 +76,15 @@ def definition(
         raise InvalidInput("displayToAgent", "must be true or false")
     return {
         "name": text(name, "name", limit=MAX_NAME),
-        "description": _description(description),
+        "description": fields.description(description),
         "color": _color(color),
         "scope": scope,
         "displayToAgent": display_to_agent,
-        "conditions": _conditions(conditions),
+        "conditions": fields.conditions(conditions),
     }
-
-
-def _description(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput("description", "must be a string")
-    if len(value) > MAX_DESCRIPTION:
-        raise InvalidInput("description", f"is longer than {MAX_DESCRIPTION} characters")
-    # Line breaks and tabs are fine in a description; other control characters are not.
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-        raise InvalidInput("description", "must not contain control characters")
-    return value.strip()
 
 
 def _color(value: Any) -> str:
     if not isinstance(value, str) or not COLOR.fullmatch(value):
         raise InvalidInput("color", "must be #RRGGBB")
     return value.upper()
-
-
-def _conditions(raw: Any) -> list[dict[str, Any]]:
-    """Checked by the rules engine; stored as written (values keep their case, for
-    people to read) with each event condition's count made explicit."""
-    try:
-        parsed = parse_conditions(raw)
-    except RuleDefinitionError as error:
-        raise InvalidInput(error.path, error.message) from None
-    return [
-        {"field": given["field"], "operator": str(condition.operator),
-         "values": list(dict.fromkeys(given["values"])), "count": condition.count}
-        for given, condition in zip(raw, parsed)
-    ]

@@ -26,6 +26,9 @@ class SessionWork:
     """Fields of the session's customer this batch replaces (the latest visit's traits, say)."""
     customer_pushes: dict[str, list[Any]] = field(default_factory=dict)
     """Arrays of the session's customer this batch appends to (customer-scope segments, say)."""
+    messages: list[tuple[str, Any]] = field(default_factory=list)
+    """Live pushes beyond the map items and the card change, sent once the batch is
+    stored (progress toward outcomes, say)."""
 
     @property
     def session_id(self) -> str:

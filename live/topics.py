@@ -15,6 +15,11 @@ def cards(customer_id: str) -> str:
     return f"cards:{customer_id}"
 
 
+def outcomes(session_id: str) -> str:
+    """A session's progress toward each outcome."""
+    return f"outcomes:{session_id}"
+
+
 def session_change(change: str, session: dict[str, Any]) -> list[tuple[str, Any]]:
     """The messages that tell card and Live Now subscribers a session changed."""
     payload = {"change": change, "session": session}

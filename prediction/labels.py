@@ -32,6 +32,10 @@ _EVENT_PHRASES = {
 }
 
 _REFERRER_PHRASES = {
+    "search": "came from a search engine",
+    "paid": "came from a paid ad",
+    "internal": "came from another page of the site",
+    "unknown": "came from an unrecognised referrer",
     "organic": "came from a search engine",
     "social": "came from social media",
     "email": "came from an email",

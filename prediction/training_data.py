@@ -41,12 +41,13 @@ def training_rows(
                 continue
             state = fold_event(state, event, started_at)
             prefixes.append(state)
-        for prefix in _evenly_spaced(prefixes, max_prefixes):
+        for prefix in evenly_spaced(prefixes, max_prefixes):
             rows.append((feature_vector(prefix, context, segment_ids), achieved))
     return rows
 
 
-def _evenly_spaced[T](items: list[T], limit: int) -> list[T]:
+def evenly_spaced[T](items: list[T], limit: int) -> list[T]:
+    """At most `limit` of `items`, spread evenly from the first to the last."""
     if len(items) <= limit:
         return items
     last = len(items) - 1

@@ -11,6 +11,8 @@ from app.clock import Clock
 from app.rate_limit import RateLimiter
 from app.settings import Settings
 from journey.ingest import Ingestor
+from journey.outcome_catalog import OutcomeCatalog
+from journey.outcome_training import OutcomeTrainer
 from journey.segment_catalog import SegmentCatalog
 from journey.stitching import Stitcher
 from live.hub import LiveHub
@@ -29,6 +31,10 @@ class Services:
     collect_limiter: RateLimiter
     stitcher: Stitcher
     segments: SegmentCatalog
+    outcomes: OutcomeCatalog
+    importer: Ingestor
+    """The ingest pipeline for historical events: accepts old ones, pushes nothing."""
+    trainer: OutcomeTrainer
 
 
 @dataclass

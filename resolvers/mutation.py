@@ -11,6 +11,7 @@ from resolvers.admin import AdminMutation
 from resolvers.conversations import ConversationMutation
 from resolvers.customers import CustomerMutation
 from resolvers.engagements import EngagementMutation
+from resolvers.outcomes import OutcomeMutation
 from resolvers.permissions import requires
 from resolvers.segments import SegmentMutation
 from schema.enums import ReceiptStatus
@@ -20,7 +21,8 @@ from schema.types import EventReceipt, TrackResult
 
 @strawberry.type
 class Mutation(
-    AdminMutation, ConversationMutation, CustomerMutation, EngagementMutation, SegmentMutation
+    AdminMutation, ConversationMutation, CustomerMutation, EngagementMutation, SegmentMutation,
+    OutcomeMutation,
 ):
     @strawberry.mutation(
         permission_classes=[requires(perm.EVENT_ADD)],

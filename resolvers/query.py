@@ -11,6 +11,7 @@ from journey import icons
 from journey.errors import InvalidInput
 from loaders import SESSION_ORDER
 from resolvers.customers import CustomerQuery
+from resolvers.outcomes import OutcomeQuery
 from resolvers.permissions import requires
 from resolvers.segments import SegmentQuery
 from schema.enums import IdentityType
@@ -23,7 +24,7 @@ MAX_IDS = 100
 
 
 @strawberry.type
-class Query(CustomerQuery, SegmentQuery):
+class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
     @strawberry.field(description="Every icon name a journey item can carry, with what it means.")
     def journey_icons(self) -> list[JourneyIcon]:
         return [JourneyIcon(name=name, description=text) for name, text in sorted(icons.LEGEND.items())]

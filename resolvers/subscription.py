@@ -14,6 +14,7 @@ from live import topics
 from live.hub import SubscriberLagged
 from resolvers.permissions import requires
 from schema.enums import SessionChangeKind
+from schema.outcomes import OutcomeProgress, pushed_progress
 from schema.types import JourneyEvent, Session, SessionChange
 
 LAGGED_CLOSE_CODE = 4499
@@ -63,6 +64,21 @@ class Subscription:
             if item.segment is not None and (await info.context.loaders.segments()).get(item.segment.id) is None:
                 continue  # the match of a segment hidden from this caller
             yield item
+
+    @strawberry.subscription(
+        permission_classes=[requires(perm.SESSION_VIEW)],
+        description="A session's progress toward each active outcome, after every batch of its events; "
+        "an achievement arrives with achieved true.",
+    )
+    async def outcome_progress(
+        self, info: Info, session_id: strawberry.ID
+    ) -> AsyncGenerator[OutcomeProgress, None]:
+        if await info.context.loaders.session.load(str(session_id)) is None:
+            raise InvalidInput("sessionId", "no such session")
+        async for payload in _stream(info, topics.outcomes(str(session_id)), lambda payload: payload):
+            item = await pushed_progress(payload, info)
+            if item is not None:
+                yield item
 
     @strawberry.subscription(
         permission_classes=[requires(perm.SESSION_VIEW)],

@@ -22,6 +22,7 @@ from schema.enums import (
     SessionType,
 )
 from schema.journey_detail import EngagementDetail, FormDetail
+from schema.outcomes import AchievedOutcome, OutcomeProgress, session_outcomes
 from schema.pagination import PageInfo, after_key, cursor_of, page_size, split_page
 from schema.segments import MatchedSegment, SegmentAssignment, assignments
 from schema.visit_context import VisitContext
@@ -54,6 +55,7 @@ class JourneyEvent:
     query: str | None
     attributes: JSON
     segment: MatchedSegment | None = strawberry.field(description="For SEGMENT_MATCHED: the segment.")
+    outcome: AchievedOutcome | None = strawberry.field(description="For OUTCOME_ACHIEVED: the outcome.")
     engagement: EngagementDetail | None = strawberry.field(description="For WEB_ACTION: the engagement.")
     form: FormDetail | None = strawberry.field(description="For FORM_SUBMITTED and FORM_ABANDONED.")
 
@@ -72,6 +74,7 @@ class JourneyEvent:
             query=doc.get("query"),
             attributes=doc.get("attributes") or {},
             segment=MatchedSegment.from_doc(doc.get("segment")),
+            outcome=AchievedOutcome.from_doc(doc.get("outcome")),
             engagement=EngagementDetail.from_doc(doc.get("engagement")),
             form=FormDetail.from_doc(doc.get("form")),
         )
@@ -263,6 +266,13 @@ class Session:
     @strawberry.field(description="Segments matched, in the order they were assigned.")
     async def segments(self, info: Info) -> list[SegmentAssignment]:
         return assignments(self.doc.get("segments") or [], await info.context.loaders.segments())
+
+    @strawberry.field(
+        description="Progress toward every active outcome (S13), and the outcomes achieved, in the "
+        "order they were defined."
+    )
+    async def outcomes(self, info: Info) -> list[OutcomeProgress]:
+        return await session_outcomes(self.doc, info)
 
 
 @strawberry.type

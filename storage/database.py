@@ -48,6 +48,20 @@ class Database:
         return self.db.segments
 
     @property
+    def outcomes(self) -> AsyncCollection:
+        return self.db.outcomes
+
+    @property
+    def outcome_models(self) -> AsyncCollection:
+        """The trained model of each outcome, one document per outcome."""
+        return self.db.outcome_models
+
+    @property
+    def schedules(self) -> AsyncCollection:
+        """When periodic work is next due, shared by every instance."""
+        return self.db.schedules
+
+    @property
     def versions(self) -> AsyncCollection:
         """Counters that tell every instance a cached collection changed."""
         return self.db.versions

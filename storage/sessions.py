@@ -39,28 +39,36 @@ class SessionDelta:
     """Arrays this batch appends to (segment assignments, say)."""
     increments: dict[str, int] = field(default_factory=dict)
     """Counters this batch adds to, by dotted path (progress toward segments, say)."""
+    maxes: dict[str, Any] = field(default_factory=dict)
+    """Fields this batch raises to at least a value, by dotted path (clocks, say)."""
+    bits_or: dict[str, int] = field(default_factory=dict)
+    """Integer fields this batch sets bits in, by dotted path (a sketch of pages seen, say)."""
 
     def update(self) -> UpdateOne:
-        changes: dict[str, Any] = {
-            "$setOnInsert": {
-                "customerId": self.customer_id,
-                "cookieId": self.cookie_id,
-                "deploymentId": self.deployment_id,
-                "type": "WEB",
-                "seq": self.seq,
-                "divisionId": None,
-                "status": "ACTIVE",
-                **self.on_insert,
-            },
-            "$min": {"startedAt": self.started_at},
-            "$max": {"lastActivityAt": self.last_activity_at},
-            "$inc": {"eventCount": self.events, "pageviewCount": self.pageviews, **self.increments},
-        }
         sets = dict(self.sets)
         if self.last_page is not None:
             sets["lastPage"] = self.last_page
+        on_insert = {
+            "customerId": self.customer_id,
+            "cookieId": self.cookie_id,
+            "deploymentId": self.deployment_id,
+            "type": "WEB",
+            "seq": self.seq,
+            "divisionId": None,
+            "status": "ACTIVE",
+            **self.on_insert,
+        }
+        changes: dict[str, Any] = {
+            # A field both set and set on insert is refused as a conflict; the set wins.
+            "$setOnInsert": {name: value for name, value in on_insert.items() if name not in sets},
+            "$min": {"startedAt": self.started_at},
+            "$max": {"lastActivityAt": self.last_activity_at, **self.maxes},
+            "$inc": {"eventCount": self.events, "pageviewCount": self.pageviews, **self.increments},
+        }
         if sets:
             changes["$set"] = sets
+        if self.bits_or:
+            changes["$bit"] = {path: {"or": value} for path, value in self.bits_or.items()}
         pushes = {name: {"$each": values} for name, values in self.pushes.items() if values}
         if self.searches:
             pushes["searches"] = {"$each": self.searches, "$slice": -MAX_SEARCHES}

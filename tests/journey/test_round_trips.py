@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.support.outcomes import create_outcome
 from tests.support.segments import condition, create_segment
 from tests.support.service import Service
 
@@ -62,3 +63,23 @@ async def test_known_visitor_batch_costs_the_same(service: Service):
     service.commands.reset()
     await service.collect(batch("c", 3), cookie_id="same")
     assert service.commands.count == small
+
+
+async def test_outcomes_add_no_round_trip(service: Service):
+    # Achievements, progress toward conditions and prediction features ride on the
+    # batch's writes; definitions and models are read only when their version moves.
+    await service.collect(batch("plain", 10), cookie_id="plain-warm")
+    service.commands.reset()
+    await service.collect(batch("plain-", 100), cookie_id="plain")
+    without = list(service.commands.commands)
+    await create_outcome(service, "Buyer", condition("eventName", "EQUAL", "add_to_cart", count=2))
+    await create_outcome(service, "Searcher", condition("searchQuery", "CONTAINS_ANY", "term"))
+    await service.collect(batch("warm", 1), cookie_id="outcome-warm")  # the outcome catalog
+    counts = {}
+    for size in (1, 10, 100):
+        service.commands.reset()
+        await service.collect(batch(f"o{size}-", size), cookie_id=f"out-{size}")
+        counts[size] = list(service.commands.commands)
+    print(f"round trips per batch of 100 events with outcomes: {len(counts[100])} {counts[100]}")
+    assert counts[1] == counts[10] == counts[100] == without, (counts, without)
+    assert len(counts[100]) <= 10, counts

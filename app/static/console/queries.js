@@ -1,10 +1,8 @@
 // Every GraphQL document the console sends, in one place.
 
-// Session fields the service does not offer yet. When schema.graphql gains outcomes, this
-// one line becomes:
-//   const SESSION_FIELDS_TO_COME = 'outcomes { outcome { name } probability achieved }';
-// and the cards show outcome bars from them (see session-card.js).
-const SESSION_FIELDS_TO_COME = '';
+// Outcome bars: progress toward each outcome, why, and what the figure comes from.
+const OUTCOMES = `outcomes { outcome { id name } probability quantile achieved source
+  factors { label contribution } }`;
 
 const SEGMENTS = `segments { segment { id name color } assignedAt }`;
 
@@ -14,7 +12,7 @@ const SESSION = `
   lastPage { url title }
   searches { query occurredAt }
   ${SEGMENTS}
-  ${SESSION_FIELDS_TO_COME}`;
+  ${OUTCOMES}`;
 
 const VISITOR = `
   id status startedAt lastActivityAt pageviewCount eventCount

@@ -15,8 +15,21 @@ export function segmentChips(segments) {
   });
 }
 
+// Why the bar stands where it does: the strongest factors, and where the figure comes from.
+function outcomeWhy({ factors = [], quantile, source, achieved }) {
+  if (achieved) return [];
+  const reasons = factors.slice(0, 3).map(({ label, contribution }) =>
+    h('li', { class: contribution >= 0 ? 'factor up' : 'factor down', testid: 'outcome-factor' },
+      `${contribution >= 0 ? '▲' : '▼'} ${label}`));
+  const basis = source === 'fallback'
+    ? 'rule of thumb until enough history exists'
+    : quantile == null ? 'model' : `model · higher than ${Math.round(quantile * 100)}% of recent sessions`;
+  return [h('ul', { class: 'factors' }, reasons), h('span', { class: 'outcome-basis', testid: 'outcome-basis' }, basis)];
+}
+
 function outcomeBars(outcomes) {
-  return outcomes.map(({ outcome, probability, achieved }) => {
+  return outcomes.map((progress) => {
+    const { outcome, probability, achieved } = progress;
     const percent = Math.round(probability * 100);
     const fill = h('span', { class: 'bar-fill' });
     fill.style.width = `${percent}%`;
@@ -25,7 +38,8 @@ function outcomeBars(outcomes) {
       { class: achieved ? 'outcome achieved' : 'outcome', testid: 'outcome-bar', dataset: { probability } },
       h('span', { class: 'outcome-name' }, outcome.name),
       h('span', { class: 'bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': percent }, fill),
-      h('span', { class: 'outcome-value' }, achieved ? 'achieved' : `${percent}%`),
+      h('span', { class: 'outcome-value', testid: 'outcome-value' }, achieved ? 'achieved' : `${percent}%`),
+      h('div', { class: 'outcome-why' }, ...outcomeWhy(progress)),
     );
   });
 }

@@ -1,0 +1,150 @@
+"""Cost of the outcome stage of the ingest pipeline per event and per outcome.
+
+What ingest runs: each event folded into the session's stored features and its progress
+toward every outcome's conditions, then every active outcome scored by its trained model
+(probability, quantile, the factors that moved it) for the live push. Events arrive one
+per batch, as a tracker sending each event at once would send them, so every event is
+scored. The changes each batch writes are folded back into the "stored" session, as the
+database would. No database: its round trips are counted by tests/journey/test_round_trips.py.
+
+Run: .venv/bin/python benchmarks/outcome_scoring.py
+"""
+
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bson import ObjectId
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from journey.outcome_catalog import Catalog  # noqa: E402
+from journey.outcome_definitions import Outcome, definition  # noqa: E402
+from journey.outcome_features import FEATURES, FeatureFold  # noqa: E402
+from journey.outcomes import OutcomeStage  # noqa: E402
+from journey.work import SessionWork  # noqa: E402
+from prediction import train  # noqa: E402
+from storage.sessions import SessionDelta  # noqa: E402
+
+SEED = 7
+OUTCOMES = 10
+SESSIONS = 2000
+EVENTS = 20_000
+START = datetime(2026, 1, 1, tzinfo=UTC)
+CONTEXTS = [{"device": {"category": device}, "referrer": {"medium": medium}}
+            for device in ("desktop", "mobile") for medium in ("search", "direct", "paid", "social")]
+
+
+class FixedCatalog:
+    """The catalog as the stage reads it between refreshes."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.latest = catalog
+
+
+def random_event(rng: random.Random) -> dict:
+    roll = rng.random()
+    if roll < 0.7:
+        return {"kind": "PAGEVIEW", "name": "pageview", "query": None, "attributes": {},
+                "page": {"url": f"https://shop.example/p/{rng.randrange(200)}", "title": "Product"}}
+    if roll < 0.8:
+        return {"kind": "SEARCH", "name": "search", "query": rng.choice(["boots", "red shoes", "hat"]),
+                "attributes": {}, "page": None}
+    name = rng.choice(["add_to_cart", "favorite", "begin_checkout", "newsletter"])
+    return {"kind": "CUSTOM", "name": name, "query": None, "page": None,
+            "attributes": {"price": rng.randrange(5, 300)}}
+
+
+def item(session: int, number: int, at: datetime, event: dict) -> dict:
+    client_id = f"e{number}"
+    return {"_id": ObjectId(), "dedupeKey": f"default/c{session}/{client_id}", "clientEventId": client_id,
+            "type": event["kind"].lower(), "occurredAt": at, "icon": "custom", "referrer": None, **event}
+
+
+def trained_model(rng: random.Random):
+    """A model fitted on synthetic sessions in which a cart add leads to checkout."""
+    rows = []
+    for _ in range(3000):
+        fold = FeatureFold({}, started_at=START, context=rng.choice(CONTEXTS), segment_ids=())
+        carts = rng.random() < 0.3
+        for number in range(rng.randint(1, 12)):
+            event = random_event(rng)
+            if carts and number == 1:
+                event = {**event, "kind": "CUSTOM", "name": "add_to_cart", "page": None}
+            fold.add({**event, "occurredAt": START + timedelta(seconds=30 * number)})
+            rows.append((fold.vector(), rng.random() < (0.4 if carts else 0.03)))
+    return train(rows)
+
+
+def build_catalog(rng: random.Random, count: int) -> Catalog:
+    model = trained_model(rng).to_document()
+    outcomes, models = [], []
+    for number in range(count):
+        fields = definition(
+            name=f"Outcome {number}", description=None, positive=True,
+            conditions=[{"field": "eventName", "operator": "EQUAL", "values": ["begin_checkout"]},
+                        {"field": "page.url", "operator": "CONTAINS_ANY", "values": [f"/p/{number}"],
+                         "count": 2}],
+        )
+        doc = {**fields, "_id": str(ObjectId()), "active": True, "revision": 1,
+               "createdAt": START, "updatedAt": START}
+        outcomes.append(Outcome.from_doc(doc))
+        models.append({"_id": doc["_id"], "revision": 1, "model": model})
+    return Catalog(1, outcomes, models)
+
+
+def store(stored: dict, work: SessionWork) -> dict:
+    """What the session update does to the stored session."""
+    stored = {**stored, FEATURES: dict(stored.get(FEATURES) or {}),
+              "outcomeState": dict(stored.get("outcomeState") or {})}
+    delta = work.delta
+    for changes, combine in (
+        (delta.increments, lambda before, value: (before or 0) + value),
+        (delta.maxes, lambda before, value: value if before is None else max(before, value)),
+        (delta.bits_or, lambda before, value: (before or 0) | value),
+        (delta.sets, lambda before, value: value),
+    ):
+        for path, value in changes.items():
+            field, key = path.split(".", 1)
+            stored[field][key] = combine(stored[field].get(key), value)
+    stored["outcomes"] = [*stored.get("outcomes", []), *delta.pushes.get("outcomes", [])]
+    return stored
+
+
+def run(catalog: Catalog, arrivals: list[tuple[int, dict]]) -> float:
+    """Seconds spent in the stage for every arrival, each its own batch."""
+    stage = OutcomeStage(catalog=FixedCatalog(catalog))
+    stored: list[dict] = [{"startedAt": START, "context": CONTEXTS[n % len(CONTEXTS)]} for n in range(SESSIONS)]
+    elapsed = 0.0
+    for number, (session, event) in enumerate(arrivals):
+        at = START + timedelta(seconds=number)
+        delta = SessionDelta(session_id=f"s{session}", customer_id=f"c{session}", cookie_id=f"c{session}",
+                             deployment_id="default", seq=1, started_at=at, last_activity_at=at)
+        work = SessionWork(delta=delta, stored=stored[session])
+        work.add(item(session, number, at, event))
+        started = time.perf_counter()
+        stage.process(work)
+        elapsed += time.perf_counter() - started
+        stored[session] = store(stored[session], work)
+    return elapsed
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    arrivals = [(rng.randrange(SESSIONS), random_event(rng)) for _ in range(EVENTS)]
+    catalog = build_catalog(rng, OUTCOMES)
+    features_only = run(Catalog(1, ()), arrivals)
+    with_outcomes = run(catalog, arrivals)
+    per_event = features_only / EVENTS * 1e6
+    per_outcome = (with_outcomes - features_only) / EVENTS / OUTCOMES * 1e6
+    print(f"{EVENTS:,} events, one per batch, over {SESSIONS:,} sessions; {OUTCOMES} active outcomes, each "
+          f"with a trained model of {len(next(iter(catalog.models.values())).features)} features")
+    print(f"{per_event:.1f} µs per event keeping the prediction features (whatever the outcomes)")
+    print(f"{per_outcome:.1f} µs per event per outcome: conditions, probability, quantile, factors, push payload")
+    print(f"{with_outcomes / EVENTS * 1e6:.1f} µs per event in the outcome stage with {OUTCOMES} outcomes")
+
+
+if __name__ == "__main__":
+    main()

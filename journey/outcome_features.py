@@ -1,0 +1,97 @@
+"""The features outcome predictions read, kept as a session's events are ingested.
+
+A session keeps its folded state (prediction.state) and each tracked journey item keeps
+the model's features right after it: live scoring reads the session's state, training
+reads the items' features, so a model learns from exactly what it is later shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from prediction import FeatureState, feature_vector, fold_event
+from prediction.state import ELAPSED_SECONDS, GAP_SECONDS, LAST_AT, PAGE_SKETCH
+from storage.sessions import SessionDelta
+
+FEATURES = "features"
+"""Session field: the folded state. Journey item field: the features right after it."""
+DERIVED_KINDS = frozenset({"SEGMENT_MATCHED", "OUTCOME_ACHIEVED"})
+"""Items the system adds: they record what the visitor's events did, not events."""
+
+# Custom event names may hold dots, which a stored field name cannot; names cannot
+# hold this character, so the escape is undone exactly.
+_DOT, _ESCAPED_DOT = ".", "\u2024"
+
+
+def is_tracked(item: Mapping[str, Any]) -> bool:
+    return item["kind"] not in DERIVED_KINDS
+
+
+def encoded(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key.replace(_DOT, _ESCAPED_DOT): value for key, value in values.items()}
+
+
+def decoded(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {key.replace(_ESCAPED_DOT, _DOT): value for key, value in (values or {}).items()}
+
+
+def session_state(session: Mapping[str, Any] | None) -> FeatureState:
+    return decoded((session or {}).get(FEATURES))
+
+
+class FeatureFold:
+    """Folds a session's new items, in map order, into its state, and gives each tracked
+    item the features right after it, counting the segments it completed."""
+
+    def __init__(
+        self, state: FeatureState, *, started_at: datetime, context: Mapping | None,
+        segment_ids: Iterable[str],
+    ) -> None:
+        self.state = state
+        self._started_at = started_at
+        self._context = context
+        self.segment_ids = list(dict.fromkeys(segment_ids))
+        self._pending: dict[str, Any] | None = None
+
+    def add(self, item: dict[str, Any]) -> None:
+        self._settle()
+        self.state = fold_event(self.state, item, self._started_at)
+        self._pending = item
+
+    def matched(self, segment_id: str) -> None:
+        """A segment matched right after the latest item: that item completed it."""
+        if segment_id not in self.segment_ids:
+            self.segment_ids.append(segment_id)
+
+    def finish(self) -> FeatureState:
+        self._settle()
+        return self.state
+
+    def vector(self) -> dict[str, float]:
+        return feature_vector(self.state, self._context, self.segment_ids)
+
+    def _settle(self) -> None:
+        if self._pending is not None:
+            self._pending[FEATURES] = encoded(self.vector())
+            self._pending = None
+
+
+def record_state(delta: SessionDelta, start: Mapping[str, Any], end: Mapping[str, Any]) -> None:
+    """Store the change from `start` to `end` with atomic operators, so two batches of
+    one session stored at once both count: counts add up, clocks only move forward and
+    the page sketch keeps every page either saw."""
+    for key, value in end.items():
+        before = start.get(key)
+        if value == before:
+            continue
+        path = f"{FEATURES}.{key.replace(_DOT, _ESCAPED_DOT)}"
+        if key in (LAST_AT, ELAPSED_SECONDS):
+            delta.maxes[path] = value
+        elif key == PAGE_SKETCH:
+            delta.bits_or[path] = int(value)
+        elif key == GAP_SECONDS:
+            delta.sets[path] = value
+        else:
+            delta.increments[path] = value - (before or 0)

@@ -1,0 +1,173 @@
+"""Training each outcome's model on the site's own stored journeys, on demand (CLI,
+admin mutation) and on a schedule that one instance at a time carries out.
+
+A session teaches with the features stored after each of its events up to the one that
+achieved the outcome, labelled with whether it did: the model learns from what live
+scoring will show it, and a prediction is only worth anything before the outcome. Which
+sessions achieved an outcome is read from their events with the outcome's current
+conditions, so a new outcome learns from the history before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.clock import Clock
+from journey.outcome_catalog import OutcomeCatalog
+from journey.outcome_definitions import Outcome
+from journey.outcome_features import FEATURES, decoded
+from prediction import Model, train
+from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced
+from rules import RuleDefinitionError, RuleSet
+from storage import outcomes as stored_outcomes
+from storage.database import Database
+from storage.journeys import ended_sessions, tracked_items
+
+log = logging.getLogger(__name__)
+
+MIN_ROWS = 200
+MIN_ROWS_PER_CLASS = 20
+
+StoredJourney = tuple[Mapping[str, Any] | None, list[dict[str, Any]]]
+"""A session's visit context and its tracked items in map order."""
+Row = tuple[dict[str, float], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingReport:
+    outcome_id: str
+    trained: bool
+    rows: int
+    """Session prefixes learnt from."""
+    positives: int
+    """Of those, prefixes of sessions that went on to achieve the outcome."""
+    reason: str | None = None
+    """Why no model was trained."""
+
+
+def rows_for(outcome: Outcome, journeys: Iterable[StoredJourney], *,
+             max_prefixes: int = MAX_PREFIXES_PER_SESSION) -> list[Row]:
+    """One row per stored prefix before the outcome, labelled with whether the session
+    achieved it; at most `max_prefixes` evenly spaced ones per session, so long
+    sessions do not dominate."""
+    rules = RuleSet([outcome.rule()])
+    rows: list[Row] = []
+    for context, items in journeys:
+        counts: Mapping[str, int] = {}
+        seen_events: set[Any] = set()
+        prefixes: list[dict[str, float]] = []
+        achieved = False
+        for item in items:
+            event = item
+            if item.get("clientEventId") in seen_events:
+                event = {**item, "page": None}  # as live matching: a page counts once
+            seen_events.add(item.get("clientEventId"))
+            counts, held = rules.advance(counts, context, event)
+            if held:
+                achieved = True
+                break
+            if item.get(FEATURES) is not None:
+                prefixes.append(decoded(item[FEATURES]))
+        rows.extend((features, achieved) for features in evenly_spaced(prefixes, max_prefixes))
+    return rows
+
+
+class OutcomeTrainer:
+    def __init__(
+        self, *, db: Database, clock: Clock, catalog: OutcomeCatalog | None,
+        session_timeout_seconds: int, sessions: int,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._catalog = catalog
+        self._timeout = timedelta(seconds=session_timeout_seconds)
+        self._sessions = sessions
+
+    async def train(self) -> list[TrainingReport]:
+        """Train every active outcome on the latest ended sessions and store the models
+        that had enough history; every instance loads them at its next refresh."""
+        outcomes = [
+            outcome for outcome in map(Outcome.from_doc, await stored_outcomes.listing(self._db))
+            if outcome.active
+        ]
+        if not outcomes:
+            return []
+        now = self._clock.now()
+        sessions = await ended_sessions(self._db, idle_before=now - self._timeout, limit=self._sessions)
+        items = await tracked_items(self._db, session_ids=[session["_id"] for session in sessions])
+        journeys = [(session.get("context"), items.get(session["_id"], [])) for session in sessions]
+        reports = []
+        for outcome in outcomes:
+            report, model = await asyncio.to_thread(_fit, outcome, journeys, now)
+            if model is not None:
+                await stored_outcomes.save_model(
+                    self._db, outcome_id=outcome.id, revision=outcome.revision,
+                    model=model.to_document(), now=now,
+                )
+            reports.append(report)
+        if self._catalog is not None:
+            self._catalog.invalidate()
+        return reports
+
+
+def _fit(outcome: Outcome, journeys: list[StoredJourney], now: datetime) -> tuple[TrainingReport, Model | None]:
+    """CPU work, run off the event loop."""
+    try:
+        rows = rows_for(outcome, journeys)
+    except RuleDefinitionError as error:
+        return TrainingReport(outcome.id, False, 0, 0, f"invalid conditions: {error}"), None
+    positives = sum(achieved for _, achieved in rows)
+    model = train(rows, min_rows=MIN_ROWS, min_positives=MIN_ROWS_PER_CLASS, trained_at=now)
+    if model is None:
+        reason = (
+            f"not enough history: {len(rows)} session prefixes, {positives} of sessions that achieved "
+            f"it; a model needs {MIN_ROWS}, with {MIN_ROWS_PER_CLASS} of each kind"
+        )
+        return TrainingReport(outcome.id, False, len(rows), positives, reason), None
+    return TrainingReport(outcome.id, True, len(rows), positives), model
+
+
+class TrainingSchedule:
+    """Retrains every `interval_seconds`. The schedule lives in the database, so a
+    restart does not reset it and, of several instances, the one that claims a due
+    training first carries it out."""
+
+    def __init__(self, *, db: Database, clock: Clock, trainer: OutcomeTrainer, interval_seconds: float) -> None:
+        self._db = db
+        self._clock = clock
+        self._trainer = trainer
+        self._interval = timedelta(seconds=interval_seconds)
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self._interval > timedelta(0):
+            self._task = asyncio.create_task(self._run(), name="outcome-training")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        # Checking is one small read; a minute late is early enough for a daily job.
+        check_every = min(self._interval.total_seconds(), 60.0)
+        started = False
+        while True:
+            try:
+                if not started:
+                    await stored_outcomes.schedule_training(self._db, first_at=self._clock.now() + self._interval)
+                    started = True
+                elif await stored_outcomes.claim_training(self._db, now=self._clock.now(), interval=self._interval):
+                    reports = await self._trainer.train()
+                    log.info("outcome models retrained: %d of %d", sum(r.trained for r in reports), len(reports))
+            except Exception:
+                log.exception("outcome training failed; trying again at the next check")
+            await asyncio.sleep(check_every)

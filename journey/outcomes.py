@@ -1,0 +1,115 @@
+"""The outcome stage of the ingest pipeline: keeps each session's prediction features,
+records outcomes as they are achieved, and scores every active outcome for each session
+a batch touches, from a small state kept on the session, so an event costs the same
+however long the session has run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from journey.context import visit_context
+from journey.items import derived
+from journey.outcome_catalog import OutcomeCatalog
+from journey.outcome_definitions import Outcome
+from journey.outcome_features import DERIVED_KINDS, FeatureFold, is_tracked, record_state, session_state
+from journey.outcome_progress import ACHIEVED, STATE, achievements, predict
+from journey.work import SessionWork
+from live import topics
+
+_WHERE_AND_WHEN = ("dedupeKey", "clientEventId", "deploymentId", "cookieId", "occurredAt", "receivedAt", "page")
+"""What an achievement takes from the event that completed it; nothing of that event's own kind."""
+
+
+class OutcomeStage:
+    def __init__(self, *, catalog: OutcomeCatalog) -> None:
+        self._catalog = catalog
+
+    async def prepare(self, works: list[SessionWork]) -> None:
+        await self._catalog.current()
+
+    def process(self, work: SessionWork) -> None:
+        catalog = self._catalog.latest
+        stored = work.stored or {}
+        context = visit_context(work)
+        start = session_state(stored)
+        fold = FeatureFold(
+            start,
+            started_at=stored.get("startedAt") or work.delta.started_at,
+            context=context,
+            segment_ids=_segments_before(work),
+        )
+        achieved = achievements(stored)
+        counts = start_counts = stored.get(STATE) or {}
+        seen_events: set[Any] = set()
+        for doc in list(work.items):
+            if not is_tracked(doc):
+                if doc["kind"] == "SEGMENT_MATCHED":
+                    fold.matched(doc["segment"]["id"])
+                continue
+            fold.add(doc)
+            if not catalog.evaluates:
+                continue
+            event = doc
+            if doc.get("clientEventId") in seen_events:
+                # A search found in a page's URL is an event of its own, but the page it
+                # shares with its page view was counted already.
+                event = {**doc, "page": None}
+            seen_events.add(doc.get("clientEventId"))
+            counts, held = catalog.rules.advance(counts, context, event)
+            for rule_id in held:
+                outcome = catalog.by_rule[rule_id]
+                if outcome.id not in achieved:
+                    achieved[outcome.id] = doc["occurredAt"]
+                    _achieve(work, outcome, doc)
+
+        state = fold.finish()
+        record_state(work.delta, start, state)
+        for key, value in counts.items():
+            if value != start_counts.get(key, 0):
+                work.delta.increments[f"{STATE}.{key}"] = value - start_counts.get(key, 0)
+        if catalog.evaluates:
+            features = fold.vector()
+            for outcome in catalog.active:
+                progress = predict(
+                    catalog, outcome, state=state, features=features, counts=counts,
+                    context=context, achieved_at=achieved.get(outcome.id),
+                )
+                work.messages.append((topics.outcomes(work.session_id), progress.payload(work.session_id)))
+
+
+def _segments_before(work: SessionWork) -> list[str]:
+    """The segments the session held before this batch's events: stored ones, and those
+    its customer carried over; the batch's own matches follow the events that made them."""
+    matched_here = {doc["segment"]["id"] for doc in work.items if doc["kind"] == "SEGMENT_MATCHED"}
+    held = [*(work.stored or {}).get("segments", []), *work.delta.pushes.get("segments", [])]
+    return [assignment["segmentId"] for assignment in held if assignment["segmentId"] not in matched_here]
+
+
+def _achieve(work: SessionWork, outcome: Outcome, trigger: dict[str, Any]) -> None:
+    """Record the achievement on the session and put it on the journey map, after the
+    event that completed it and whatever else that event completed."""
+    item = derived(
+        {key: trigger.get(key) for key in _WHERE_AND_WHEN},
+        f"outcome:{outcome.id}",
+        # One per session and outcome, whichever event (or instance) gets there first.
+        dedupeKey=f"{work.session_id}#outcome:{outcome.id}",
+        type="outcome",
+        kind="OUTCOME_ACHIEVED",
+        name=outcome.name,
+        query=None,
+        outcome=outcome.reference(),
+    )
+    work.add(item, follows=_last_completed_by(work, trigger))
+    work.delta.pushes.setdefault(ACHIEVED, []).append(
+        {"outcomeId": outcome.id, "achievedAt": trigger["occurredAt"]}
+    )
+
+
+def _last_completed_by(work: SessionWork, trigger: dict[str, Any]) -> dict[str, Any]:
+    position = next(n for n, item in enumerate(work.items) if item is trigger)
+    last = trigger
+    for item in work.items[position + 1:]:
+        if item["kind"] not in DERIVED_KINDS or item.get("clientEventId") != trigger.get("clientEventId"):
+            break
+        last = item
+    return last

@@ -1,0 +1,202 @@
+"""Outcome types and inputs: definitions, models, and a session's progress toward each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from journey import outcome_definitions as definitions
+from journey.outcome_progress import Progress, of_session
+from journey.segment_catalog import SegmentView
+from prediction import MODEL_SOURCE, Factor
+from prediction.features import SEGMENT_PREFIX
+from schema.segments import Condition, ConditionInput, ConditionOperator
+
+
+@strawberry.input(description="An outcome's definition: a goal, and the journey that achieves it "
+                  "(every condition must hold; at least one is a journey condition).")
+class OutcomeInput:
+    name: str
+    description: str | None = strawberry.field(
+        default=None, description="Left out on update: kept as it was."
+    )
+    positive: bool | None = strawberry.field(
+        default=None,
+        description="A goal the site wants (default true) rather than one it wants to avoid; "
+        "left out on update: kept as it was.",
+    )
+    conditions: list[ConditionInput]
+
+    def definition(self, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The fields to store, or InvalidInput naming the first bad one."""
+        previous = previous or {}
+        return definitions.definition(
+            name=self.name,
+            description=self.description if self.description is not None else previous.get("description"),
+            positive=self.positive if self.positive is not None else previous.get("positive", True),
+            conditions=[condition.raw() for condition in self.conditions],
+        )
+
+
+@strawberry.type(description="The trained model that scores an outcome.")
+class OutcomeModel:
+    source: str = strawberry.field(description="The kind of model: logistic-v1.")
+    trained_at: datetime
+    rows: int = strawberry.field(description="Session prefixes it learnt from.")
+    positives: int = strawberry.field(description="Of those, prefixes of sessions that achieved the outcome.")
+    features: int = strawberry.field(description="Session properties it weighs.")
+
+
+@strawberry.type(description="A goal a session may reach (a purchase, say), achieved when its conditions hold.")
+class Outcome:
+    id: strawberry.ID
+    name: str
+    description: str
+    positive: bool = strawberry.field(description="A goal the site wants rather than one it wants to avoid.")
+    active: bool = strawberry.field(description="Inactive outcomes are neither predicted nor achieved.")
+    conditions: list[Condition]
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(
+        description="The model scoring it; null while the fallback does (too little history so "
+        "far, or its conditions changed since the last training)."
+    )
+    async def model(self, info: Info) -> OutcomeModel | None:
+        catalog = await info.context.services.outcomes.current()
+        model = catalog.models.get(str(self.id))
+        if model is None:
+            return None
+        return OutcomeModel(
+            source=MODEL_SOURCE, trained_at=model.trained_at, rows=model.rows,
+            positives=model.positives, features=len(model.features),
+        )
+
+    @classmethod
+    def of(cls, outcome: definitions.Outcome) -> Outcome:
+        return cls(
+            id=strawberry.ID(outcome.id),
+            name=outcome.name,
+            description=outcome.description,
+            positive=outcome.positive,
+            active=outcome.active,
+            conditions=[
+                Condition(
+                    field=condition["field"],
+                    operator=ConditionOperator(condition["operator"]),
+                    values=condition["values"],
+                    count=condition.get("count"),
+                )
+                for condition in outcome.conditions
+            ],
+            created_at=outcome.created_at,
+            updated_at=outcome.updated_at,
+        )
+
+
+@strawberry.type(description="A session property that moved a prediction, and how far.")
+class PredictionFactor:
+    feature: str = strawberry.field(description='The property, like "name:add_to_cart" or "pageviews".')
+    label: str = strawberry.field(description='What it says about the session: "added an item to the cart".')
+    contribution: float = strawberry.field(
+        description="How far it moved the score from a typical session's (log-odds for logistic-v1, "
+        "progress points for fallback); negative: it held the score back."
+    )
+
+
+@strawberry.type(description="A session's progress toward an outcome: the bar an agent sees.")
+class OutcomeProgress:
+    outcome: Outcome
+    session_id: strawberry.ID
+    probability: float = strawberry.field(
+        description="How likely the session is to achieve the outcome, 0 to 1; 1 once achieved."
+    )
+    quantile: float | None = strawberry.field(
+        description="Share of the recent sessions the model learnt from that scored lower; null "
+        "without a model, or once achieved."
+    )
+    achieved: bool
+    achieved_at: datetime | None = strawberry.field(description="When the event that achieved it occurred.")
+    factors: list[PredictionFactor] = strawberry.field(
+        description="The few properties of the session that moved the probability most, strongest first."
+    )
+    source: str = strawberry.field(
+        description='"logistic-v1": the model trained on this site\'s journeys; "fallback": a transparent '
+        "rule (share of the outcome's conditions met, pages viewed, cart adds) used until a model exists."
+    )
+
+
+@strawberry.type(description="The outcome an OUTCOME_ACHIEVED item records, as it was when achieved.")
+class AchievedOutcome:
+    id: strawberry.ID
+    name: str
+    positive: bool
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> AchievedOutcome | None:
+        if not doc:
+            return None
+        return cls(id=strawberry.ID(doc["id"]), name=doc["name"], positive=doc.get("positive", True))
+
+
+@strawberry.type(description="What one training of an outcome's model came to.")
+class OutcomeTraining:
+    outcome: Outcome
+    trained: bool = strawberry.field(description="A new model was stored; every instance now scores with it.")
+    rows: int = strawberry.field(description="Session prefixes learnt from.")
+    positives: int = strawberry.field(description="Of those, prefixes of sessions that achieved the outcome.")
+    reason: str | None = strawberry.field(description="Why no model was trained.")
+
+
+def progress_shown(
+    progress: Progress, outcome: definitions.Outcome, session_id: str, segments: SegmentView
+) -> OutcomeProgress:
+    return OutcomeProgress(
+        outcome=Outcome.of(outcome),
+        session_id=strawberry.ID(session_id),
+        probability=progress.probability,
+        quantile=progress.quantile,
+        achieved=progress.achieved_at is not None,
+        achieved_at=progress.achieved_at,
+        factors=_factors_shown(progress.factors, segments),
+        source=progress.source,
+    )
+
+
+def _factors_shown(factors: tuple[Factor, ...], segments: SegmentView) -> list[PredictionFactor]:
+    """Factors as the caller may read them: a segment by its name, and not at all when
+    the segment is hidden from the caller or deleted."""
+    shown = []
+    for feature, label, contribution in factors:
+        if feature.startswith(SEGMENT_PREFIX):
+            segment_id = feature.removeprefix(SEGMENT_PREFIX)
+            segment = segments.get(segment_id)
+            if segment is None:
+                continue
+            label = label.replace(f'"{segment_id}"', f'"{segment.name}"')
+        shown.append(PredictionFactor(feature=feature, label=label, contribution=contribution))
+    return shown
+
+
+async def session_outcomes(session: Mapping[str, Any], info: Info) -> list[OutcomeProgress]:
+    """Progress toward every active outcome, and the ones achieved, in definition order."""
+    catalog = await info.context.services.outcomes.current()
+    segments = await info.context.loaders.segments()
+    return [
+        progress_shown(progress, catalog.by_id[progress.outcome_id], session["_id"], segments)
+        for progress in of_session(catalog, session)
+    ]
+
+
+async def pushed_progress(payload: Mapping[str, Any], info: Info) -> OutcomeProgress | None:
+    """A live progress message as the subscriber may see it; None for a deleted outcome."""
+    catalog = await info.context.services.outcomes.current()
+    outcome = catalog.by_id.get(payload["outcomeId"])
+    if outcome is None:
+        return None
+    segments = await info.context.loaders.segments()
+    return progress_shown(Progress.from_payload(payload), outcome, payload["sessionId"], segments)

@@ -1,0 +1,47 @@
+"""How a session's prediction state is stored: two batches stored at once both count,
+and event names holding dots survive."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from journey.outcome_features import record_state, session_state
+from storage import sessions
+from storage.database import Database, connect
+
+AT = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(mongodb_uri: str) -> AsyncIterator[Database]:
+    database = connect(mongodb_uri, f"t_{uuid.uuid4().hex[:12]}")
+    try:
+        yield database
+    finally:
+        await database.client.close()
+
+
+async def store(db: Database, start: dict, end: dict) -> dict:
+    """Store the change from start to end as one batch would; the stored state after it."""
+    delta = sessions.SessionDelta(session_id="s", customer_id="c", cookie_id="k", deployment_id="d",
+                                  seq=1, started_at=AT, last_activity_at=AT)
+    record_state(delta, start, end)
+    await sessions.apply(db, deltas=[delta])
+    [stored] = await sessions.by_ids(db, ids=["s"])
+    return session_state(stored)
+
+
+async def test_two_batches_from_one_state_both_count(db: Database):
+    start = {"pageviews": 1, "last_at": 10.0, "elapsed_seconds": 0.0, "page_sketch": 0b001}
+    await store(db, {}, start)
+    await store(db, start, {**start, "pageviews": 2, "last_at": 30.0, "page_sketch": 0b011})
+    state = await store(db, start, {**start, "pageviews": 2, "last_at": 20.0, "page_sketch": 0b101})
+    assert state == {"pageviews": 3, "last_at": 30.0, "elapsed_seconds": 0.0, "page_sketch": 0b111}
+
+
+async def test_event_names_with_dots_survive_storage(db: Database):
+    assert await store(db, {}, {"name:cart.add": 1, "tracked_names": 1}) == {"name:cart.add": 1, "tracked_names": 1}
