@@ -52,6 +52,7 @@ from storage.journeys import tracked_items  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "taobao-userbehavior-sample.csv"
 DEFAULT_USERS = 120
+BUSY_STORE_WAIT_MS = 30 * 60 * 1000
 TRAIN_SHARE = 0.7
 # Collection window 2017-11-25..2017-12-03 in China Standard Time (UTC+8).
 WINDOW_START = int(datetime(2017, 11, 24, 16, tzinfo=UTC).timestamp())
@@ -134,7 +135,10 @@ async def main() -> None:
 
     event_types.register(phone_default_region=SETTINGS.phone_default_region)
     store = EmbeddedStore(engine="memory")
-    db = connect(await store.start(), f"quality_{uuid.uuid4().hex[:8]}")
+    # Once the events collection is large, one insert keeps the embedded store busy for
+    # longer than the driver's default heartbeat wait, which would drop the connection.
+    uri = f"{await store.start()}&connectTimeoutMS={BUSY_STORE_WAIT_MS}"
+    db = connect(uri, f"quality_{uuid.uuid4().hex[:8]}")
     clock = SystemClock()
     total_started = time.perf_counter()
     try:
