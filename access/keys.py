@@ -10,12 +10,13 @@ from urllib.parse import urlsplit
 from access import permissions
 from access.principal import ALL_DIVISIONS
 from access.tokens import hash_secret, new_api_key
+from journey import deployment_ids
+from journey.deployment_ids import is_deployment_id
 from journey.errors import InvalidInput
 from journey.form_events import SENSITIVE_NAME
 from storage import api_keys, deployments
 from storage.database import Database
 
-DEPLOYMENT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 FORM_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -57,8 +58,8 @@ async def save_deployment(
     form_fields: list[str] | None = None, now: datetime,
 ) -> dict[str, Any]:
     deployment_id = deployment_id.strip()
-    if not deployment_id or len(deployment_id) > 64 or not set(deployment_id) <= DEPLOYMENT_ID_CHARS:
-        raise InvalidInput("id", "must be 1 to 64 of a-z, 0-9, - and _")
+    if not is_deployment_id(deployment_id):
+        raise InvalidInput("id", deployment_ids.RULE)
     if not allowed_origins:
         raise InvalidInput("allowedOrigins", "must list at least one origin (or \"*\")")
     origins = [clean_origin(o, f"allowedOrigins[{i}]") for i, o in enumerate(allowed_origins)]

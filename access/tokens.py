@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
-import time
 from typing import Any
 
 import jwt
+from cachetools import TTLCache
 
 from access.principal import Principal
 from app.settings import Settings
 from storage.database import Database
 
 API_KEY_PREFIX = "jg_"
-_KEY_CACHE_SECONDS = 10.0
+_API_KEY = re.compile(r"jg_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+"""The shape new_api_key makes; anything else is refused before any look-up."""
+_KEY_CACHE_ENTRIES = 10_000
 
 
 def hash_secret(secret: str) -> str:
@@ -42,7 +45,11 @@ class Authenticator:
     def __init__(self, *, settings: Settings, db: Database) -> None:
         self._settings = settings
         self._db = db
-        self._keys: dict[str, tuple[float, Principal | None]] = {}
+        # Keyed by a hash of the token, so an entry's size does not depend on the client;
+        # entries live no longer than a revocation may take to be noticed.
+        self._keys: TTLCache[str, Principal | None] = TTLCache(
+            maxsize=_KEY_CACHE_ENTRIES, ttl=settings.credential_check_seconds
+        )
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """The principal a `Bearer <token>` value names, or None if it names nobody."""
@@ -84,12 +91,13 @@ class Authenticator:
             return None
 
     async def _api_key(self, token: str) -> Principal | None:
-        prefix, _, secret = token[len(API_KEY_PREFIX):].partition("_")
-        if not prefix or not secret:
+        shape = _API_KEY.fullmatch(token)
+        if shape is None:
             return None
-        cached = self._keys.get(token)
-        if cached is not None and time.monotonic() - cached[0] < _KEY_CACHE_SECONDS:
-            return cached[1]
+        prefix, secret = shape.groups()
+        digest = hash_secret(token)
+        if digest in self._keys:
+            return self._keys[digest]
         record = await self._db.api_keys.find_one({"prefix": prefix, "revokedAt": None})
         principal = None
         if record is not None and hmac.compare_digest(record["secretHash"], hash_secret(secret)):
@@ -98,7 +106,5 @@ class Authenticator:
                 permissions=frozenset(record["permissions"]),
                 divisions=frozenset(record["divisions"]),
             )
-        if len(self._keys) > 10_000:
-            self._keys.clear()
-        self._keys[token] = (time.monotonic(), principal)
+        self._keys[digest] = principal
         return principal

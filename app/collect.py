@@ -9,9 +9,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.rate_limit import retry_after
+from journey import deployment_ids
+from journey.deployment_ids import is_deployment_id
 from journey.errors import InvalidInput
 from journey.incoming import Source
 from journey.ingest import RawEvent
+
+UNKNOWN_DEPLOYMENT = "?"
+"""Not a valid deployment id, so no real deployment's bucket."""
 
 CORS_PREFLIGHT = {
     "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -57,20 +62,26 @@ async def collect(request: Request) -> Response:
     if not isinstance(body, dict):
         return _error("body: must be a JSON object", headers=cors)
     deployment_id = body.get("deploymentId")
-    if isinstance(deployment_id, str):
-        deployment = await services.ingestor.deployment(deployment_id)
-        if deployment is not None:
-            refusal = origin_refusal(deployment, origin)
-            if refusal:
-                return _error(refusal, status=403)
-        client = request.client.host if request.client else "unknown"
-        wait = services.collect_limiter.acquire((deployment_id, client))
-        if wait:
-            return _error(
-                "rate limit: too many batches from this address; retry later",
-                status=429,
-                headers={**cors, "Retry-After": retry_after(wait)},
-            )
+    if not is_deployment_id(deployment_id):
+        reason = "is required" if deployment_id is None else deployment_ids.RULE
+        return _error(f"deploymentId: {reason}", headers=cors)
+    deployment = await services.ingestor.deployment(deployment_id)
+    if deployment is not None:
+        refusal = origin_refusal(deployment, origin)
+        if refusal:
+            return _error(refusal, status=403)
+    client = request.client.host if request.client else "unknown"
+    # Unknown ids share one bucket per address: rotating made-up ids gains nothing.
+    bucket = deployment_id if deployment is not None else UNKNOWN_DEPLOYMENT
+    wait = services.collect_limiter.acquire((bucket, client))
+    if wait:
+        return _error(
+            "rate limit: too many batches from this address; retry later",
+            status=429,
+            headers={**cors, "Retry-After": retry_after(wait)},
+        )
+    if deployment is None:
+        return _error(f"deploymentId: unknown deployment '{deployment_id}'", headers=cors)
     events = body.get("events")
     if not isinstance(events, list):
         return _error("events: must be a list", headers=cors)

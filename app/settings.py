@@ -61,6 +61,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) of proxies whose X-Forwarded-For names the client; none by default."""
     retention_days: int = 395
+    credential_check_seconds: float = 5.0
+    """How soon a revoked key or an expired token stops working, on open WebSockets too."""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -6,15 +6,17 @@ One batch costs a fixed number of database round trips, whatever its size.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from cachetools import TTLCache
+
 from app.clock import Clock
 from app.settings import Settings
 from identity import InvalidIdentity, normalize_cookie_id
+from journey.deployment_ids import is_deployment_id
 from journey.errors import InvalidInput
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
@@ -28,6 +30,7 @@ from storage.database import Database
 from storage.sessions import SessionDelta
 
 _DEPLOYMENT_CACHE_SECONDS = 5.0
+_DEPLOYMENT_CACHE_ENTRIES = 10_000
 
 
 @dataclass(slots=True)
@@ -101,15 +104,19 @@ class Ingestor:
         self._hub = hub
         self._clock = clock
         self._settings = settings
-        self._deployments: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        # Keyed by ids from browsers: only well-formed ids get in, and only so many.
+        self._deployments: TTLCache[str, dict[str, Any] | None] = TTLCache(
+            maxsize=_DEPLOYMENT_CACHE_ENTRIES, ttl=_DEPLOYMENT_CACHE_SECONDS
+        )
 
     async def deployment(self, deployment_id: str) -> dict[str, Any] | None:
         """Deployments change rarely; a short cache saves a round trip per batch."""
-        cached = self._deployments.get(deployment_id)
-        if cached is not None and time.monotonic() - cached[0] < _DEPLOYMENT_CACHE_SECONDS:
-            return cached[1]
+        if not is_deployment_id(deployment_id):
+            return None
+        if deployment_id in self._deployments:
+            return self._deployments[deployment_id]
         found = await deployments.find(self._db, deployment_id=deployment_id)
-        self._deployments[deployment_id] = (time.monotonic(), found)
+        self._deployments[deployment_id] = found
         return found
 
     def forget_deployment(self, deployment_id: str) -> None:
