@@ -1,17 +1,24 @@
-"""The strawberry ASGI app on /graphql: authentication for HTTP and WebSocket."""
+"""The strawberry ASGI app on /graphql: authentication for HTTP and WebSocket, and answers
+that follow GraphQL over HTTP (see app.graphql_http)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from app import graphql_http
 from resolvers.context import Context
 
 UNAUTHORIZED = "Unauthorized: send 'Authorization: Bearer <token>' (see the README)"
@@ -41,15 +48,64 @@ class JourneyGraphQL(GraphQL):
                     request.headers.get("authorization")
                 )
                 if principal is None:
-                    response = JSONResponse(
-                        {"errors": [{"message": UNAUTHORIZED, "extensions": {"code": "UNAUTHENTICATED"}}]},
-                        status_code=401,
+                    response = graphql_http.error_response(
+                        request, UNAUTHORIZED, status_code=401, code="UNAUTHENTICATED",
                         headers={"WWW-Authenticate": "Bearer"},
                     )
                     await response(scope, receive, send)
                     return
                 scope.setdefault("state", {})["principal"] = principal
+            await (await self._answer(request))(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"} \
+                if error.status_code == 405 else None
+            return graphql_http.error_response(
+                request, error.reason, status_code=error.status_code, headers=headers
+            )
+        if isinstance(response, StreamingResponse) or _wants_ide(request):
+            return response
+        response.headers["content-type"] = graphql_http.media_type(request)
+        if getattr(request.state, "request_error", False) and graphql_http.wants_graphql_response(request):
+            response.status_code = 400
+        return response
+
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value,
+                             request_data) -> ExecutionResult:
+        """As strawberry's, but a subscription is refused: its results only travel over
+        the WebSocket."""
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(400, graphql_http.SUBSCRIPTION_OVER_HTTP) from error
+            raise HTTPException(405, error.as_http_error_reason(request_adapter.method)) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        answer = process_result(result)
+        if graphql_http.is_request_error(result.data, result.errors):
+            request.state.request_error = True
+            if graphql_http.wants_graphql_response(request):
+                answer.pop("data", None)
+        return answer
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(
