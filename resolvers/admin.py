@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -13,41 +14,56 @@ from resolvers.permissions import requires
 from storage import api_keys
 
 
-@strawberry.type
+@strawberry.type(
+    description="A key a program or console uses to call the API (its secret is never shown again).",
+)
 class ApiKey:
-    prefix: str
-    name: str
-    permissions: list[str]
-    divisions: list[str]
-    created_at: datetime
-    revoked_at: datetime | None
+    prefix: str = strawberry.field(
+        description="The key's public start, to tell keys apart and to revoke one.",
+    )
+    name: str = strawberry.field(description="What the key is for, as its creator named it.")
+    permissions: list[str] = strawberry.field(
+        description="What it may do, like journey:visit:view or journey:event:add.",
+    )
+    divisions: list[str] = strawberry.field(
+        description="The divisions whose conversation cards it sees; \"*\" for every division, empty for none.",
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked; null while it works.")
 
 
-@strawberry.type
+@strawberry.type(description="A new API key and its secret.")
 class ApiKeyCreated:
-    key: ApiKey
+    key: ApiKey = strawberry.field(description="The key's details.")
     token: str = strawberry.field(description="Shown once: only a hash is stored.")
 
 
-@strawberry.type
+@strawberry.type(description="A website that sends events, and what it may send.")
 class Deployment:
-    id: strawberry.ID
-    name: str
-    allowed_origins: list[str]
-    form_fields: list[str]
+    id: strawberry.ID = strawberry.field(description="The id the tracking snippet sends as its deployment.")
+    name: str = strawberry.field(description="A readable name for the website.")
+    allowed_origins: list[str] = strawberry.field(
+        description="Origins allowed to send events; \"*\" for any.",
+    )
+    form_fields: list[str] = strawberry.field(description="Form fields whose values are kept on form events.")
 
 
-@strawberry.input
+@strawberry.input(description="A new API key.")
 class ApiKeyInput:
-    name: str
-    permissions: list[str]
-    divisions: list[str] = strawberry.field(default_factory=list)
+    name: str = strawberry.field(description="What the key is for, to recognise it later.")
+    permissions: list[str] = strawberry.field(
+        description="What it may do, like journey:visit:view; unknown names are refused.",
+    )
+    divisions: list[str] = strawberry.field(
+        default_factory=list,
+        description="The divisions whose conversation cards it sees; \"*\" for every division, empty for none.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A website deployment to create or replace.")
 class DeploymentInput:
-    id: strawberry.ID
-    name: str | None = None
+    id: strawberry.ID = strawberry.field(description="The deployment's id, as the tracking snippet sends it.")
+    name: str | None = strawberry.field(default=None, description="A readable name; defaults to the id.")
     allowed_origins: list[str] = strawberry.field(
         description='Origins allowed to send events, like "https://shop.example"; "*" for any.'
     )
@@ -67,8 +83,13 @@ def api_key(record: dict) -> ApiKey:
 
 @strawberry.type
 class AdminMutation:
-    @strawberry.mutation(permission_classes=[requires(perm.APIKEY_EDIT)])
-    async def create_api_key(self, info: Info, input: ApiKeyInput) -> ApiKeyCreated:
+    @strawberry.mutation(
+        permission_classes=[requires(perm.APIKEY_EDIT)],
+        description="Create an API key; its secret token is in the answer and nowhere else.",
+    )
+    async def create_api_key(
+        self, info: Info, input: Annotated[ApiKeyInput, strawberry.argument(description="The key to create.")]
+    ) -> ApiKeyCreated:
         services = info.context.services
         record, token = await keys.create_api_key(
             services.db, name=input.name, grants=input.permissions,
@@ -80,12 +101,23 @@ class AdminMutation:
         permission_classes=[requires(perm.APIKEY_EDIT)],
         description="True if the key existed and was active.",
     )
-    async def revoke_api_key(self, info: Info, prefix: str) -> bool:
+    async def revoke_api_key(
+        self,
+        info: Info,
+        prefix: Annotated[str, strawberry.argument(description="The prefix of the key to revoke.")],
+    ) -> bool:
         services = info.context.services
         return await api_keys.revoke(services.db, prefix=prefix, now=services.clock.now())
 
-    @strawberry.mutation(permission_classes=[requires(perm.DEPLOYMENT_EDIT)])
-    async def save_deployment(self, info: Info, input: DeploymentInput) -> Deployment:
+    @strawberry.mutation(
+        permission_classes=[requires(perm.DEPLOYMENT_EDIT)],
+        description="Create or replace a website deployment; events it sends follow the new rules at once.",
+    )
+    async def save_deployment(
+        self,
+        info: Info,
+        input: Annotated[DeploymentInput, strawberry.argument(description="The deployment to save.")],
+    ) -> Deployment:
         services = info.context.services
         doc = await keys.save_deployment(
             services.db, deployment_id=str(input.id), name=input.name,

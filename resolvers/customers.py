@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,13 +17,20 @@ from resolvers.permissions import requires
 from schema.types import Customer
 
 
-@strawberry.input
+CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]
+
+
+@strawberry.input(description="Who a customer is: at least one of email, phone and externalId.")
 class IdentifyInput:
-    customer_id: strawberry.ID
-    email: str | None = None
-    phone: str | None = None
-    external_id: str | None = None
-    traits: JSON | None = None
+    customer_id: strawberry.ID = strawberry.field(description="The customer to identify.")
+    email: str | None = strawberry.field(default=None, description="An email address.")
+    phone: str | None = strawberry.field(
+        default=None, description="A phone number; without a country code the default region's is assumed."
+    )
+    external_id: str | None = strawberry.field(default=None, description="The site's own customer id.")
+    traits: JSON | None = strawberry.field(
+        default=None, description="Other things known, like {\"name\": \"Ada\", \"plan\": \"gold\"}."
+    )
 
 
 async def _customer(info: Info, customer_id: str) -> Customer:
@@ -49,7 +56,9 @@ class CustomerMutation:
         "whose identity belongs to a known one is merged into it; two identified customers "
         "are never merged here (the conflict is recorded).",
     )
-    async def identify_customer(self, info: Info, input: IdentifyInput) -> Customer:
+    async def identify_customer(
+        self, info: Info, input: Annotated[IdentifyInput, strawberry.argument(description="Who the customer is.")]
+    ) -> Customer:
         services = info.context.services
         values = {"email": input.email, "phone": input.phone, "externalId": input.external_id}
         claimed = identities_of(
@@ -70,7 +79,10 @@ class CustomerMutation:
         description="Move every session and identity of source into target (undo with splitCustomer).",
     )
     async def merge_customers(
-        self, info: Info, source_id: strawberry.ID, target_id: strawberry.ID
+        self,
+        info: Info,
+        source_id: Annotated[strawberry.ID, strawberry.argument(description="The customer that goes away.")],
+        target_id: Annotated[strawberry.ID, strawberry.argument(description="The customer that stays.")],
     ) -> Customer:
         await info.context.services.stitcher.merge(source_id=str(source_id), target_id=str(target_id))
         return await _customer(info, str(target_id))
@@ -79,7 +91,11 @@ class CustomerMutation:
         permission_classes=[requires(perm.CUSTOMER_EDIT)],
         description="Undo the latest merge of this customer into another; returns it restored.",
     )
-    async def split_customer(self, info: Info, customer_id: strawberry.ID) -> Customer:
+    async def split_customer(
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer that was merged away.")],
+    ) -> Customer:
         restored = await info.context.services.stitcher.split(source_id=str(customer_id))
         return await _customer(info, restored)
 
@@ -87,7 +103,7 @@ class CustomerMutation:
         permission_classes=[requires(perm.CUSTOMER_DELETE)],
         description="Erase a customer with its identities, sessions and events; returns the number of sessions removed.",
     )
-    async def erase_customer(self, info: Info, id: strawberry.ID) -> int:
+    async def erase_customer(self, info: Info, id: CustomerId) -> int:
         return await info.context.services.stitcher.erase(customer_id=str(id))
 
 
@@ -97,6 +113,6 @@ class CustomerQuery:
         permission_classes=[requires(perm.CUSTOMER_EXPORT)],
         description="Everything stored about one customer, as JSON.",
     )
-    async def export_customer(self, info: Info, id: strawberry.ID) -> JSON:
+    async def export_customer(self, info: Info, id: CustomerId) -> JSON:
         data = await info.context.services.stitcher.export(customer_id=str(id))
         return json.loads(json.dumps(data, default=_default))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -14,14 +15,23 @@ from resolvers.permissions import requires
 from schema.types import Session
 
 
-@strawberry.input
+@strawberry.input(description="One step of an engagement offered to a visitor.")
 class EngagementInput:
     session_id: strawberry.ID = strawberry.field(description="The visitor's web session.")
-    engagement_id: str
+    engagement_id: str = strawberry.field(description="The engagement's id, the same for all its steps.")
     media_type: str = strawberry.field(description="webchat, webmessaging, content or custom.")
-    state: str
-    action_name: str | None = None
-    occurred_at: datetime | None = None
+    state: str = strawberry.field(description=
+        "qualified, offered, frequencycapreached, accepted, rejected, ignored, timedout, errored, "
+        "started, engaged, completed or abandoned."
+    )
+    action_name: str | None = strawberry.field(
+        default=None,
+        description="The name of the action that offered it.",
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description="Defaults to the time of receipt.",
+    )
 
 
 @strawberry.type
@@ -31,7 +41,9 @@ class EngagementMutation:
         description="Record one step of an engagement on the session's journey map; an illegal "
         "transition (accepted before offered, a second answer) is refused.",
     )
-    async def record_engagement(self, info: Info, input: EngagementInput) -> Session:
+    async def record_engagement(
+        self, info: Info, input: Annotated[EngagementInput, strawberry.argument(description="The step to record.")]
+    ) -> Session:
         services = info.context.services
         session = await services.db.sessions.find_one({"_id": str(input.session_id), "type": "WEB"})
         if session is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -19,7 +21,9 @@ from schema.inputs import TrackEventInput
 from schema.types import EventReceipt, TrackResult
 
 
-@strawberry.type
+@strawberry.type(
+    description="What can be changed: events, customers, segments, outcomes, conversations, keys and deployments.",
+)
 class Mutation(
     AdminMutation, ConversationMutation, CustomerMutation, EngagementMutation, SegmentMutation,
     OutcomeMutation,
@@ -29,7 +33,15 @@ class Mutation(
         description="Server-side ingestion; the same pipeline as POST /collect.",
     )
     async def track_events(
-        self, info: Info, deployment_id: strawberry.ID, events: list[TrackEventInput]
+        self,
+        info: Info,
+        deployment_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The website deployment the events come from.")
+        ],
+        events: Annotated[
+            list[TrackEventInput],
+            strawberry.argument(description="The events, in the order they happened; each gets a receipt."),
+        ],
     ) -> TrackResult:
         result = await info.context.services.ingestor.ingest(
             deployment_id=str(deployment_id),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -13,6 +15,8 @@ from schema.outcomes import Outcome, OutcomeInput, OutcomeTraining
 from storage import outcomes as stored_outcomes
 
 EDIT = [requires(perm.OUTCOME_EDIT)]
+OutcomeId = Annotated[strawberry.ID, strawberry.argument(description="The outcome's id.")]
+OutcomeDefinition = Annotated[OutcomeInput, strawberry.argument(description="The outcome's definition.")]
 
 
 def _outcome(doc: dict) -> Outcome:
@@ -53,7 +57,7 @@ class OutcomeMutation:
         description="Achieved by events from now on; every session shows its progress toward it at "
         "once and pushes it at its next event.",
     )
-    async def create_outcome(self, info: Info, input: OutcomeInput) -> Outcome:
+    async def create_outcome(self, info: Info, input: OutcomeDefinition) -> Outcome:
         services = info.context.services
         definition = input.definition()
         if await stored_outcomes.count(services.db) >= definitions.MAX_OUTCOMES:
@@ -67,7 +71,7 @@ class OutcomeMutation:
         description="Replaces the definition. Changed conditions start every session's progress afresh "
         "and retire the model until the next training; achievements made stay.",
     )
-    async def update_outcome(self, info: Info, id: strawberry.ID, input: OutcomeInput) -> Outcome:
+    async def update_outcome(self, info: Info, id: OutcomeId, input: OutcomeDefinition) -> Outcome:
         current = await _existing(info, id)
         definition = input.definition(previous=current)
         return await _changed(
@@ -78,7 +82,12 @@ class OutcomeMutation:
         permission_classes=EDIT,
         description="An inactive outcome is neither predicted nor achieved; achievements made stay.",
     )
-    async def set_outcome_active(self, info: Info, id: strawberry.ID, active: bool) -> Outcome:
+    async def set_outcome_active(
+        self,
+        info: Info,
+        id: OutcomeId,
+        active: Annotated[bool, strawberry.argument(description="True to switch it on, false to switch it off.")],
+    ) -> Outcome:
         return await _changed(info, id, {"active": active}, new_revision=False)
 
     @strawberry.mutation(
@@ -86,7 +95,7 @@ class OutcomeMutation:
         description="True if the outcome existed. It leaves outcomes and Session.outcomes, and its "
         "model goes with it; its OUTCOME_ACHIEVED items stay on journey maps.",
     )
-    async def delete_outcome(self, info: Info, id: strawberry.ID) -> bool:
+    async def delete_outcome(self, info: Info, id: OutcomeId) -> bool:
         services = info.context.services
         deleted = await stored_outcomes.delete(services.db, outcome_id=str(id))
         if deleted:

@@ -12,6 +12,7 @@ from strawberry.types import Info
 @cache
 def requires(permission: str) -> type[BasePermission]:
     class Requires(BasePermission):
+        required = permission
         message = f"Forbidden: this field requires the '{permission}' permission"
         error_extensions = {"code": "FORBIDDEN", "permission": permission}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -16,21 +18,29 @@ from resolvers.permissions import requires
 from resolvers.segments import SegmentQuery
 from schema.enums import IdentityType
 from schema.journey_detail import JourneyIcon
-from schema.pagination import after_key, page_size
+from schema.pagination import AfterArgument, after_key, first_argument, page_size
 from schema.types import Customer, Session, SessionConnection, session_connection
 from storage import identities, sessions
 
 MAX_IDS = 100
+LiveFirst = first_argument(default=50, maximum=200)
+CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]
+SessionId = Annotated[strawberry.ID, strawberry.argument(description="The session's id.")]
 
 
-@strawberry.type
+@strawberry.type(
+    description="What can be read: customers, their session cards and journeys, Live Now, segments and outcomes.",
+)
 class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
     @strawberry.field(description="Every icon name a journey item can carry, with what it means.")
     def journey_icons(self) -> list[JourneyIcon]:
         return [JourneyIcon(name=name, description=text) for name, text in sorted(icons.LEGEND.items())]
 
-    @strawberry.field(permission_classes=[requires(perm.CUSTOMER_VIEW)])
-    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+    @strawberry.field(
+        permission_classes=[requires(perm.CUSTOMER_VIEW)],
+        description="One customer; null when there is none with this id.",
+    )
+    async def customer(self, info: Info, id: CustomerId) -> Customer | None:
         doc = await info.context.loaders.customer.load(str(id))
         return Customer(doc=doc) if doc else None
 
@@ -40,7 +50,10 @@ class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
         "(the value is normalised first, as at ingest).",
     )
     async def customer_by_identity(
-        self, info: Info, type: IdentityType, value: str
+        self,
+        info: Info,
+        type: Annotated[IdentityType, strawberry.argument(description="What kind of value it is.")],
+        value: Annotated[str, strawberry.argument(description="The cookie id, email, phone or external id.")],
     ) -> Customer | None:
         services = info.context.services
         try:
@@ -55,8 +68,11 @@ class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
         doc = await info.context.loaders.customer.load(found["customerId"])
         return Customer(doc=doc) if doc else None
 
-    @strawberry.field(permission_classes=[requires(perm.SESSION_VIEW)])
-    async def session(self, info: Info, id: strawberry.ID) -> Session | None:
+    @strawberry.field(
+        permission_classes=[requires(perm.SESSION_VIEW)],
+        description="One session card; null when absent or not visible to the caller.",
+    )
+    async def session(self, info: Info, id: SessionId) -> Session | None:
         doc = await info.context.loaders.session.load(str(id))
         return Session(doc=doc) if doc else None
 
@@ -64,7 +80,16 @@ class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
         permission_classes=[requires(perm.SESSION_VIEW)],
         description="Several cards at once (every expanded card); null where absent or not visible.",
     )
-    async def sessions(self, info: Info, ids: list[strawberry.ID]) -> list[Session | None]:
+    async def sessions(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=f"The sessions' ids, at most {MAX_IDS}; answered in the same order.",
+            ),
+        ],
+    ) -> list[Session | None]:
         if len(ids) > MAX_IDS:
             raise InvalidInput("ids", f"must name at most {MAX_IDS} sessions")
         docs = await info.context.loaders.session.load_many([str(i) for i in ids])
@@ -75,7 +100,7 @@ class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
         description="Live Now: active web sessions, newest first.",
     )
     async def live_visitors(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: LiveFirst = None, after: AfterArgument = None
     ) -> SessionConnection:
         services = info.context.services
         size = page_size(first, default=50, maximum=200)

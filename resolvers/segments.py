@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -13,6 +15,8 @@ from schema.segments import Segment, SegmentInput
 from storage import segments as stored_segments
 
 EDIT = [requires(perm.SEGMENT_EDIT)]
+SegmentId = Annotated[strawberry.ID, strawberry.argument(description="The segment's id.")]
+SegmentDefinition = Annotated[SegmentInput, strawberry.argument(description="The segment's definition.")]
 
 
 def _segment(doc: dict) -> Segment:
@@ -59,7 +63,7 @@ class SegmentMutation:
         permission_classes=EDIT,
         description="Applies to events from now on; it does not look back at earlier ones.",
     )
-    async def create_segment(self, info: Info, input: SegmentInput) -> Segment:
+    async def create_segment(self, info: Info, input: SegmentDefinition) -> Segment:
         services = info.context.services
         definition = input.definition()
         if await stored_segments.count(services.db) >= definitions.MAX_SEGMENTS:
@@ -73,7 +77,7 @@ class SegmentMutation:
         description="Replaces the definition. Changed conditions start every session's progress "
         "afresh; assignments already made stay.",
     )
-    async def update_segment(self, info: Info, id: strawberry.ID, input: SegmentInput) -> Segment:
+    async def update_segment(self, info: Info, id: SegmentId, input: SegmentDefinition) -> Segment:
         current = await _existing(info, id)
         definition = input.definition(previous=current)
         return await _changed(
@@ -84,7 +88,12 @@ class SegmentMutation:
         permission_classes=EDIT,
         description="An inactive segment makes no new assignments; those made stay.",
     )
-    async def set_segment_active(self, info: Info, id: strawberry.ID, active: bool) -> Segment:
+    async def set_segment_active(
+        self,
+        info: Info,
+        id: SegmentId,
+        active: Annotated[bool, strawberry.argument(description="True to switch it on, false to switch it off.")],
+    ) -> Segment:
         return await _changed(info, id, {"active": active}, new_revision=False)
 
     @strawberry.mutation(
@@ -92,7 +101,7 @@ class SegmentMutation:
         description="True if the segment existed. Its assignments disappear with it; its "
         "matches stay on journey maps for callers with 'journey:segment:edit'.",
     )
-    async def delete_segment(self, info: Info, id: strawberry.ID) -> bool:
+    async def delete_segment(self, info: Info, id: SegmentId) -> bool:
         services = info.context.services
         deleted = await stored_segments.delete(services.db, segment_id=str(id))
         if deleted:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -49,14 +49,19 @@ def _session_change(info: Info) -> Callable[[dict[str, Any]], SessionChange | No
     return convert
 
 
-@strawberry.type
+SessionId = Annotated[strawberry.ID, strawberry.argument(description="The session to follow.")]
+
+
+@strawberry.type(
+    description="Live pushes over graphql-transport-ws: Live Now, session cards, journey maps and outcome bars.",
+)
 class Subscription:
     @strawberry.subscription(
         permission_classes=[requires(perm.EVENT_VIEW)],
         description="Each new item of a session's journey map, in order.",
     )
     async def journey_map(
-        self, info: Info, session_id: strawberry.ID
+        self, info: Info, session_id: SessionId
     ) -> AsyncGenerator[JourneyEvent, None]:
         if await info.context.loaders.session.load(str(session_id)) is None:
             raise InvalidInput("sessionId", "no such session")
@@ -71,7 +76,7 @@ class Subscription:
         "an achievement arrives with achieved true.",
     )
     async def outcome_progress(
-        self, info: Info, session_id: strawberry.ID
+        self, info: Info, session_id: SessionId
     ) -> AsyncGenerator[OutcomeProgress, None]:
         if await info.context.loaders.session.load(str(session_id)) is None:
             raise InvalidInput("sessionId", "no such session")
@@ -85,7 +90,11 @@ class Subscription:
         description="A customer's session cards: new sessions, counter changes, ACTIVE→INACTIVE.",
     )
     async def session_cards(
-        self, info: Info, customer_id: strawberry.ID
+        self,
+        info: Info,
+        customer_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The customer whose cards to follow.")
+        ],
     ) -> AsyncGenerator[SessionChange, None]:
         async for item in _stream(info, topics.cards(str(customer_id)), _session_change(info)):
             yield item

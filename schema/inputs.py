@@ -10,25 +10,37 @@ from journey.incoming import Source
 from schema.enums import TrackEventType
 
 
-@strawberry.input
+@strawberry.input(description="The page an event happened on.")
 class PageInput:
-    url: str
-    title: str | None = None
+    url: str = strawberry.field(description="The full address, like https://shop.example/shoes?size=9.")
+    title: str | None = strawberry.field(
+        default=None,
+        description="The page's title, as the browser tab shows it.",
+    )
 
 
 @strawberry.input(description="One tracked event, as a server-side integration sends it.")
 class TrackEventInput:
     id: str = strawberry.field(description="Client event id; a repeat is answered DUPLICATE.")
-    type: TrackEventType
+    type: TrackEventType = strawberry.field(
+        description="What happened; it decides which other fields are needed.",
+    )
     cookie_id: str = strawberry.field(description="The browser the event came from.")
     occurred_at: datetime | None = strawberry.field(
         default=None, description="Defaults to the time of receipt."
     )
-    page: PageInput | None = None
-    referrer: str | None = None
-    query: str | None = None
-    name: str | None = None
-    attributes: JSON | None = None
+    page: PageInput | None = strawberry.field(default=None, description="For PAGEVIEW: the page viewed.")
+    referrer: str | None = strawberry.field(
+        default=None, description="The address the visitor came from (document.referrer)."
+    )
+    query: str | None = strawberry.field(default=None, description="For SEARCH: the terms searched.")
+    name: str | None = strawberry.field(
+        default=None, description="For CUSTOM: the event's name, like add_to_cart or purchase."
+    )
+    attributes: JSON | None = strawberry.field(
+        default=None,
+        description="For CUSTOM: a flat object of extra details, like {\"sku\": \"A1\", \"price\": 20}.",
+    )
     traits: JSON | None = strawberry.field(
         default=None, description="For IDENTIFY: email, phone, externalId and other traits."
     )
@@ -36,7 +48,9 @@ class TrackEventInput:
         default=None, description="The visitor's browser user agent, for enrichment."
     )
     ip: str | None = strawberry.field(default=None, description="The visitor's IP address.")
-    accept_language: str | None = None
+    accept_language: str | None = strawberry.field(
+        default=None, description="The visitor's Accept-Language header, for the preferred language."
+    )
 
     def source(self) -> Source:
         return Source(user_agent=self.user_agent, ip=self.ip, accept_language=self.accept_language)

@@ -10,13 +10,13 @@ from strawberry.scalars import JSON
 
 @strawberry.type(description="An engagement offered to the visitor, and what became of it.")
 class EngagementDetail:
-    engagement_id: str
+    engagement_id: str = strawberry.field(description="The engagement's id, shared by all its steps.")
     media_type: str = strawberry.field(description="webchat, webmessaging, content or custom.")
     state: str = strawberry.field(
         description="qualified, offered, frequencycapreached, accepted, rejected, ignored, "
         "timedout, errored, started, engaged, completed or abandoned."
     )
-    action_name: str | None
+    action_name: str | None = strawberry.field(description="The name of the action that offered it, if any.")
     response_seconds: float | None = strawberry.field(
         description="For an answer to an offer: seconds from the offer to the answer."
     )
@@ -36,8 +36,10 @@ class EngagementDetail:
 
 @strawberry.type(description="A form submitted or abandoned, with the fields its deployment allows.")
 class FormDetail:
-    name: str
-    fields: JSON
+    name: str = strawberry.field(description="The form's name or id on the page.")
+    fields: JSON = strawberry.field(
+        description="Field name to value, for the fields the deployment keeps (an object; empty when none)."
+    )
 
     @classmethod
     def from_doc(cls, detail: dict[str, Any] | None) -> FormDetail | None:
@@ -46,5 +48,5 @@ class FormDetail:
 
 @strawberry.type(description="One entry of the icon legend.")
 class JourneyIcon:
-    name: str
-    description: str
+    name: str = strawberry.field(description="The icon's name, as JourneyEvent.icon carries it.")
+    description: str = strawberry.field(description="What an item with this icon means.")

@@ -20,7 +20,7 @@ from schema.segments import Condition, ConditionInput, ConditionOperator
 @strawberry.input(description="An outcome's definition: a goal, and the journey that achieves it "
                   "(every condition must hold; at least one is a journey condition).")
 class OutcomeInput:
-    name: str
+    name: str = strawberry.field(description="The name shown on the outcome's bar, like Purchase.")
     description: str | None = strawberry.field(
         default=None, description="Left out on update: kept as it was."
     )
@@ -29,7 +29,9 @@ class OutcomeInput:
         description="A goal the site wants (default true) rather than one it wants to avoid; "
         "left out on update: kept as it was.",
     )
-    conditions: list[ConditionInput]
+    conditions: list[ConditionInput] = strawberry.field(description=
+        "All must hold for a session to achieve it (1 to 20; at least one on an event field)."
+    )
 
     def definition(self, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The fields to store, or InvalidInput naming the first bad one."""
@@ -45,22 +47,26 @@ class OutcomeInput:
 @strawberry.type(description="The trained model that scores an outcome.")
 class OutcomeModel:
     source: str = strawberry.field(description="The kind of model: logistic-v1.")
-    trained_at: datetime
+    trained_at: datetime = strawberry.field(description="When it was trained.")
     rows: int = strawberry.field(description="Session prefixes it learnt from.")
     positives: int = strawberry.field(description="Of those, prefixes of sessions that achieved the outcome.")
     features: int = strawberry.field(description="Session properties it weighs.")
 
 
-@strawberry.type(description="A goal a session may reach (a purchase, say), achieved when its conditions hold.")
+@strawberry.type(
+    description="A goal a session may reach (a purchase, say), achieved when its conditions hold.",
+)
 class Outcome:
-    id: strawberry.ID
-    name: str
-    description: str
+    id: strawberry.ID = strawberry.field(description="The outcome's id.")
+    name: str = strawberry.field(description="The name shown on its bar, like Purchase.")
+    description: str = strawberry.field(
+        description="What the outcome means, for whoever defines outcomes; may be empty.",
+    )
     positive: bool = strawberry.field(description="A goal the site wants rather than one it wants to avoid.")
     active: bool = strawberry.field(description="Inactive outcomes are neither predicted nor achieved.")
-    conditions: list[Condition]
-    created_at: datetime
-    updated_at: datetime
+    conditions: list[Condition] = strawberry.field(description="All must hold for a session to achieve it.")
+    created_at: datetime = strawberry.field(description="When it was defined.")
+    updated_at: datetime = strawberry.field(description="When its definition last changed.")
 
     @strawberry.field(
         description="The model scoring it; null while the fallback does (too little history so "
@@ -110,8 +116,8 @@ class PredictionFactor:
 
 @strawberry.type(description="A session's progress toward an outcome: the bar an agent sees.")
 class OutcomeProgress:
-    outcome: Outcome
-    session_id: strawberry.ID
+    outcome: Outcome = strawberry.field(description="The outcome the bar is for.")
+    session_id: strawberry.ID = strawberry.field(description="The session whose progress it is.")
     probability: float = strawberry.field(
         description="How likely the session is to achieve the outcome, 0 to 1; 1 once achieved."
     )
@@ -119,7 +125,7 @@ class OutcomeProgress:
         description="Share of the recent sessions the model learnt from that scored lower; null "
         "without a model, or once achieved."
     )
-    achieved: bool
+    achieved: bool = strawberry.field(description="Whether the session has achieved it.")
     achieved_at: datetime | None = strawberry.field(description="When the event that achieved it occurred.")
     factors: list[PredictionFactor] = strawberry.field(
         description="The few properties of the session that moved the probability most, strongest first."
@@ -132,9 +138,9 @@ class OutcomeProgress:
 
 @strawberry.type(description="The outcome an OUTCOME_ACHIEVED item records, as it was when achieved.")
 class AchievedOutcome:
-    id: strawberry.ID
-    name: str
-    positive: bool
+    id: strawberry.ID = strawberry.field(description="The outcome's id.")
+    name: str = strawberry.field(description="Its name when achieved.")
+    positive: bool = strawberry.field(description="A goal the site wants (true) or one it wants to avoid.")
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any] | None) -> AchievedOutcome | None:
@@ -145,7 +151,7 @@ class AchievedOutcome:
 
 @strawberry.type(description="What one training of an outcome's model came to.")
 class OutcomeTraining:
-    outcome: Outcome
+    outcome: Outcome = strawberry.field(description="The outcome whose model was trained.")
     trained: bool = strawberry.field(description="A new model was stored; every instance now scores with it.")
     rows: int = strawberry.field(description="Session prefixes learnt from.")
     positives: int = strawberry.field(description="Of those, prefixes of sessions that achieved the outcome.")

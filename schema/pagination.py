@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -10,10 +10,28 @@ from journey.errors import InvalidInput
 from loaders.cursors import decode_cursor, encode_cursor
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a list ends, to ask for the next one.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    end_cursor: str | None = strawberry.field(
+        description="Pass it as `after` to get the next page; null when the page is empty."
+    )
+
+
+def first_argument(*, default: int, maximum: int) -> Any:
+    """The `first` argument of a connection, described with its own default and limit."""
+    return Annotated[
+        int | None,
+        strawberry.argument(
+            description=f"How many items to return: {default} if left out, at most {maximum}.",
+        ),
+    ]
+
+
+AfterArgument = Annotated[
+    str | None,
+    strawberry.argument(description="The endCursor of the previous page; left out for the first page."),
+]
 
 
 def page_size(first: int | None, *, default: int, maximum: int) -> int:

@@ -23,37 +23,59 @@ from schema.enums import (
 )
 from schema.journey_detail import EngagementDetail, FormDetail
 from schema.outcomes import AchievedOutcome, OutcomeProgress, session_outcomes
-from schema.pagination import PageInfo, after_key, cursor_of, page_size, split_page
+from schema.pagination import (
+    AfterArgument,
+    PageInfo,
+    after_key,
+    cursor_of,
+    first_argument,
+    page_size,
+    split_page,
+)
 from schema.segments import MatchedSegment, SegmentAssignment, assignments
 from schema.visit_context import VisitContext
 
 
-@strawberry.type
+JourneyFirst = first_argument(default=100, maximum=500)
+SessionsFirst = first_argument(default=20, maximum=100)
+
+
+@strawberry.type(description="A page of the website.")
 class Page:
-    url: str
-    title: str | None
+    url: str = strawberry.field(description="The full address, with its query string.")
+    title: str | None = strawberry.field(description="The page's title; null when the page sent none.")
 
 
-@strawberry.type
+@strawberry.type(description="One search the visitor made on the site.")
 class SearchPerformed:
-    query: str
-    occurred_at: datetime
+    query: str = strawberry.field(description="The terms searched, as typed.")
+    occurred_at: datetime = strawberry.field(description="When the search was made.")
 
 
 @strawberry.type(description="One item on a session's journey map.")
 class JourneyEvent:
-    id: strawberry.ID
-    kind: JourneyEventKind
-    icon: str
-    occurred_at: datetime
-    session_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The item's id, unique across journey maps.")
+    kind: JourneyEventKind = strawberry.field(
+        description="What the item records; it decides which fields are set.",
+    )
+    icon: str = strawberry.field(
+        description="The icon to draw, like pageview, search or segment; Query.journeyIcons says what each means."
+    )
+    occurred_at: datetime = strawberry.field(
+        description="When it happened, as the event reported it (or when it arrived).",
+    )
+    session_id: strawberry.ID = strawberry.field(description="The session the item belongs to.")
     name: str = strawberry.field(
         description="pageview, search, the custom event's name, or the matched segment's name."
     )
-    page: Page | None
-    referrer: str | None
-    query: str | None
-    attributes: JSON
+    page: Page | None = strawberry.field(
+        description="The page the item happened on; null for items off the site.",
+    )
+    referrer: str | None = strawberry.field(description="For PAGEVIEW: the address the visitor came from.")
+    query: str | None = strawberry.field(description="For SEARCH: the terms searched.")
+    attributes: JSON = strawberry.field(
+        description="For CUSTOM: the details the site sent with the event (an object; empty when none)."
+    )
     segment: MatchedSegment | None = strawberry.field(description="For SEGMENT_MATCHED: the segment.")
     outcome: AchievedOutcome | None = strawberry.field(description="For OUTCOME_ACHIEVED: the outcome.")
     engagement: EngagementDetail | None = strawberry.field(description="For WEB_ACTION: the engagement.")
@@ -80,53 +102,59 @@ class JourneyEvent:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One journey item with its place in the list.")
 class JourneyEventEdge:
-    cursor: str
-    node: JourneyEvent
+    cursor: str = strawberry.field(description="Pass it as `after` to continue after this item.")
+    node: JourneyEvent = strawberry.field(description="The journey item.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a journey map, oldest item first.")
 class JourneyEventConnection:
-    edges: list[JourneyEventEdge]
-    page_info: PageInfo
+    edges: list[JourneyEventEdge] = strawberry.field(description="The items, each with its cursor.")
+    page_info: PageInfo = strawberry.field(description="Whether more items follow, and where to continue.")
 
-    @strawberry.field
+    @strawberry.field(description="The items alone, when cursors are not needed.")
     def nodes(self) -> list[JourneyEvent]:
         return [edge.node for edge in self.edges]
 
 
-@strawberry.type
+@strawberry.type(description="A value that identifies a customer: a cookie, email, phone or external id.")
 class Identity:
-    type: IdentityType
-    value: str
-    created_at: datetime
+    type: IdentityType = strawberry.field(description="What kind of value it is.")
+    value: str = strawberry.field(
+        description="The value, normalised as at ingest (emails lower-cased, phones E.164).",
+    )
+    created_at: datetime = strawberry.field(description="When it was first tied to this customer.")
 
 
 @strawberry.enum(description="How an agent console colours a conversation card.")
 class ConversationState(Enum):
-    ACTIVE = "ACTIVE"
-    WRAPPED_UP = "WRAPPED_UP"
-    ENDED = "ENDED"
-    ABANDONED = "ABANDONED"
+    ACTIVE = strawberry.enum_value("ACTIVE", description="Still going on.")
+    WRAPPED_UP = strawberry.enum_value("WRAPPED_UP", description="Ended, and the agent recorded a wrap-up code.")
+    ENDED = strawberry.enum_value("ENDED", description="Ended without a wrap-up code yet.")
+    ABANDONED = strawberry.enum_value(
+        "ABANDONED", description="The customer hung up or left before an agent answered."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A contact-centre conversation: a call, email, message or chat.")
 class Conversation:
-    channel: str
-    direction: str
-    queue: str | None
-    agent: str | None
-    subject: str | None
+    channel: str = strawberry.field(description="CALL, EMAIL, MESSAGING or WEBCHAT.")
+    direction: str = strawberry.field(description="INBOUND (the customer reached out) or OUTBOUND.")
+    queue: str | None = strawberry.field(description="The queue it waited in, if any.")
+    agent: str | None = strawberry.field(description="The agent who handled it, if any.")
+    subject: str | None = strawberry.field(
+        description="What it was about, as the contact centre recorded it.",
+    )
     disposition: str | None = strawberry.field(description="ANSWERED, ABANDONED or TRANSFERRED.")
-    wrap_up_code: str | None
-    started_at: datetime
-    queued_at: datetime | None
-    connected_at: datetime | None
-    ended_at: datetime | None
+    wrap_up_code: str | None = strawberry.field(description="The agent's wrap-up code, once recorded.")
+    started_at: datetime = strawberry.field(description="When the conversation started.")
+    queued_at: datetime | None = strawberry.field(description="When it joined a queue.")
+    connected_at: datetime | None = strawberry.field(description="When an agent answered.")
+    ended_at: datetime | None = strawberry.field(description="When it ended; null while it goes on.")
     web_session_id: strawberry.Private[str | None]
 
-    @strawberry.field
+    @strawberry.field(description="The colour of its card, from its disposition, end and wrap-up code.")
     def state(self) -> ConversationState:
         if self.disposition == "ABANDONED":
             return ConversationState.ABANDONED
@@ -171,44 +199,48 @@ def session_status(doc: dict[str, Any], info: Info) -> SessionStatus:
 class Session:
     doc: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field
+    @strawberry.field(description="The session's id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.doc["_id"])
 
-    @strawberry.field
+    @strawberry.field(description="A website visit or a conversation.")
     def type(self) -> SessionType:
         return SessionType(self.doc["type"])
 
-    @strawberry.field
+    @strawberry.field(
+        description="ACTIVE (blue card) or INACTIVE (gray card); a visit idle past the timeout is INACTIVE.",
+    )
     def status(self, info: Info) -> SessionStatus:
         return session_status(self.doc, info)
 
-    @strawberry.field(permission_classes=[requires(perm.CUSTOMER_VIEW)])
+    @strawberry.field(permission_classes=[requires(perm.CUSTOMER_VIEW)], description="Who the session belongs to.")
     async def customer(self, info: Info) -> Customer:
         doc = await info.context.loaders.customer.load(self.doc["customerId"])
         return Customer(doc=doc or {"_id": self.doc["customerId"]})
 
-    @strawberry.field
+    @strawberry.field(description="When its first event happened.")
     def started_at(self) -> datetime:
         return self.doc["startedAt"]
 
-    @strawberry.field
+    @strawberry.field(description="When its latest event happened.")
     def last_activity_at(self) -> datetime:
         return self.doc["lastActivityAt"]
 
-    @strawberry.field
+    @strawberry.field(
+        description="When it was closed; null while open (a visit idle past the timeout may still be null).",
+    )
     def ended_at(self) -> datetime | None:
         return self.doc.get("endedAt")
 
-    @strawberry.field
+    @strawberry.field(description="Pages viewed during the session.")
     def pageview_count(self) -> int:
         return self.doc.get("pageviewCount", 0)
 
-    @strawberry.field
+    @strawberry.field(description="Events of every kind received for the session.")
     def event_count(self) -> int:
         return self.doc.get("eventCount", 0)
 
-    @strawberry.field
+    @strawberry.field(description="The page viewed most recently; null before the first page view.")
     def last_page(self) -> Page | None:
         page = self.doc.get("lastPage")
         return Page(url=page["url"], title=page.get("title")) if page else None
@@ -225,7 +257,7 @@ class Session:
         description="The journey map, in time order.",
     )
     async def journey(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: JourneyFirst = None, after: AfterArgument = None
     ) -> JourneyEventConnection:
         size = page_size(first, default=100, maximum=500)
         key = (self.doc["_id"], size + 1, after_key(after, len(JOURNEY_ORDER)))
@@ -254,7 +286,7 @@ class Session:
         return VisitContext.from_doc(self.doc.get("context"))
 
     @strawberry.field(
-        description="Whether the card has detail to expand: segments, searches or outcomes (S9)."
+        description="Whether the card has detail to expand: segments, searches or outcomes."
     )
     async def has_detail(self, info: Info) -> bool:
         doc = self.doc
@@ -268,25 +300,25 @@ class Session:
         return assignments(self.doc.get("segments") or [], await info.context.loaders.segments())
 
     @strawberry.field(
-        description="Progress toward every active outcome (S13), and the outcomes achieved, in the "
+        description="Progress toward every active outcome, and the outcomes achieved, in the "
         "order they were defined."
     )
     async def outcomes(self, info: Info) -> list[OutcomeProgress]:
         return await session_outcomes(self.doc, info)
 
 
-@strawberry.type
+@strawberry.type(description="One session card with its place in the list.")
 class SessionEdge:
-    cursor: str
-    node: Session
+    cursor: str = strawberry.field(description="Pass it as `after` to continue after this card.")
+    node: Session = strawberry.field(description="The session.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of session cards, newest first.")
 class SessionConnection:
-    edges: list[SessionEdge]
-    page_info: PageInfo
+    edges: list[SessionEdge] = strawberry.field(description="The cards, each with its cursor.")
+    page_info: PageInfo = strawberry.field(description="Whether more cards follow, and where to continue.")
 
-    @strawberry.field
+    @strawberry.field(description="The cards alone, when cursors are not needed.")
     def nodes(self) -> list[Session]:
         return [edge.node for edge in self.edges]
 
@@ -300,28 +332,35 @@ def session_connection(docs: list[dict[str, Any]], size: int, sort) -> SessionCo
     )
 
 
-@strawberry.type
+@strawberry.type(description="The customer at a glance: the header of the customer's cards.")
 class CustomerSummary:
-    status: SessionStatus
-    current_session: Session | None = strawberry.field(
-        permission_classes=[requires(perm.SESSION_VIEW)]
+    status: SessionStatus = strawberry.field(
+        description="ACTIVE while the latest session is; INACTIVE otherwise or with no session."
     )
-    pageviews_this_session: int
+    current_session: Session | None = strawberry.field(
+        permission_classes=[requires(perm.SESSION_VIEW)],
+        description="The latest session, active or not; null for a customer with none.",
+    )
+    pageviews_this_session: int = strawberry.field(description="Pages viewed in the latest session.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A person visiting the site or talking to the contact centre, known or anonymous.",
+)
 class Customer:
     doc: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field
+    @strawberry.field(description="The customer's id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.doc["_id"])
 
-    @strawberry.field
+    @strawberry.field(
+        description="Whether the customer gave an email, phone or external id (false: anonymous).",
+    )
     def identified(self) -> bool:
         return bool(self.doc.get("identified"))
 
-    @strawberry.field
+    @strawberry.field(description="Every cookie, email, phone and external id tied to the customer.")
     async def identities(self, info: Info) -> list[Identity]:
         docs = await info.context.loaders.identities.load(self.doc["_id"])
         return [
@@ -345,11 +384,13 @@ class Customer:
         target = self.doc.get("mergedInto")
         return strawberry.ID(target) if target else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="When the customer was first seen; null for a customer that no longer exists.",
+    )
     def created_at(self) -> datetime | None:
         return self.doc.get("createdAt")
 
-    @strawberry.field
+    @strawberry.field(description="When the customer's latest event happened.")
     def last_seen_at(self) -> datetime | None:
         return self.doc.get("lastSeenAt")
 
@@ -368,7 +409,7 @@ class Customer:
         description="Session cards, newest first.",
     )
     async def sessions(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: SessionsFirst = None, after: AfterArgument = None
     ) -> SessionConnection:
         size = page_size(first, default=20, maximum=100)
         key = (self.doc["_id"], size + 1, after_key(after, len(SESSION_ORDER)))
@@ -376,25 +417,33 @@ class Customer:
         return session_connection(docs, size, SESSION_ORDER)
 
 
-@strawberry.type
+@strawberry.type(description="A live change to a session card.")
 class SessionChange:
-    kind: SessionChangeKind
-    session: Session
+    kind: SessionChangeKind = strawberry.field(description="What happened to the card.")
+    session: Session = strawberry.field(description="The session as it is now.")
 
 
-@strawberry.type
+@strawberry.type(description="What became of one event sent to trackEvents.")
 class EventReceipt:
-    id: str | None
-    status: ReceiptStatus
-    reason: str | None
-    session_id: strawberry.ID | None
+    id: str | None = strawberry.field(description="The event's id as sent; null when it had none.")
+    status: ReceiptStatus = strawberry.field(description="Accepted, a duplicate, or rejected.")
+    reason: str | None = strawberry.field(
+        description='For a rejected event: the field and the problem, like "events[2].page.url: is required".'
+    )
+    session_id: strawberry.ID | None = strawberry.field(
+        description="The session the event went to; null if rejected.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of trackEvents: counts, and a receipt per event in the order sent.")
 class TrackResult:
-    accepted: int
-    duplicates: int
-    rejected: int
-    events: list[EventReceipt]
-    customer_ids: list[strawberry.ID]
-    session_ids: list[strawberry.ID]
+    accepted: int = strawberry.field(description="Events stored.")
+    duplicates: int = strawberry.field(description="Events already received before, left as they were.")
+    rejected: int = strawberry.field(description="Invalid events, not stored; see their receipts.")
+    events: list[EventReceipt] = strawberry.field(description="One receipt per event, in the order sent.")
+    customer_ids: list[strawberry.ID] = strawberry.field(
+        description="The customers the accepted events belong to.",
+    )
+    session_ids: list[strawberry.ID] = strawberry.field(
+        description="The sessions the accepted events went to.",
+    )
