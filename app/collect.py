@@ -51,6 +51,12 @@ async def preflight(request: Request) -> Response:
     return Response(status_code=204, headers={**CORS_PREFLIGHT, **_cors(request.headers.get("origin"))})
 
 
+def _refuse(request: Request, message: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
+    """A batch turned away before the ingest pipeline (which counts its own refusals)."""
+    request.app.state.metrics.count_rejected_batch(message)
+    return _error(message, status=status, headers=headers)
+
+
 async def collect(request: Request) -> Response:
     services = request.app.state.services
     origin = request.headers.get("origin")
@@ -58,33 +64,34 @@ async def collect(request: Request) -> Response:
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
-        return _error("body: is not valid JSON", headers=cors)
+        return _refuse(request, "body: is not valid JSON", headers=cors)
     if not isinstance(body, dict):
-        return _error("body: must be a JSON object", headers=cors)
+        return _refuse(request, "body: must be a JSON object", headers=cors)
     deployment_id = body.get("deploymentId")
     if not is_deployment_id(deployment_id):
         reason = "is required" if deployment_id is None else deployment_ids.RULE
-        return _error(f"deploymentId: {reason}", headers=cors)
+        return _refuse(request, f"deploymentId: {reason}", headers=cors)
     deployment = await services.ingestor.deployment(deployment_id)
     if deployment is not None:
         refusal = origin_refusal(deployment, origin)
         if refusal:
-            return _error(refusal, status=403)
+            return _refuse(request, refusal, status=403)
     client = request.client.host if request.client else "unknown"
     # Unknown ids share one bucket per address: rotating made-up ids gains nothing.
     bucket = deployment_id if deployment is not None else UNKNOWN_DEPLOYMENT
     wait = services.collect_limiter.acquire((bucket, client))
     if wait:
-        return _error(
+        return _refuse(
+            request,
             "rate limit: too many batches from this address; retry later",
             status=429,
             headers={**cors, "Retry-After": retry_after(wait)},
         )
     if deployment is None:
-        return _error(f"deploymentId: unknown deployment '{deployment_id}'", headers=cors)
+        return _refuse(request, f"deploymentId: unknown deployment '{deployment_id}'", headers=cors)
     events = body.get("events")
     if not isinstance(events, list):
-        return _error("events: must be a list", headers=cors)
+        return _refuse(request, "events: must be a list", headers=cors)
     source = Source(
         user_agent=request.headers.get("user-agent"),
         ip=request.client.host if request.client else None,

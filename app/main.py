@@ -22,6 +22,7 @@ from app.clock import Clock, SystemClock
 from app.collect import collect, preflight
 from app.graphql_view import JourneyGraphQL
 from app.importing import import_events
+from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metrics_page
 from app.rate_limit import RateLimiter
 from app.settings import Settings
 from enrichment import warm_up
@@ -35,6 +36,7 @@ from schema.build import build_schema
 from storage import deployments
 from storage.database import connect, ensure_indexes
 from storage.embedded import EmbeddedStore
+from telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -68,6 +70,9 @@ def create_app(
     """command_listeners: PyMongo command monitors, for counting database round trips."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
+    metrics = Metrics()
+    metrics_access = MetricsAccess(settings)
+    metrics_access.validate()
     event_types.register(phone_default_region=settings.phone_default_region)
 
     @asynccontextmanager
@@ -80,12 +85,16 @@ def create_app(
             )
             uri = await store.start()
             log.info("embedded store (%s) at %s", settings.embedded_engine, uri)
-        db = connect(uri, settings.database, event_listeners=command_listeners)
+        db = connect(
+            uri, settings.database, event_listeners=[*(command_listeners or []), metrics.command_listener]
+        )
         hub = LiveHub(
             settings.broadcast_url,
             queue_size=settings.live_queue_size,
             heartbeat_seconds=settings.live_heartbeat_seconds,
+            metrics=metrics,
         )
+        metrics.watch(subscribers=lambda: hub.subscriber_count)
         sweeper = Sweeper(
             db=db,
             hub=hub,
@@ -93,7 +102,7 @@ def create_app(
             timeout_seconds=settings.session_timeout_seconds,
             interval=settings.sweep_interval_seconds,
         )
-        pipeline = build_pipeline(db=db, hub=hub, clock=clock, settings=settings)
+        pipeline = build_pipeline(db=db, hub=hub, clock=clock, settings=settings, metrics=metrics)
         training = TrainingSchedule(
             db=db, clock=clock, trainer=pipeline.trainer,
             interval_seconds=settings.outcome_train_interval_seconds,
@@ -132,9 +141,10 @@ def create_app(
     graphql = JourneyGraphQL(
         build_schema(settings), max_subscriptions=settings.max_subscriptions_per_connection
     )
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/metrics", metrics_page),
             Route("/collect", collect, methods=["POST"]),
             Route("/collect", preflight, methods=["OPTIONS"]),
             Route("/import", import_events, methods=["POST"]),
@@ -151,6 +161,10 @@ def create_app(
                 BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                 by_path={"/import": settings.max_import_bytes},
             ),
+            Middleware(LiveConnectionsMiddleware, metrics=metrics),
         ],
         lifespan=lifespan,
     )
+    app.state.metrics = metrics
+    app.state.metrics_access = metrics_access
+    return app

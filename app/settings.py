@@ -61,6 +61,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) of proxies whose X-Forwarded-For names the client; none by default."""
     retention_days: int = 395
+    metrics_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    """Client networks that may read /metrics without the token."""
+    metrics_token: str = ""
+    """A bearer token that may read /metrics from anywhere; empty: none."""
     credential_check_seconds: float = 5.0
     """How soon a revoked key or an expired token stops working, on open WebSockets too."""
     extra: dict[str, str] = field(default_factory=dict)

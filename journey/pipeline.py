@@ -15,6 +15,7 @@ from journey.engagements import EngagementStage
 from journey.form_fields import FormFieldStage
 from journey.importing import IdleOnArrival, SilentHub
 from journey.ingest import Ingestor
+from journey.measured import MeasuredIngestor, TimedStage
 from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_training import OutcomeTrainer
 from journey.outcomes import OutcomeStage
@@ -23,12 +24,14 @@ from journey.segmenting import SegmentStage
 from journey.stitching import Stitcher
 from live.hub import LiveHub
 from storage.database import Database
+from telemetry.metrics import Metrics
 
 
 @dataclass(frozen=True, slots=True)
 class Pipeline:
     ingestor: Ingestor
-    """Live events: at most an hour old; what they change is pushed to subscribers."""
+    """Live events: at most an hour old; what they change is pushed to subscribers.
+    Counted and timed in the service's metrics."""
     importer: Ingestor
     """Historical events: as old as the retention allows; nothing is pushed."""
     stitcher: Stitcher
@@ -37,7 +40,10 @@ class Pipeline:
     trainer: OutcomeTrainer
 
 
-def build_pipeline(*, db: Database, hub: LiveHub | SilentHub, clock: Clock, settings: Settings) -> Pipeline:
+def build_pipeline(
+    *, db: Database, hub: LiveHub | SilentHub, clock: Clock, settings: Settings, metrics: Metrics | None = None,
+) -> Pipeline:
+    metrics = metrics or Metrics()
     stitcher = Stitcher(db=db, hub=hub, clock=clock)
     segments = SegmentCatalog(db=db, clock=clock, refresh_seconds=settings.segment_refresh_seconds)
     outcomes = OutcomeCatalog(db=db, clock=clock, refresh_seconds=settings.outcome_refresh_seconds)
@@ -47,9 +53,11 @@ def build_pipeline(*, db: Database, hub: LiveHub | SilentHub, clock: Clock, sett
         FormFieldStage(lambda deployment_id: ingestor.deployment(deployment_id)),
         VisitContextStage(anonymise_ip=settings.anonymise_ip),
         SegmentStage(db=db, catalog=segments),
-        OutcomeStage(catalog=outcomes),
+        TimedStage(OutcomeStage(catalog=outcomes), metrics.scoring_seconds),
     ]
-    ingestor = Ingestor(db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher, stages=stages)
+    ingestor = MeasuredIngestor(
+        metrics=metrics, db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher, stages=stages
+    )
     silent = SilentHub()
     importer = Ingestor(
         db=db, hub=silent, clock=clock,

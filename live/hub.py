@@ -20,6 +20,7 @@ from typing import Any
 from broadcaster import Broadcast
 
 from live.codec import decode, encode
+from telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,18 @@ class Subscription:
         self._capacity = capacity
         self.lagged = False
 
-    def offer(self, payload: Any) -> None:
+    def offer(self, payload: Any) -> bool:
+        """False when the payload was not queued: the subscriber is (now) lagged."""
         if self.lagged:
-            return
+            return False
         if self._queue.qsize() >= self._capacity:
             self.lagged = True
             while not self._queue.empty():
                 self._queue.get_nowait()
             self._queue.put_nowait(_LAGGED)
-            return
+            return False
         self._queue.put_nowait(payload)
+        return True
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterate()
@@ -62,8 +65,10 @@ class Subscription:
 
 class LiveHub:
     def __init__(
-        self, url: str, *, queue_size: int = 1000, heartbeat_seconds: float = 5.0
+        self, url: str, *, queue_size: int = 1000, heartbeat_seconds: float = 5.0,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._url = url
         self._queue_size = queue_size
         self._heartbeat_seconds = heartbeat_seconds
@@ -132,7 +137,11 @@ class LiveHub:
             return
         for topic, payload in envelope.get("m", ()):
             for subscription in tuple(self._subscribers.get(topic, ())):
-                subscription.offer(payload)
+                was_lagged = subscription.lagged
+                if subscription.offer(payload):
+                    self._metrics.live_pushes.inc()
+                elif not was_lagged:
+                    self._metrics.live_lagged.inc()
 
     async def _connect(self) -> None:
         broadcast = Broadcast(self._url)

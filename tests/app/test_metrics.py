@@ -1,0 +1,98 @@
+"""/metrics: Prometheus text an operator scrapes, whose counters follow what the service
+does, readable only from the allowed networks or with the metrics token."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client.parser import text_string_to_metric_families
+
+MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind } }"
+
+
+def pageview(event_id: str) -> dict:
+    return {"id": event_id, "type": "pageview", "page": {"url": f"https://shop.example/{event_id}"}}
+
+
+async def scrape(service, **kwargs) -> dict[tuple[str, tuple], float]:
+    response = await service.http.get("/metrics", **kwargs)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def value(samples: dict, name: str, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def test_ingest_counters_move_with_batches_by_outcome(service):
+    before = await scrape(service)
+    await service.collect([pageview("1"), pageview("2"), {"id": "3", "type": "pageview"}])
+    await service.collect([pageview("1")])
+    response = await service.http.post(
+        "/collect", json={"deploymentId": "nowhere", "cookieId": "c-1", "events": [pageview("9")]}
+    )
+    assert response.status_code == 400
+    after = await scrape(service)
+
+    def moved(name: str, **labels) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("journey_events_total", outcome="accepted", reason="") == 2
+    assert moved("journey_events_total", outcome="rejected", reason="page") == 1
+    assert moved("journey_events_total", outcome="duplicate", reason="") == 1
+    assert moved("journey_batches_total", outcome="accepted", reason="") == 1
+    assert moved("journey_batches_total", outcome="duplicate", reason="") == 1
+    assert moved("journey_batches_total", outcome="rejected", reason="deploymentId") == 1
+    assert moved("journey_ingest_seconds_count") == 2
+    assert moved("journey_outcome_scoring_seconds_count") >= 1
+    assert moved("journey_db_command_seconds_count", command="insert", result="ok") >= 1
+    assert value(after, "journey_ready", component="store") == 1
+    assert value(after, "journey_ready", component="live_channel") == 1
+
+
+async def test_live_gauges_and_counters_follow_subscribers(start):
+    service = await start(live_queue_size=5)
+    body = await service.collect([pageview("0")])
+    quiet = await scrape(service)
+    assert value(quiet, "journey_live_connections") == 0
+    assert value(quiet, "journey_live_subscribers") == 0
+    async with service.socket() as socket:
+        op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
+        await asyncio.sleep(0.2)
+        await service.collect([pageview("1")])
+        await socket.next(op)
+        live = await scrape(service)
+        assert value(live, "journey_live_connections") == 1
+        assert value(live, "journey_live_subscribers") == 1
+        assert value(live, "journey_live_pushes_total") - value(quiet, "journey_live_pushes_total") >= 1
+        assert value(live, "journey_live_lagged_disconnects_total") == 0
+        # One batch pushes more than the subscriber's queue holds.
+        await service.collect([pageview(str(n)) for n in range(2, 22)])
+        await socket.wait_closed()
+    await asyncio.sleep(0.2)
+    after = await scrape(service)
+    assert value(after, "journey_live_lagged_disconnects_total") == 1
+    assert value(after, "journey_live_connections") == 0
+    assert value(after, "journey_live_subscribers") == 0
+
+
+async def test_metrics_are_refused_outside_the_allowed_networks(start):
+    service = await start(metrics_networks=("10.0.0.0/8",), metrics_token="scrape-secret")
+    refused = await service.http.get("/metrics")
+    assert refused.status_code == 403
+    assert "journey_" not in refused.text
+    wrong = await service.http.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+    samples = await scrape(service, headers={"Authorization": "Bearer scrape-secret"})
+    assert value(samples, "journey_ready", component="store") == 1
+
+
+async def test_the_admin_token_does_not_open_metrics(start):
+    service = await start(metrics_networks=())
+    response = await service.http.get("/metrics", headers={"Authorization": "Bearer test-admin-token"})
+    assert response.status_code == 403
