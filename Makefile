@@ -8,7 +8,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 run: setup
-	.venv/bin/python -m app.cli serve
+	.venv/bin/python -m app.cli serve $(ARGS)
 
 test: setup browser
 	.venv/bin/python -m pytest -q

@@ -1,10 +1,11 @@
 """The `journey` command: serve, manage API keys and deployments, import history, train
-outcome models, export the schema."""
+outcome models, define the demo shop's example segments and outcome, export the schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import secrets
@@ -25,7 +26,7 @@ def serve(settings: Settings) -> None:
     from app.main import create_app
 
     if not settings.admin_token:
-        settings = Settings.from_env(admin_token=secrets.token_urlsafe(24))
+        settings = dataclasses.replace(settings, admin_token=secrets.token_urlsafe(24))
         origin = "generated for this run (set JOURNEY_ADMIN_TOKEN to choose one)"
     else:
         origin = "from JOURNEY_ADMIN_TOKEN"
@@ -34,6 +35,8 @@ def serve(settings: Settings) -> None:
         f"\nJourney Graph on {url}\n"
         f"  GraphiQL:  {url}/graphql\n"
         f"  Console:   {url}/console/\n"
+        f"  Demo shop: {url}/demo/  (browse it, and watch yourself in the console)\n"
+        f"{_demo_line(settings)}"
         f"  Admin token ({origin}):\n    {settings.admin_token}\n"
         f"  In GraphiQL, open Headers and paste:\n"
         f'    {{"Authorization": "Bearer {settings.admin_token}"}}\n'
@@ -48,6 +51,12 @@ def serve(settings: Settings) -> None:
         ws="websockets-sansio",
         proxy_headers=False,  # the app honours JOURNEY_TRUSTED_PROXIES instead
     )
+
+
+def _demo_line(settings: Settings) -> str:
+    if settings.installs_demo:
+        return "  Example segments and a Purchase outcome are defined for it (--no-demo: none).\n"
+    return "  No example segments or outcomes (`journey demo` adds them).\n"
 
 
 @asynccontextmanager
@@ -114,6 +123,18 @@ async def save_deployment(settings: Settings, args: argparse.Namespace) -> None:
                       "formFields": doc["formFields"]}))
 
 
+async def install_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from journey import demo
+
+    async with database(settings) as db:
+        installed = await demo.install(db, now=SystemClock().now())
+    for name in installed.added:
+        print(f"added   {name}")
+    for name in installed.kept:
+        print(f"kept    {name} (already defined)")
+    print("Browse /demo/ and watch the console: segment chips and the Purchase bar appear as you shop.")
+
+
 def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[None]], args) -> None:
     try:
         asyncio.run(command(Settings.from_env(), args))
@@ -125,7 +146,14 @@ def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[None]], arg
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="journey", description="Journey Graph service")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run the service (embedded store unless JOURNEY_MONGODB_URI)")
+    serve_command = commands.add_parser("serve", help="run the service (embedded store unless JOURNEY_MONGODB_URI)")
+    serve_command.add_argument(
+        "--no-demo", action="store_true",
+        help="define no example segments or outcome (JOURNEY_DEMO=false does the same)",
+    )
+    commands.add_parser(
+        "demo", help="define example segments and a Purchase outcome for the demo shop (idempotent)"
+    )
     commands.add_parser("export-schema", help="write schema.graphql from the code")
 
     keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="action", required=True)
@@ -157,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
-        serve(Settings.from_env())
+        serve(Settings.from_env(**({"demo": "false"} if args.no_demo else {})))
     elif args.command == "export-schema":
         from schema.export import SCHEMA_FILE, sdl
 
@@ -167,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
         _run({"create": create_key, "list": list_keys, "revoke": revoke_key}[args.action], args)
     elif args.command == "deployments":
         _run(save_deployment, args)
+    elif args.command == "demo":
+        _run(install_demo, args)
     elif args.command == "import":
         from app.history_commands import import_file
 

@@ -26,7 +26,7 @@ from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metri
 from app.rate_limit import RateLimiter
 from app.settings import Settings
 from enrichment import warm_up
-from journey import event_types
+from journey import demo, event_types
 from journey.outcome_training import TrainingSchedule
 from journey.pipeline import build_pipeline
 from journey.sweeper import Sweeper
@@ -110,6 +110,10 @@ def create_app(
         try:
             await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
             await deployments.ensure_default(db, now=clock.now())
+            if settings.installs_demo:
+                installed = await demo.install(db, now=clock.now())
+                if installed.added:
+                    log.info("demo segments and outcome added: %s", ", ".join(installed.added))
             await hub.start()
             # The GeoIP data takes a moment to load: not on a visitor's first request.
             await asyncio.to_thread(warm_up)

@@ -67,7 +67,16 @@ class Settings:
     """A bearer token that may read /metrics from anywhere; empty: none."""
     credential_check_seconds: float = 5.0
     """How soon a revoked key or an expired token stops working, on open WebSockets too."""
+    demo: str = "auto"
+    """Example segments and a Purchase outcome for the demo shop at start-up: "auto" adds them
+    with the embedded store only; true or false to choose."""
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def installs_demo(self) -> bool:
+        if self.demo.strip().lower() == "auto":
+            return not self.mongodb_uri
+        return _bool(self.demo)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

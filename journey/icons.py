@@ -17,6 +17,7 @@ LEGEND: dict[str, str] = {
 
 CUSTOM_ICONS: dict[str, str] = {
     "cart": "Added to cart",
+    "bag": "Bought something",
     "heart": "Saved as a favourite",
     "star": "Rated or reviewed",
     "download": "Downloaded",

@@ -11,6 +11,7 @@ const GLYPHS = {
   identified: '<circle cx="10" cy="8" r="4"/><path d="M3 21c1-4.5 3.5-7 7-7 1.5 0 2.8.4 3.8 1.2M15 18l2 2 4-4"/>',
   conversation: '<path d="M4 5h16v11H9l-5 4z"/>',
   cart: '<path d="M3 4h2l2.4 11h10.2L20 8H6.2"/><circle cx="9" cy="19" r="1.5"/><circle cx="17" cy="19" r="1.5"/>',
+  bag: '<path d="M5 8h14l-1 13H6z"/><path d="M9 10V6a3 3 0 0 1 6 0v4"/>',
   heart: '<path d="M12 20s-7-4.4-7-10a4 4 0 0 1 7-2.6A4 4 0 0 1 19 10c0 5.6-7 10-7 10z"/>',
   star: '<path d="M12 3l2.6 5.6 6 .7-4.5 4.1 1.2 6-5.3-3-5.3 3 1.2-6L3.4 9.3l6-.7z"/>',
   download: '<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>',

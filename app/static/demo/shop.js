@@ -40,6 +40,10 @@ const pages = {
       journey('record', 'add_to_cart', { sku: product.sku }, { icon: 'cart' });
       document.querySelector('#added').hidden = false;
     });
+    document.querySelector('#buy-now').addEventListener('click', () => {
+      journey('record', 'purchase', { sku: product.sku, price: Number(product.price) }, { icon: 'bag' });
+      document.querySelector('#bought').hidden = false;
+    });
   },
 
   search() {

@@ -1,0 +1,109 @@
+"""Example segments and a purchase outcome that fit the demo shop, so a fresh install shows
+segment chips and outcome bars as soon as someone browses /demo/.
+
+Installing is idempotent: a segment or outcome whose name already exists is left as it is
+(edited, deactivated or not), so running it again never duplicates or overwrites anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from journey import outcome_definitions, segment_definitions
+from storage import outcomes as stored_outcomes
+from storage import segments as stored_segments
+from storage.database import Database
+
+PRODUCT_PAGE = "/demo/product.html?sku="
+
+
+def _condition(field_name: str, operator: str, *values: str, count: int | None = None) -> dict:
+    return {"field": field_name, "operator": operator, "values": list(values), "count": count}
+
+
+SEGMENTS = [
+    segment_definitions.definition(
+        name="Mobile visitor",
+        description="Browsing on a phone or tablet.",
+        color="#1E88E5", scope="SESSION", display_to_agent=True,
+        conditions=[_condition("device.category", "EQUAL", "mobile", "tablet")],
+    ),
+    segment_definitions.definition(
+        name="Came from search",
+        description="Arrived from a search engine's results.",
+        color="#43A047", scope="SESSION", display_to_agent=True,
+        conditions=[_condition("referrer.medium", "EQUAL", "search")],
+    ),
+    segment_definitions.definition(
+        name="Campaign visitor",
+        description="Arrived through an ad or an email campaign (utm_medium cpc, email…).",
+        color="#8E24AA", scope="SESSION", display_to_agent=True,
+        conditions=[_condition("referrer.medium", "EQUAL", "paid", "email")],
+    ),
+    segment_definitions.definition(
+        name="Signed-in customer",
+        description="Signed in during a visit; every later visit starts with it, so a returning "
+        "customer is recognised at once.",
+        color="#00897B", scope="CUSTOMER", display_to_agent=True,
+        conditions=[_condition("authenticated", "EQUAL", "true")],
+    ),
+    segment_definitions.definition(
+        name="Cart with items",
+        description="Added something to the cart during this visit.",
+        color="#FB8C00", scope="SESSION", display_to_agent=True,
+        conditions=[_condition("eventName", "EQUAL", "add_to_cart")],
+    ),
+    segment_definitions.definition(
+        name="Viewed 3+ products",
+        description="Opened three product pages or more during this visit.",
+        color="#6D4C41", scope="SESSION", display_to_agent=True,
+        conditions=[_condition("page.url", "CONTAINS_ANY", PRODUCT_PAGE, count=3)],
+    ),
+    segment_definitions.definition(
+        name="High intent",
+        description="Looked at three products or more and put one in the cart: worth a chat.",
+        color="#E53935", scope="SESSION", display_to_agent=True,
+        conditions=[
+            _condition("page.url", "CONTAINS_ANY", PRODUCT_PAGE, count=3),
+            _condition("eventName", "EQUAL", "add_to_cart"),
+        ],
+    ),
+]
+
+OUTCOMES = [
+    outcome_definitions.definition(
+        name="Purchase",
+        description="The visitor bought something (the demo shop's Buy now button).",
+        positive=True,
+        conditions=[_condition("eventName", "EQUAL", "purchase")],
+    ),
+]
+
+
+@dataclass
+class Installed:
+    """What installing the demo did, by name."""
+
+    added: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+async def install(db: Database, *, now: datetime) -> Installed:
+    """Add the demo segments and outcome that are not there yet."""
+    installed = Installed()
+    segment_names = {doc["name"] for doc in await stored_segments.listing(db)}
+    for definition in SEGMENTS:
+        if definition["name"] in segment_names:
+            installed.kept.append(definition["name"])
+        else:
+            await stored_segments.create(db, definition=definition, now=now)
+            installed.added.append(definition["name"])
+    outcome_names = {doc["name"] for doc in await stored_outcomes.listing(db)}
+    for definition in OUTCOMES:
+        if definition["name"] in outcome_names:
+            installed.kept.append(definition["name"])
+        else:
+            await stored_outcomes.create(db, definition=definition, now=now)
+            installed.added.append(definition["name"])
+    return installed
