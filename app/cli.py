@@ -50,6 +50,7 @@ def serve(settings: Settings) -> None:
         log_level="info",
         ws="websockets-sansio",
         proxy_headers=False,  # the app honours JOURNEY_TRUSTED_PROXIES instead
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),
     )
 
 
@@ -68,7 +69,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     if not uri:
         store = EmbeddedStore(engine=settings.embedded_engine, path=settings.data_dir / "journey.sqlite")
         uri = await store.start()
-    db = connect(uri, settings.database)
+    db = connect(uri, settings.database, timeout_seconds=settings.store_timeout_seconds)
     try:
         await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
         yield db

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.admission import STORE_UNREACHABLE
 from app.rate_limit import retry_after
 from journey import deployment_ids
 from journey.deployment_ids import is_deployment_id
@@ -58,9 +59,26 @@ def _refuse(request: Request, message: str, status: int = 400, headers: dict[str
 
 
 async def collect(request: Request) -> Response:
-    services = request.app.state.services
+    state = request.app.state
+    cors = _cors(request.headers.get("origin"))
+    retry = {**cors, "Retry-After": retry_after(state.services.settings.store_timeout_seconds)}
+    with state.admission.slot() as admitted:
+        if not admitted:
+            return _error("service busy: too many batches in progress; retry later", 503, retry)
+        try:
+            response = await _collect(request, state.services, cors)
+        except STORE_UNREACHABLE:
+            # Nothing of the batch is confirmed: the client sends it again, and its event
+            # ids make the retry complete what this attempt began.
+            state.readiness.store_seen(reachable=False)
+            return _error("store: unavailable; retry later", 503, retry)
+        if response.status_code == 200:
+            state.readiness.store_seen(reachable=True)
+        return response
+
+
+async def _collect(request: Request, services: Any, cors: dict[str, str]) -> Response:
     origin = request.headers.get("origin")
-    cors = _cors(origin)
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):

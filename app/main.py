@@ -17,13 +17,15 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from access.tokens import Authenticator
+from app.admission import STORE_UNREACHABLE, Admission
 from app.body_limit import BodyLimitMiddleware
 from app.clock import Clock, SystemClock
 from app.collect import collect, preflight
 from app.graphql_view import JourneyGraphQL
 from app.importing import import_events
 from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metrics_page
-from app.rate_limit import RateLimiter
+from app.probes import Readiness, livez, readyz
+from app.rate_limit import RateLimiter, retry_after
 from app.settings import Settings
 from enrichment import warm_up
 from journey import demo, event_types
@@ -42,15 +44,12 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-async def healthz(request: Request) -> JSONResponse:
-    services: Services | None = getattr(request.app.state, "services", None)
-    if services is None or not services.hub.ready:
-        return JSONResponse({"status": "starting"}, status_code=503)
-    try:
-        await services.db.db.command("ping")
-    except Exception:
-        return JSONResponse({"status": "database unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "liveSubscribers": services.hub.subscriber_count})
+async def store_unreachable(request: Request, error: Exception) -> JSONResponse:
+    request.app.state.readiness.store_seen(reachable=False)
+    return JSONResponse(
+        {"error": "store: unavailable; retry later"}, status_code=503,
+        headers={"Retry-After": retry_after(request.app.state.settings.store_timeout_seconds)},
+    )
 
 
 def _proxy_headers(settings: Settings) -> list[Middleware]:
@@ -86,7 +85,8 @@ def create_app(
             uri = await store.start()
             log.info("embedded store (%s) at %s", settings.embedded_engine, uri)
         db = connect(
-            uri, settings.database, event_listeners=[*(command_listeners or []), metrics.command_listener]
+            uri, settings.database, event_listeners=[*(command_listeners or []), metrics.command_listener],
+            timeout_seconds=settings.store_timeout_seconds,
         )
         hub = LiveHub(
             settings.broadcast_url,
@@ -131,24 +131,34 @@ def create_app(
                 authenticator=Authenticator(settings=settings, db=db),
                 collect_limiter=RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock),
             )
+            readiness.attach(db=db, hub=hub)
             sweeper.start()
             training.start()
             yield
         finally:
-            await training.stop()
-            await sweeper.stop()
-            await hub.stop()
+            # Requests have drained (or run out of time) by now: stop what they relied on.
+            readiness.draining = True
+            try:
+                async with asyncio.timeout(settings.shutdown_timeout_seconds):
+                    await training.stop()
+                    await sweeper.stop()
+                    await hub.stop()
+            except TimeoutError:
+                log.warning("background work did not stop within %ss", settings.shutdown_timeout_seconds)
             await db.client.close()
             if store is not None:
                 await store.stop()
 
+    readiness = Readiness()
     graphql = JourneyGraphQL(
         build_schema(settings), max_subscriptions=settings.max_subscriptions_per_connection
     )
     app = Starlette(
         routes=[
-            Route("/healthz", healthz),
             Route("/metrics", metrics_page),
+            Route("/livez", livez),
+            Route("/readyz", readyz),
+            Route("/healthz", readyz),
             Route("/collect", collect, methods=["POST"]),
             Route("/collect", preflight, methods=["OPTIONS"]),
             Route("/import", import_events, methods=["POST"]),
@@ -167,8 +177,12 @@ def create_app(
             ),
             Middleware(LiveConnectionsMiddleware, metrics=metrics),
         ],
+        exception_handlers={exception: store_unreachable for exception in STORE_UNREACHABLE},
         lifespan=lifespan,
     )
     app.state.metrics = metrics
     app.state.metrics_access = metrics_access
+    app.state.settings = settings
+    app.state.readiness = readiness
+    app.state.admission = Admission(limit=settings.max_batches_in_flight)
     return app

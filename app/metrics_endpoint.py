@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import ipaddress
 from functools import cached_property
@@ -13,10 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.probes import Readiness
 from app.settings import Settings
 from telemetry.metrics import Metrics
-
-_STORE_PING_SECONDS = 2.0
 
 
 class MetricsAccess:
@@ -49,17 +47,10 @@ class MetricsAccess:
 
 
 async def _refresh_readiness(request: Request, metrics: Metrics) -> None:
-    services = getattr(request.app.state, "services", None)
-    store = live = False
-    if services is not None:
-        live = services.hub.ready
-        try:
-            await asyncio.wait_for(services.db.db.command("ping"), _STORE_PING_SECONDS)
-            store = True
-        except Exception:
-            store = False
-    metrics.ready.labels("store").set(int(store))
-    metrics.ready.labels("live_channel").set(int(live))
+    readiness: Readiness = request.app.state.readiness
+    await readiness.check()
+    metrics.ready.labels("store").set(int(readiness.started and readiness.store_reachable))
+    metrics.ready.labels("live_channel").set(int(readiness.live_channel_ready))
 
 
 async def metrics_page(request: Request) -> Response:

@@ -70,6 +70,12 @@ class Settings:
     demo: str = "auto"
     """Example segments and a Purchase outcome for the demo shop at start-up: "auto" adds them
     with the embedded store only; true or false to choose."""
+    store_timeout_seconds: float = 1.0
+    """How long a request waits for an unreachable store before it is answered 503."""
+    max_batches_in_flight: int = 64
+    """Batches POST /collect works on at once; beyond them the answer is 503 with Retry-After."""
+    shutdown_timeout_seconds: float = 10.0
+    """How long a stopping service lets requests in progress finish."""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

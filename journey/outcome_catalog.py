@@ -2,21 +2,19 @@
 
 Every batch is scored against every active outcome, so definitions and models live in
 memory. A change made here is seen at once; a change made by another instance (a new
-definition, a model it trained) is seen within `refresh_seconds`: the catalog then
-reads a version counter that every change moves (one small read), and reloads only
-when it moved.
+definition, a model it trained) is seen within `refresh_seconds` (see
+journey.versioned_catalog).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from app.clock import Clock
 from journey.outcome_definitions import Outcome
+from journey.versioned_catalog import VersionedCatalog
 from prediction import Model
 from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
@@ -73,46 +71,15 @@ class Catalog:
         ]
 
 
-class OutcomeCatalog:
+class OutcomeCatalog(VersionedCatalog[Catalog]):
     def __init__(self, *, db: Database, clock: Clock, refresh_seconds: float) -> None:
+        super().__init__(clock=clock, refresh_seconds=refresh_seconds, empty=Catalog(-1, ()))
         self._db = db
-        self._clock = clock
-        self._refresh_seconds = refresh_seconds
-        self._latest = Catalog(-1, ())
-        self._checked_at: datetime | None = None
-        self._changes = 0
-        self._lock = asyncio.Lock()
 
-    @property
-    def latest(self) -> Catalog:
-        """The catalog as last loaded, without asking whether it is still current."""
-        return self._latest
+    async def _read_version(self) -> int:
+        return await stored_outcomes.version(self._db)
 
-    async def current(self) -> Catalog:
-        if not self._fresh():
-            async with self._lock:
-                if not self._fresh():
-                    await self._refresh()
-        return self._latest
-
-    def invalidate(self) -> None:
-        """This instance changed an outcome or a model: check the version at the next use."""
-        self._checked_at = None
-        self._changes += 1
-
-    def _fresh(self) -> bool:
-        if self._checked_at is None:
-            return False
-        age = (self._clock.now() - self._checked_at).total_seconds()
-        return 0 <= age < self._refresh_seconds
-
-    async def _refresh(self) -> None:
-        changes, checked_at = self._changes, self._clock.now()
-        version = await stored_outcomes.version(self._db)
-        if version != self._latest.version:
-            docs = await stored_outcomes.listing(self._db)
-            models = await stored_outcomes.models(self._db) if docs else []
-            self._latest = Catalog(version, (Outcome.from_doc(doc) for doc in docs), models)
-        # A change made here while reading may not be in what was read: check again.
-        if changes == self._changes:
-            self._checked_at = checked_at
+    async def _load(self, version: int) -> Catalog:
+        docs = await stored_outcomes.listing(self._db)
+        models = await stored_outcomes.models(self._db) if docs else []
+        return Catalog(version, (Outcome.from_doc(doc) for doc in docs), models)

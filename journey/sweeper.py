@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from pymongo.errors import ConnectionFailure
+
 from app.clock import Clock
 from live import topics
 from live.hub import LiveHub
@@ -61,6 +63,8 @@ class Sweeper:
         while True:
             try:
                 await self.sweep()
+            except ConnectionFailure as error:
+                log.warning("session sweep: store unreachable (%s); trying again next interval", type(error).__name__)
             except Exception:
                 log.exception("session sweep failed; trying again next interval")
             await asyncio.sleep(self._interval)

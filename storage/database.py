@@ -67,12 +67,17 @@ class Database:
         return self.db.versions
 
 
-def connect(uri: str, database: str, *, event_listeners: list | None = None) -> Database:
+def connect(
+    uri: str, database: str, *, event_listeners: list | None = None, timeout_seconds: float = 10.0
+) -> Database:
+    """timeout_seconds: how long an operation waits for an unreachable store before it
+    fails. The connection timeout keeps the driver's default: the embedded store may be
+    busy for seconds with one large write, and a heartbeat given up on drops the pool."""
     client: AsyncMongoClient = AsyncMongoClient(
         uri,
         tz_aware=True,
         tzinfo=UTC,
-        serverSelectionTimeoutMS=10_000,
+        serverSelectionTimeoutMS=int(timeout_seconds * 1000),
         event_listeners=event_listeners or [],
     )
     return Database(client=client, db=client.get_database(database, codec_options=CODEC))

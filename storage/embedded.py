@@ -11,9 +11,11 @@ URI_FILE = "store.uri"
 
 
 class EmbeddedStore:
-    def __init__(self, *, engine: str = "memory", path: Path | None = None) -> None:
+    def __init__(self, *, engine: str = "memory", path: Path | None = None, port: int = 0) -> None:
+        """port: 0 for any free one."""
         self._engine = engine
         self._path = path
+        self._port = port
         self._process: asyncio.subprocess.Process | None = None
         self.uri: str | None = None
 
@@ -31,7 +33,8 @@ class EmbeddedStore:
         return uri
 
     async def start(self, timeout: float = 30.0) -> str:
-        args = [sys.executable, "-m", "storage.embedded_server", "--engine", self._engine]
+        args = [sys.executable, "-m", "storage.embedded_server", "--engine", self._engine,
+                "--port", str(self._port)]
         if self._engine == "sqlite":
             assert self._path is not None
             self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -52,6 +55,10 @@ class EmbeddedStore:
         if self._engine == "sqlite":
             (self._path.parent / URI_FILE).write_text(self.uri)
         return self.uri
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     async def stop(self) -> None:
         process, self._process = self._process, None

@@ -61,10 +61,15 @@ async def test_pushes_resume_after_redis_restarts(start):
             redis.terminate()
             redis.wait(10)
             await asyncio.sleep(1.5)
+            # A Redis blip takes the instance out of rotation but never fails liveness.
+            assert (await one.http.get("/livez")).status_code == 200
+            ready = await one.http.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["liveChannel"] == "disconnected"
             redis = start_redis(port)
 
             event = await wait_for_push(one, ws, op, "/after")
             assert event["page"]["url"] == "https://shop.example/after"
+            assert (await one.http.get("/readyz")).status_code == 200
     finally:
         redis.terminate()
         redis.wait(10)

@@ -1,0 +1,196 @@
+"""What trackers see when the store goes away: answers during a store outage, how soon
+ingest recovers, whether anything is lost or stored twice, and how long a shutdown under
+load takes.
+
+The service runs as `journey serve` against an embedded SQLite store this script starts on
+a fixed port, kills (SIGKILL) under steady load for --outage seconds, and starts again on
+the same file and port. Clients behave as the snippet does: one-event batches, and on any
+answer but 200 the same batch again after Retry-After (0.5 s when there is none).
+
+Run: .venv/bin/python benchmarks/store_faults.py [--clients 20] [--outage 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from pymongo import AsyncMongoClient
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def start_store(path: Path, port: int) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "storage.embedded_server", "--engine", "sqlite", "--path", str(path),
+        "--port", str(port), stdout=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+        cwd=REPO,
+    )
+    line = await asyncio.wait_for(process.stdout.readline(), 60)
+    assert line.startswith(b"mongodb://"), line
+    return process
+
+
+@dataclass
+class Answer:
+    client: int
+    sent: float
+    answered: float
+    status: int
+
+    @property
+    def seconds(self) -> float:
+        return self.answered - self.sent
+
+
+@dataclass
+class Load:
+    base_url: str
+    answers: list[Answer] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    stop: bool = False
+
+    async def client(self, number: int) -> None:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=300) as http:
+            sequence = 0
+            while not self.stop:
+                event_id = f"b{number}-{sequence}"
+                body = {"deploymentId": "default", "cookieId": f"bench-{number}", "events": [
+                    {"id": event_id, "type": "pageview", "page": {"url": f"https://shop.example/p/{sequence}"}}
+                ]}
+                while True:
+                    sent = time.monotonic()
+                    try:
+                        response = await http.post("/collect", json=body)
+                        status, wait = response.status_code, response.headers.get("retry-after")
+                    except httpx.HTTPError:
+                        status, wait = 0, None
+                    self.answers.append(Answer(number, sent, time.monotonic(), status))
+                    if status == 200:
+                        self.confirmed.append(f"default/bench-{number}/{event_id}")
+                        break
+                    await asyncio.sleep(float(wait) if wait else 0.5)
+                sequence += 1
+
+    def since(self, start: float, until: float = float("inf")) -> list[Answer]:
+        return [a for a in self.answers if start <= a.sent < until]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def run(clients: int, outage: float) -> None:
+    data = Path(tempfile.mkdtemp(prefix="store-faults-"))
+    store_port, service_port = free_port(), free_port()
+    store = await start_store(data / "journey.sqlite", store_port)
+    env = {
+        **os.environ, "JOURNEY_MONGODB_URI": f"mongodb://127.0.0.1:{store_port}/",
+        "JOURNEY_PORT": str(service_port), "JOURNEY_DATA_DIR": str(data),
+        "JOURNEY_ADMIN_TOKEN": "bench", "JOURNEY_COLLECT_RATE_PER_MINUTE": "100000",
+    }
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", "serve", env=env, cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{service_port}"
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        for _ in range(600):
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    load = Load(base_url)
+    tasks = [asyncio.create_task(load.client(n)) for n in range(clients)]
+    await asyncio.sleep(5)
+    killed = time.monotonic()
+    store.send_signal(signal.SIGKILL)
+    await store.wait()
+    await asyncio.sleep(outage)
+    store = await start_store(data / "journey.sqlite", store_port)
+    restarted = time.monotonic()
+    # Recovered: every client has had a 200 for a batch it sent after the restart.
+    recovered = float("nan")
+    while time.monotonic() - restarted < 300:
+        late = {}
+        for answer in load.answers:
+            if answer.status == 200 and answer.sent >= restarted:
+                late.setdefault(answer.client, answer.answered)
+        if len(late) == clients:
+            recovered = max(late.values()) - restarted
+            break
+        await asyncio.sleep(0.2)
+    first_ok = min((a.answered for a in load.answers if a.status == 200 and a.answered >= restarted),
+                   default=float("nan"))
+    await asyncio.sleep(2)
+    client = AsyncMongoClient(f"mongodb://127.0.0.1:{store_port}/")
+    confirmed = set(load.confirmed)
+    stored_ids = [doc["dedupeKey"] async for doc in client.journey.events.find({}, {"dedupeKey": 1})
+                  if "#" not in doc["dedupeKey"]]
+    await client.close()
+
+    # Stopping the service while the store is away again: how long until it has exited.
+    store.send_signal(signal.SIGKILL)
+    await store.wait()
+    await asyncio.sleep(3)
+    shutdown_started = time.monotonic()
+    service.send_signal(signal.SIGINT)
+    try:
+        await asyncio.wait_for(service.wait(), 600)
+    except TimeoutError:
+        service.kill()
+        await service.wait()
+    shutdown = time.monotonic() - shutdown_started
+    load.stop = True
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+    during = load.since(killed, restarted)
+    errors = [a for a in during if a.status != 200]
+    by_status: dict[int, int] = {}
+    for answer in during:
+        by_status[answer.status] = by_status.get(answer.status, 0) + 1
+    first_error = min((a.answered for a in errors), default=float("nan"))
+    print(f"{clients} clients, store killed for {outage:.0f} s")
+    print(f"answers while the store was down, by status: {dict(sorted(by_status.items()))}")
+    print(f"first error answer after the kill: {first_error - killed:.2f} s")
+    print(f"error answer time while down: p50 {statistics.median([a.seconds for a in errors]) if errors else float('nan'):.2f} s, "
+          f"p99 {percentile([a.seconds for a in errors], 0.99):.2f} s")
+    print(f"first 200 after the store restarted: {first_ok - restarted:.2f} s")
+    print(f"every client answered 200 again after: {recovered:.2f} s")
+    stored = set(stored_ids)
+    print(f"events confirmed (200) {len(confirmed)}; stored {len(stored_ids)}, of them distinct "
+          f"{len(stored)}; confirmed but not stored {len(confirmed - stored)}")
+    print(f"shutdown under load with the store away (SIGINT to exit): {shutdown:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--outage", type=float, default=10.0)
+    args = parser.parse_args()
+    asyncio.run(run(args.clients, args.outage))
+
+
+if __name__ == "__main__":
+    main()
