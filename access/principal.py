@@ -27,6 +27,9 @@ class Principal:
     def all_divisions(self) -> bool:
         return ALL_DIVISIONS in self.divisions
 
+    def holds_division(self, division: str) -> bool:
+        return self.all_divisions or division in self.divisions
+
     def sees_session(self, session: dict[str, Any]) -> bool:
         """Web sessions are not division-aware; conversation sessions are (S2)."""
         if session.get("type") != "CONVERSATION" or self.all_divisions:

@@ -169,16 +169,25 @@ class Stitcher:
         await self._hub.publish(messages)
         return len(removed)
 
-    async def export(self, *, customer_id: str) -> dict[str, Any]:
+    async def export(self, *, customer_id: str, visible_sessions: dict[str, Any]) -> dict[str, Any]:
+        """Everything stored about a customer, but only the sessions (and their events)
+        that match visible_sessions: a conversation of a division the caller does not hold
+        stays out."""
         db = self._db
         doc = await customers.find(db, customer_id=customer_id)
         if doc is None:
             raise InvalidInput("id", "no such customer")
+        own = {"customerId": customer_id}
+        shown = await db.sessions.find({**own, **visible_sessions}).sort("startedAt", 1).to_list()
+        hidden = [] if not visible_sessions else [
+            session["_id"] async for session in db.sessions.find({**own, "$nor": [visible_sessions]}, {"_id": 1})
+        ]
+        events_shown = {**own, "sessionId": {"$nin": hidden}} if hidden else own
         return {
             "customer": doc,
-            "identities": await db.identities.find({"customerId": customer_id}).to_list(),
-            "sessions": await db.sessions.find({"customerId": customer_id}).sort("startedAt", 1).to_list(),
-            "events": await db.events.find({"customerId": customer_id}, {"identify": 0}).sort(
+            "identities": await db.identities.find(own).to_list(),
+            "sessions": shown,
+            "events": await db.events.find(events_shown, {"identify": 0}).sort(
                 [("occurredAt", 1), ("_id", 1)]).to_list(),
             "conflicts": await customers.conflicts_of(db, customer_ids=[customer_id]),
         }

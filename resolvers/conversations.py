@@ -110,7 +110,8 @@ class ConversationMutation:
     @strawberry.mutation(
         permission_classes=[requires(perm.CONVERSATION_ADD)],
         description="Show a conversation as a session card on the customer's timeline, with its "
-        "milestones as a short journey; recording the same conversation again updates the card.",
+        "milestones as a short journey; recording the same conversation again updates the card. The caller must hold "
+        "its division and, for a conversation already recorded, the division it is in.",
     )
     async def record_conversation(
         self,
@@ -122,6 +123,9 @@ class ConversationMutation:
         for field, value in (("conversationId", input.conversation_id), ("divisionId", input.division_id)):
             if not str(value).strip() or len(str(value)) > 100:
                 raise InvalidInput(field, "must be 1 to 100 characters")
+        principal = info.context.require_principal()
+        if not principal.holds_division(str(input.division_id)):
+            raise InvalidInput("divisionId", "is not a division you hold")
         customer_id = str(input.customer_id)
         if await info.context.loaders.customer.load(customer_id) is None:
             raise InvalidInput("customerId", "no such customer")
@@ -139,15 +143,19 @@ class ConversationMutation:
             "wrapUpCode": _short(input.wrap_up_code, "wrapUpCode"),
             "webSessionId": str(input.web_session_id) if input.web_session_id else None,
         }
-        session, created, added = await conversations.record(
-            services.db,
-            conversation_id=str(input.conversation_id),
-            customer_id=customer_id,
-            division_id=str(input.division_id),
-            details=details,
-            moments=moments,
-            now=services.clock.now(),
-        )
+        try:
+            session, created, added = await conversations.record(
+                services.db,
+                conversation_id=str(input.conversation_id),
+                customer_id=customer_id,
+                division_id=str(input.division_id),
+                details=details,
+                moments=moments,
+                now=services.clock.now(),
+                writable_divisions=None if principal.all_divisions else sorted(principal.divisions),
+            )
+        except conversations.HeldElsewhere:
+            raise InvalidInput("conversationId", "belongs to a division you do not hold") from None
         change = "CREATED" if created else ("INACTIVE" if input.ended_at else "UPDATED")
         messages = [(topics.journey(session["_id"]), item) for item in added]
         await services.hub.publish(messages + topics.session_change(change, session))

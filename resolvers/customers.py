@@ -111,8 +111,11 @@ class CustomerMutation:
 class CustomerQuery:
     @strawberry.field(
         permission_classes=[requires(perm.CUSTOMER_EXPORT)],
-        description="Everything stored about one customer, as JSON.",
+        description="Everything stored about one customer, as JSON; conversations of divisions the "
+        "caller does not hold are left out.",
     )
     async def export_customer(self, info: Info, id: CustomerId) -> JSON:
-        data = await info.context.services.stitcher.export(customer_id=str(id))
+        data = await info.context.services.stitcher.export(
+            customer_id=str(id), visible_sessions=info.context.require_principal().session_filter()
+        )
         return json.loads(json.dumps(data, default=_default))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry import Schema
 from strawberry.extensions import (
     DisableIntrospection,
@@ -14,6 +14,7 @@ from strawberry.extensions import (
 
 from app.settings import Settings
 from journey.errors import InvalidInput
+from resolvers.field_access import declared, guard_fields
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
@@ -41,22 +42,19 @@ def _describe_permissions(schema: Schema) -> None:
     """Every field guarded by a permission says which, so a UI developer reading the docs
     knows what key to ask for before meeting a FORBIDDEN error."""
     for graphql_type in schema._schema.type_map.values():
-        if not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
+        owner = schema.get_type_by_name(graphql_type.name).origin
         for field in graphql_type.fields.values():
-            definition = (field.extensions or {}).get("strawberry-definition")
-            needed = [
-                getattr(permission, "required", None)
-                for permission in getattr(definition, "permission_classes", None) or []
-            ]
-            needed = [name for name in needed if name]
+            access = declared(owner, field.extensions["strawberry-definition"])
+            needed = getattr(access, "permissions", ())
             if needed:
-                names = " and ".join(f"'{name}'" for name in needed)
-                noun = "permission" if len(needed) == 1 else "permissions"
-                field.description = f"{(field.description or '').rstrip()} Needs the {names} {noun}.".lstrip()
+                names = " or ".join(f"'{name}'" for name in needed)
+                field.description = f"{(field.description or '').rstrip()} Needs the {names} permission.".lstrip()
 
 
 def build_schema(settings: Settings | None = None) -> Schema:
+    guard_fields()
     extensions: list = []
     if settings is not None:
         # Factories, not instances: strawberry builds fresh extensions per request.

@@ -8,6 +8,7 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from storage import events
 from storage.database import Database
@@ -25,14 +26,24 @@ def conversation_session_id(conversation_id: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, conversation_id))
 
 
+class HeldElsewhere(Exception):
+    """The conversation belongs to a division the writer does not hold."""
+
+
 async def record(
     db: Database, *, conversation_id: str, customer_id: str, division_id: str,
     details: dict[str, Any], moments: dict[str, datetime | None], now: datetime,
+    writable_divisions: list[str] | None = None,
 ) -> tuple[dict[str, Any], bool, list[dict[str, Any]]]:
-    """Create or update one conversation's session and its milestone items.
+    """Create or update one conversation's session and its milestone items; an existing
+    conversation is changed only when its division is one of writable_divisions (None: any).
 
-    Returns (session, created, milestone items added by this call)."""
+    Returns (session, created, milestone items added by this call), or raises HeldElsewhere
+    having written nothing."""
     session_id = conversation_session_id(conversation_id)
+    owned = {} if writable_divisions is None else {"divisionId": {"$in": writable_divisions}}
+    if owned and await db.sessions.find_one({"_id": session_id, "$nor": [owned]}, {"_id": 1}):
+        raise HeldElsewhere(conversation_id)
     known = {name: moment for name, moment in moments.items() if moment is not None}
     ended_at = known.get("endedAt")
     items = [
@@ -55,8 +66,6 @@ async def record(
         for field, milestone, _ in MILESTONES
         if field in known
     ]
-    lost = await events.insert_new(db, documents=items)
-    added = [item for position, item in enumerate(items) if position not in lost]
     fields: dict[str, Any] = {
         "customerId": customer_id,
         "divisionId": division_id,
@@ -69,8 +78,21 @@ async def record(
     }
     if ended_at:
         fields["endedAt"] = ended_at
-    before = await db.sessions.find_one_and_update(
-        {"_id": session_id},
+    try:
+        before = await _upsert(db, {"_id": session_id, **owned}, fields, conversation_id, now)
+    except DuplicateKeyError:
+        # Moved into another division between the check above and this write.
+        raise HeldElsewhere(conversation_id) from None
+    lost = await events.insert_new(db, documents=items)
+    added = [item for position, item in enumerate(items) if position not in lost]
+    after = await db.sessions.find_one({"_id": session_id})
+    return after, before is None, added
+
+
+async def _upsert(db: Database, match: dict[str, Any], fields: dict[str, Any], conversation_id: str,
+                  now: datetime) -> dict[str, Any] | None:
+    return await db.sessions.find_one_and_update(
+        match,
         {
             "$set": fields,
             "$setOnInsert": {
@@ -83,5 +105,3 @@ async def record(
         upsert=True,
         return_document=ReturnDocument.BEFORE,
     )
-    after = await db.sessions.find_one({"_id": session_id})
-    return after, before is None, added

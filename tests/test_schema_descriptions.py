@@ -80,4 +80,7 @@ def test_a_field_guarded_by_a_permission_says_which():
     assert fields["journey"].description == (
         f"The journey map, in time order. Needs the '{perm.EVENT_VIEW}' permission."
     )
-    assert "Needs the" not in fields["searches"].description
+    assert fields["status"].description.endswith(
+        f"Needs the '{perm.VISIT_VIEW}' or '{perm.SESSION_VIEW}' permission."
+    )
+    assert "Needs the" not in fields["id"].description
