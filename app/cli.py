@@ -7,12 +7,12 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import logging
 import secrets
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from app import logs
 from app.clock import SystemClock
 from app.settings import Settings
 from journey.errors import InvalidInput
@@ -47,7 +47,8 @@ def serve(settings: Settings) -> None:
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        log_level="info",
+        log_config=None,  # app.logs configured logging for every logger
+        access_log=False,  # app.logs writes its own, without query strings
         ws="websockets-sansio",
         proxy_headers=False,  # the app honours JOURNEY_TRUSTED_PROXIES instead
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     outcome_actions.add_parser("train", help="retrain every active outcome's model now")
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(Settings.from_env())
     if args.command == "serve":
         serve(Settings.from_env(**({"demo": "false"} if args.no_demo else {})))
     elif args.command == "export-schema":

@@ -23,6 +23,7 @@ from app.clock import Clock, SystemClock
 from app.collect import collect, preflight
 from app.graphql_view import JourneyGraphQL
 from app.importing import import_events
+from app.logs import RequestLogMiddleware
 from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metrics_page
 from app.probes import Readiness, livez, readyz
 from app.rate_limit import RateLimiter, retry_after
@@ -170,6 +171,7 @@ def create_app(
             Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True), name="demo"),
         ],
         middleware=[
+            Middleware(RequestLogMiddleware),
             *_proxy_headers(settings),
             Middleware(
                 BodyLimitMiddleware, max_bytes=settings.max_body_bytes,

@@ -65,6 +65,9 @@ class Settings:
     """Client networks that may read /metrics without the token."""
     metrics_token: str = ""
     """A bearer token that may read /metrics from anywhere; empty: none."""
+    log_format: str = "json"
+    """`json`: one object per line; `text`: readable lines for development."""
+    log_level: str = "INFO"
     credential_check_seconds: float = 5.0
     """How soon a revoked key or an expired token stops working, on open WebSockets too."""
     demo: str = "auto"
