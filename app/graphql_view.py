@@ -3,6 +3,7 @@ that follow GraphQL over HTTP (see app.graphql_http)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from cross_web import HTTPException
@@ -30,9 +31,11 @@ def _wants_ide(request: Request) -> bool:
 
 
 class JourneyGraphQL(GraphQL):
-    def __init__(self, schema, *, max_subscriptions: int) -> None:
+    def __init__(self, schema, *, max_subscriptions: int, allowed_origins: Sequence[str] = ()) -> None:
+        """allowed_origins: pages on other origins that may open the WebSocket."""
         super().__init__(
             schema,
+            allowed_origins=allowed_origins,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=max_subscriptions,
             keep_alive=True,

@@ -21,6 +21,7 @@ from app.admission import STORE_UNREACHABLE, Admission
 from app.body_limit import BodyLimitMiddleware
 from app.clock import Clock, SystemClock
 from app.collect import collect, preflight
+from app.cors import graphql_cors, parse_origins
 from app.graphql_view import JourneyGraphQL
 from app.importing import import_events
 from app.logs import RequestLogMiddleware
@@ -151,8 +152,13 @@ def create_app(
                 await store.stop()
 
     readiness = Readiness()
-    graphql = JourneyGraphQL(
-        build_schema(settings), max_subscriptions=settings.max_subscriptions_per_connection
+    origins = parse_origins(settings.cors_origins)
+    graphql = graphql_cors(
+        JourneyGraphQL(
+            build_schema(settings), max_subscriptions=settings.max_subscriptions_per_connection,
+            allowed_origins=origins,
+        ),
+        origins,
     )
     app = Starlette(
         routes=[

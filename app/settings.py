@@ -65,6 +65,9 @@ class Settings:
     """Client networks that may read /metrics without the token."""
     metrics_token: str = ""
     """A bearer token that may read /metrics from anywhere; empty: none."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins of browser pages on other sites that may use /graphql (HTTP and WebSocket);
+    `*` for any; none by default."""
     log_format: str = "json"
     """`json`: one object per line; `text`: readable lines for development."""
     log_level: str = "INFO"
