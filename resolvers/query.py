@@ -20,6 +20,7 @@ from schema.enums import IdentityType
 from schema.journey_detail import JourneyIcon
 from schema.pagination import AfterArgument, after_key, first_argument, page_size
 from schema.types import Customer, Session, SessionConnection, session_connection
+from schema.viewer import Viewer
 from storage import identities, sessions
 
 MAX_IDS = 100
@@ -32,6 +33,10 @@ SessionId = Annotated[strawberry.ID, strawberry.argument(description="The sessio
     description="What can be read: customers, their session cards and journeys, Live Now, segments and outcomes.",
 )
 class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
+    @strawberry.field(description="Who is calling and with which permissions: ask it first, then query only what may be read.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.require_principal())
+
     @strawberry.field(description="Every icon name a journey item can carry, with what it means.")
     def journey_icons(self) -> list[JourneyIcon]:
         return [JourneyIcon(name=name, description=text) for name, text in sorted(icons.LEGEND.items())]

@@ -2,7 +2,7 @@
 // (newest first), kept current by the sessionCards subscription.
 
 import { h } from './dom.js';
-import { attributeText, visitorName } from './format.js';
+import { identityLabel, profileRows, visitorName } from './format.js';
 import { legend } from './icons.js';
 import { CUSTOMER, CUSTOMER_PROFILE, SESSION_CARD_CHANGES } from './queries.js';
 import { SessionCard, segmentChips } from './session-card.js';
@@ -116,18 +116,16 @@ export class CustomerView {
       h('span', {}, customer.identified ? 'Known customer' : 'Anonymous visitor'),
     );
     const identities = customer.identities.filter((identity) => identity.type !== 'COOKIE');
-    const traits = Object.entries(customer.traits || {})
-      .map(([key, value]) => [key, value && typeof value === 'object' ? attributeText(value) : String(value ?? '')])
-      .filter(([, text]) => text);
+    const traits = profileRows(customer.traits);
     const segments = (customer.segments || []).map(({ segment }) => segment);
     this.#profile.replaceChildren(
       ...(segments.length ? [h('dt', {}, 'Segments'), h('dd', { class: 'segments' }, segmentChips(segments))] : []),
       ...identities.flatMap((identity) => [
-        h('dt', {}, identity.type.toLowerCase().replace('_', ' ')),
+        h('dt', {}, identityLabel(identity.type)),
         h('dd', { testid: 'customer-identity' }, identity.value),
       ]),
-      ...traits.flatMap(([key, text]) => [
-        h('dt', {}, key),
+      ...traits.flatMap(([label, text]) => [
+        h('dt', {}, label),
         h('dd', { testid: 'customer-trait' }, text),
       ]),
     );

@@ -44,6 +44,56 @@ export function attributeText(attributes) {
     .join(', ');
 }
 
+const IDENTITY_LABELS = { EMAIL: 'Email', PHONE: 'Phone', EXTERNAL_ID: 'Customer number', COOKIE: 'Browser id' };
+
+/** "Email" for EMAIL: how an identity type reads in a profile. */
+export function identityLabel(type) {
+  return IDENTITY_LABELS[type] || sentence(type.toLowerCase().replaceAll('_', ' '));
+}
+
+/** "American English" for en-US, in the agent's own language. */
+export function languageName(tag) {
+  try {
+    return new Intl.DisplayNames([navigator.language, 'en'], { type: 'language' }).of(tag) || tag;
+  } catch {
+    return tag; // not a language tag the browser knows
+  }
+}
+
+function sentence(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+/** "externalId" and "plan_tier" read as "External id" and "Plan tier". */
+function traitLabel(key) {
+  return sentence(key.replace(/([a-z])([A-Z])/g, '$1 $2').replaceAll('_', ' ').toLowerCase());
+}
+
+// "124.0" is version 124; "17.4" stays as it is.
+const shortVersion = (version) => String(version).replace(/(\.0)+$/, '');
+
+const joined = (...parts) => parts.filter(Boolean).join(' ');
+
+/** A customer's traits as profile rows [label, text]: the latest visit's browser, language,
+ * device and place first, then what the customer told (name, plan…). */
+export function profileRows(traits) {
+  const { browser, device, geolocation, ...told } = traits || {};
+  const rows = [];
+  if (browser?.family) rows.push(['Browser', joined(browser.family, browser.version && shortVersion(browser.version))]);
+  if (browser?.lang) rows.push(['Language', languageName(browser.lang)]);
+  if (device?.category) {
+    const system = joined(device.osFamily, device.osVersion && shortVersion(device.osVersion));
+    rows.push(['Device', [sentence(device.category), system].filter(Boolean).join(' · ')]);
+  }
+  const place = [geolocation?.locality, geolocation?.region, geolocation?.countryName || geolocation?.country];
+  if (place.some(Boolean)) rows.push(['Location', place.filter(Boolean).join(', ')]);
+  for (const [key, value] of Object.entries(told)) {
+    const text = value && typeof value === 'object' ? attributeText(value) : String(value ?? '');
+    if (text) rows.push([traitLabel(key), text]);
+  }
+  return rows;
+}
+
 export function plural(count, one, many) {
   return `${count} ${count === 1 ? one : many}`;
 }

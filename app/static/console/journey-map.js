@@ -2,7 +2,7 @@
 // the journeyMap subscription.
 
 import { h } from './dom.js';
-import { attributeText, clockTime, pageLabel } from './format.js';
+import { attributeText, clockTime, identityLabel, pageLabel } from './format.js';
 import { icon } from './icons.js';
 import { JOURNEY, JOURNEY_ITEMS } from './queries.js';
 
@@ -38,8 +38,10 @@ function describe(item) {
         attributeText(item.form?.fields));
     case 'OUTCOME_ACHIEVED':
       return line(`Outcome achieved: ${item.attributes.name || item.name}`);
-    case 'IDENTIFIED':
-      return line('Identified', attributeText(item.attributes));
+    case 'IDENTIFIED': {
+      const by = (item.attributes.identifiedBy || []).map((type) => identityLabel(type).toLowerCase());
+      return line('Identified', by.length ? `by ${by.join(' and ')}` : '');
+    }
     default:
       return line(item.name.replaceAll('_', ' '), attributeText(item.attributes));
   }

@@ -4,7 +4,7 @@
 import { h } from './dom.js';
 import { duration, pageLabel, visitorName } from './format.js';
 import { fresher } from './sessions.js';
-import { LIVE_VISITOR_CHANGES, LIVE_VISITORS } from './queries.js';
+import { liveVisitorChanges, liveVisitors } from './queries.js';
 
 export class LiveNow {
   #app;
@@ -14,11 +14,15 @@ export class LiveNow {
   #count = h('span', { class: 'count', testid: 'live-count' }, '0');
   #empty = h('p', { class: 'empty' }, 'Nobody is on the site right now.');
   #unsubscribe;
+  #opensCustomers;
+  #listQuery;
 
   constructor(app, container) {
     this.#app = app;
+    this.#opensCustomers = app.mayOpenCustomers;
+    this.#listQuery = liveVisitors(this.#opensCustomers);
     container.replaceChildren(h('h2', {}, 'Live Now ', this.#count), this.#list, this.#empty);
-    this.#unsubscribe = app.socket.subscribe(LIVE_VISITOR_CHANGES, {}, {
+    this.#unsubscribe = app.socket.subscribe(liveVisitorChanges(this.#opensCustomers), {}, {
       next: ({ liveVisitors: change }) => this.#apply(change.kind, change.session),
       error: (errors) => app.showError(errors),
       reload: () => this.#reload(),
@@ -36,7 +40,7 @@ export class LiveNow {
 
   async #reload() {
     try {
-      const data = await this.#app.api.query(LIVE_VISITORS);
+      const data = await this.#app.api.query(this.#listQuery);
       const previous = this.#visitors;
       this.#visitors = new Map();
       for (const session of data.liveVisitors.nodes) {
@@ -64,18 +68,22 @@ export class LiveNow {
   }
 
   #entry(session) {
-    const customerId = session.customer.id;
+    const customerId = session.customer?.id;
+    // Without customer access an entry says what the visit is and opens nothing.
+    const opener = customerId
+      ? { type: 'button', onclick: () => this.#app.openCustomer(customerId) }
+      : { type: 'button', disabled: true, title: 'This key may see visits but not open customers' };
     return h(
       'li',
       {
-        class: customerId === this.#selectedCustomerId ? 'visitor selected' : 'visitor',
+        class: customerId && customerId === this.#selectedCustomerId ? 'visitor selected' : 'visitor',
         testid: 'live-visitor',
         dataset: { sessionId: session.id, customerId },
       },
       h(
         'button',
-        { type: 'button', onclick: () => this.#app.openCustomer(customerId) },
-        h('strong', { class: 'visitor-name' }, visitorName(session.customer)),
+        opener,
+        h('strong', { class: 'visitor-name' }, session.customer ? visitorName(session.customer) : `Visitor ${session.id.slice(-6)}`),
         h('span', { class: 'visitor-page', testid: 'visitor-last-page' }, pageLabel(session.lastPage)),
         h(
           'span',

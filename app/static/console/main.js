@@ -5,7 +5,7 @@ import { CustomerView } from './customer-view.js';
 import { keepDurationsTicking } from './format.js';
 import { GraphQLClient, Unauthorized } from './graphql.js';
 import { LiveNow } from './live-now.js';
-import { JOURNEY_ICONS } from './queries.js';
+import { JOURNEY_ICONS, VIEWER } from './queries.js';
 import { GraphQLSocket } from './socket.js';
 
 const signInForm = document.querySelector('[data-testid=sign-in]');
@@ -43,13 +43,25 @@ function selectedCustomerId() {
   return new URLSearchParams(location.hash.slice(1)).get('customer');
 }
 
-function start(token) {
+// What each part of the console reads; a key without them gets a note, not errors.
+const CUSTOMER_PERMISSIONS = ['journey:customer:view', 'externalContacts:session:view', 'journey:event:view'];
+
+async function start(token) {
   signInForm.hidden = true;
   workspace.hidden = false;
   signOutButton.hidden = false;
+  const api = new GraphQLClient(new URL('/graphql', location.href).href, token);
+  let permissions;
+  try {
+    permissions = new Set((await api.query(VIEWER)).viewer.permissions);
+  } catch (error) {
+    if (error instanceof Unauthorized) signOut(error.message);
+    else showError(error);
+    return;
+  }
+  if (savedToken() !== token) return; // signed out (or in again) meanwhile
   const socketUrl = new URL('/graphql', location.href);
   socketUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const api = new GraphQLClient(new URL('/graphql', location.href).href, token);
   let legendEntries = null;
   const app = {
     api,
@@ -57,14 +69,16 @@ function start(token) {
     socket: new GraphQLSocket(socketUrl.href, token, { onStatus: showConnection, onRefused: signOut }),
     showError,
     openCustomer,
+    mayOpenCustomers: CUSTOMER_PERMISSIONS.every((permission) => permissions.has(permission)),
   };
   const liveNow = new LiveNow(app, workspace.querySelector('.live-now'));
   let customerView = null;
+  const customerPane = workspace.querySelector('.customer');
   const showSelectedCustomer = () => {
     const customerId = selectedCustomerId();
     customerView?.close();
-    customerView = customerId ? new CustomerView(app, customerId, workspace.querySelector('.customer')) : null;
-    if (!customerId) workspace.querySelector('.customer').replaceChildren();
+    customerView = customerId && app.mayOpenCustomers ? new CustomerView(app, customerId, customerPane) : null;
+    if (!customerView) customerPane.replaceChildren(app.mayOpenCustomers ? '' : noCustomerAccess());
     liveNow.select(customerId);
   };
   window.addEventListener('hashchange', showSelectedCustomer);
@@ -79,6 +93,15 @@ function start(token) {
       app.socket.close();
     },
   };
+}
+
+function noCustomerAccess() {
+  const missing = CUSTOMER_PERMISSIONS.join(', ');
+  const note = document.createElement('p');
+  note.className = 'empty';
+  note.dataset.testid = 'no-customer-access';
+  note.textContent = `This key shows who is on the site. Opening a customer's sessions and journeys needs ${missing}.`;
+  return note;
 }
 
 function signOut(reason) {

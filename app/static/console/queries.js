@@ -14,10 +14,11 @@ const SESSION = `
   ${SEGMENTS}
   ${OUTCOMES}`;
 
-const VISITOR = `
+// A key with journey:visit:view alone may list visits but not read who is behind them.
+const visitor = (withCustomer) => `
   id status startedAt lastActivityAt pageviewCount eventCount
   lastPage { url title }
-  customer { id traits }`;
+  ${withCustomer ? 'customer { id traits }' : ''}`;
 
 const JOURNEY_EVENT = `
   id kind icon occurredAt name page { url title } query attributes
@@ -29,12 +30,14 @@ const PROFILE = `id identified traits identities { type value } ${SEGMENTS}`;
 
 export const JOURNEY_ICONS = `query Legend { journeyIcons { name description } }`;
 
-export const LIVE_VISITORS = `query LiveNow {
-  liveVisitors(first: 100) { nodes { ${VISITOR} } }
+export const VIEWER = `query Viewer { viewer { name permissions } }`;
+
+export const liveVisitors = (withCustomer) => `query LiveNow {
+  liveVisitors(first: 100) { nodes { ${visitor(withCustomer)} } }
 }`;
 
-export const LIVE_VISITOR_CHANGES = `subscription LiveNowChanges {
-  liveVisitors { kind session { ${VISITOR} } }
+export const liveVisitorChanges = (withCustomer) => `subscription LiveNowChanges {
+  liveVisitors { kind session { ${visitor(withCustomer)} } }
 }`;
 
 export const CUSTOMER = `query Customer($id: ID!) {
