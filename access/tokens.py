@@ -13,6 +13,7 @@ from cachetools import TTLCache
 
 from access.principal import Principal
 from app.settings import Settings
+from storage import api_keys
 from storage.database import Database
 
 API_KEY_PREFIX = "jg_"
@@ -50,6 +51,16 @@ class Authenticator:
         self._keys: TTLCache[str, Principal | None] = TTLCache(
             maxsize=_KEY_CACHE_ENTRIES, ttl=settings.credential_check_seconds
         )
+        self._revocations: int | None = None
+
+    async def follow_revocations(self) -> bool:
+        """Forget cached keys when a key was revoked anywhere since the last call."""
+        seen = await api_keys.revoked_count(self._db)
+        changed = seen != self._revocations
+        if changed:
+            self._keys.clear()
+        self._revocations = seen
+        return changed
 
     async def authenticate(self, authorization: str | None) -> Principal | None:
         """The principal a `Bearer <token>` value names, or None if it names nobody."""
@@ -82,6 +93,9 @@ class Authenticator:
                 audience=settings.jwt_audience or None,
                 options={"require": ["exp"]},
             )
+            if isinstance(claims["exp"], bool) or not isinstance(claims["exp"], (int, float)):
+                # PyJWT reads "9999999999" as a number; the standard says NumericDate.
+                return None
             return Principal(
                 name=str(claims.get("sub") or "jwt"),
                 permissions=_strings(claims, "permissions"),

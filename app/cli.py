@@ -23,6 +23,7 @@ from storage.embedded import EmbeddedStore
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    from app.http_limits import server_config
     from app.main import create_app
 
     if not settings.admin_token:
@@ -43,16 +44,12 @@ def serve(settings: Settings) -> None:
         f"  Subscriptions send the same value as connection_init payload 'authorization'.\n",
         flush=True,
     )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
+    uvicorn.Server(server_config(
+        create_app(settings), settings, host=settings.host, port=settings.port,
         log_config=None,  # app.logs configured logging for every logger
         access_log=False,  # app.logs writes its own, without query strings
-        ws="websockets-sansio",
-        proxy_headers=False,  # the app honours JOURNEY_TRUSTED_PROXIES instead
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),
-    )
+    )).run()
 
 
 def _demo_line(settings: Settings) -> str:

@@ -20,6 +20,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app import graphql_http
+from app.websocket_guard import GuardedTransportWSHandler, credential_watch
 from resolvers.context import Context
 
 UNAUTHORIZED = "Unauthorized: send 'Authorization: Bearer <token>' (see the README)"
@@ -31,6 +32,8 @@ def _wants_ide(request: Request) -> bool:
 
 
 class JourneyGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = GuardedTransportWSHandler
+
     def __init__(self, schema, *, max_subscriptions: int, allowed_origins: Sequence[str] = ()) -> None:
         """allowed_origins: pages on other origins that may open the WebSocket."""
         super().__init__(
@@ -127,3 +130,4 @@ class JourneyGraphQL(GraphQL):
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal
+        credential_watch(context.request).watch(context.request, token)

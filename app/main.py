@@ -29,6 +29,7 @@ from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metri
 from app.probes import Readiness, livez, readyz
 from app.rate_limit import RateLimiter, retry_after
 from app.settings import Settings
+from app.websocket_guard import ConnectionLimits, CredentialWatch
 from enrichment import warm_up
 from journey import demo, event_types
 from journey.outcome_training import TrainingSchedule
@@ -78,7 +79,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = None
+        store = credential_watch = None
         uri = settings.mongodb_uri
         if not uri:
             store = EmbeddedStore(
@@ -119,6 +120,10 @@ def create_app(
             await hub.start()
             # The GeoIP data takes a moment to load: not on a visitor's first request.
             await asyncio.to_thread(warm_up)
+            authenticator = Authenticator(settings=settings, db=db)
+            credential_watch = app.state.credential_watch = CredentialWatch(
+                authenticator=authenticator, interval=settings.credential_check_seconds
+            )
             app.state.services = Services(
                 settings=settings,
                 clock=clock,
@@ -130,18 +135,21 @@ def create_app(
                 outcomes=pipeline.outcomes,
                 importer=pipeline.importer,
                 trainer=pipeline.trainer,
-                authenticator=Authenticator(settings=settings, db=db),
+                authenticator=authenticator,
                 collect_limiter=RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock),
             )
             readiness.attach(db=db, hub=hub)
             sweeper.start()
             training.start()
+            credential_watch.start()
             yield
         finally:
             # Requests have drained (or run out of time) by now: stop what they relied on.
             readiness.draining = True
             try:
                 async with asyncio.timeout(settings.shutdown_timeout_seconds):
+                    if credential_watch is not None:
+                        await credential_watch.stop()
                     await training.stop()
                     await sweeper.stop()
                     await hub.stop()
@@ -171,7 +179,10 @@ def create_app(
             Route("/import", import_events, methods=["POST"]),
             # Every method reaches the view, so a wrong one is answered in GraphQL JSON too.
             Route("/graphql", graphql),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/graphql", ConnectionLimits(
+                graphql, max_per_client=settings.max_connections_per_client,
+                max_init_bytes=settings.max_ws_init_bytes,
+            )),
             Mount("/sdk", StaticFiles(directory=STATIC / "sdk"), name="sdk"),
             Mount("/console", StaticFiles(directory=STATIC / "console", html=True), name="console"),
             Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True), name="demo"),

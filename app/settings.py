@@ -82,6 +82,18 @@ class Settings:
     """Batches POST /collect works on at once; beyond them the answer is 503 with Retry-After."""
     shutdown_timeout_seconds: float = 10.0
     """How long a stopping service lets requests in progress finish."""
+    max_header_bytes: int = 16 * 1024
+    """Request line and headers together; a longer request is refused with 400."""
+    header_read_seconds: float = 10.0
+    """Time a client has to send a request's headers, from its first byte (or connecting)."""
+    body_read_seconds: float = 60.0
+    """Time a client has to send a request's body once its headers are in."""
+    max_ws_init_bytes: int = 16 * 1024
+    """Largest WebSocket message accepted before connection_init is acknowledged."""
+    max_ws_message_bytes: int = 256 * 1024
+    """Largest WebSocket message accepted at all (the transport refuses it unread)."""
+    max_connections_per_client: int = 128
+    """Open connections (HTTP and WebSocket counted apart) from one address."""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

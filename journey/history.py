@@ -63,7 +63,16 @@ def _csv_rows(text: str) -> Iterator[Row]:
     unknown = [column for column in header if column not in CSV_COLUMNS]
     if unknown:
         raise InvalidInput("header", f"has unknown column(s) {', '.join(unknown)}")
-    for record in reader:
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # The reader cannot say where the broken record would have ended, so reading
+            # on could misplace every later row: the file is refused whole.
+            raise InvalidInput("body", f"after line {reader.line_num}: {_csv_problem(error)}") from None
         line = reader.line_num  # where the record ends: a quoted field may span lines
         if None in record:
             yield Row(line, None, None, problem="row: has more fields than the header")
@@ -72,6 +81,12 @@ def _csv_rows(text: str) -> Iterator[Row]:
             yield Row(line, record.get("cookieId") or None, _csv_event(record), _source(record))
         except InvalidInput as error:
             yield Row(line, None, None, problem=str(error))
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return f"not valid CSV ({error})"
 
 
 def _csv_event(record: dict[str, str | None]) -> dict[str, Any]:

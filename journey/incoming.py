@@ -6,6 +6,7 @@ event never leaves half of its effects behind.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ MAX_QUERY = 256
 MAX_NAME = 64
 MAX_ATTRIBUTES = 30
 MAX_ATTRIBUTE_VALUE = 512
+MAX_INT64 = 2**63 - 1
+MIN_INT64 = -(2**63)
 EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]*$")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -123,8 +126,10 @@ def attributes(value: Any, path: str) -> dict[str, Any]:
         if isinstance(item, str):
             if len(item) > MAX_ATTRIBUTE_VALUE:
                 raise InvalidInput(f"{path}.{key}", f"is longer than {MAX_ATTRIBUTE_VALUE} characters")
-        elif isinstance(item, float) and item != item:
+        elif isinstance(item, float) and not math.isfinite(item):
             raise InvalidInput(f"{path}.{key}", "must be a finite number")
+        elif isinstance(item, int) and not isinstance(item, bool) and not MIN_INT64 <= item <= MAX_INT64:
+            raise InvalidInput(f"{path}.{key}", "is an integer too large to store (beyond 64 bits)")
         elif item is not None and not isinstance(item, (bool, int, float)):
             raise InvalidInput(f"{path}.{key}", "must be a string, number, boolean or null")
         clean[key] = item

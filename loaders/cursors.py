@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import math
+from datetime import datetime
 from typing import Any
+
+from bson import ObjectId
 
 from journey.errors import InvalidInput
 from live.codec import decode, encode
@@ -21,6 +25,14 @@ def decode_cursor(cursor: str | None, size: int, field: str = "after") -> list[A
         values = decode(base64.urlsafe_b64decode(padded.encode()).decode())
     except Exception:
         raise InvalidInput(field, "is not a valid cursor") from None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != size or not all(map(_plain, values)):
         raise InvalidInput(field, "is not a valid cursor")
     return values
+
+
+def _plain(value: Any) -> bool:
+    """Sort keys are plain values; a document here would reach the database filter as
+    operators ($ne, $where, $regex…)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (str, int, bool, datetime, ObjectId))

@@ -107,7 +107,9 @@ class AdminMutation:
         prefix: Annotated[str, strawberry.argument(description="The prefix of the key to revoke.")],
     ) -> bool:
         services = info.context.services
-        return await api_keys.revoke(services.db, prefix=prefix, now=services.clock.now())
+        revoked = await api_keys.revoke(services.db, prefix=prefix, now=services.clock.now())
+        await services.authenticator.follow_revocations()
+        return revoked
 
     @strawberry.mutation(
         permission_classes=[requires(perm.DEPLOYMENT_EDIT)],

@@ -35,3 +35,9 @@ async def revoke(db: Database, *, prefix: str, now: datetime) -> bool:
 
 async def listing(db: Database) -> list[dict[str, Any]]:
     return await db.api_keys.find({}, {"secretHash": 0}).sort("createdAt", 1).to_list()
+
+
+async def revoked_count(db: Database) -> int:
+    """Grows with every revocation (keys are never un-revoked or deleted): instances
+    compare it to learn that a key they may have cached was revoked elsewhere."""
+    return await db.api_keys.count_documents({"revokedAt": {"$ne": None}})

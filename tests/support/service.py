@@ -12,6 +12,7 @@ import uvicorn
 from pymongo import monitoring
 
 from app.clock import ManualClock
+from app.http_limits import server_config
 from app.main import create_app
 from app.settings import Settings
 from tests.support.graphql_ws import GraphQLSocket
@@ -113,10 +114,7 @@ class Service:
 async def _serve(settings: Settings, clock: ManualClock, counter: CommandCounter, port: int = 0):
     """A fresh app (its lifespan opens the database and live channel) on a loopback port."""
     app = create_app(settings, clock, command_listeners=[counter])
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio",
-        proxy_headers=False,  # as `journey serve`: the app honours JOURNEY_TRUSTED_PROXIES instead
-    )
+    config = server_config(app, settings, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
