@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import json
 import secrets
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,9 +19,39 @@ from app.settings import Settings
 from journey.errors import InvalidInput
 from storage.database import Database, connect, ensure_indexes
 from storage.embedded import EmbeddedStore
+from storage.store_lock import SERVICE_LOCK_FILE, DirectoryLock
+
+
+_held_locks: list[DirectoryLock] = []
+
+
+def _refuse_if_taken(settings: Settings) -> None:
+    """Fail before anything starts when the port or the data directory is in use."""
+    with socket.socket() as probe:
+        # As the server will bind: a connection in TIME_WAIT does not make the port busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as error:
+            sys.exit(
+                f"error: cannot listen on {settings.host}:{settings.port} ({error.strerror}); "
+                f"is Journey Graph already running? Set JOURNEY_PORT to use another port."
+            )
+    if settings.mongodb_uri:
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = DirectoryLock(settings.data_dir / SERVICE_LOCK_FILE)
+    if not lock.acquire():
+        sys.exit(
+            f"error: another Journey Graph service (pid {lock.holder() or 'unknown'}) uses the data "
+            f"directory {settings.data_dir.resolve()}; stop it, or set JOURNEY_DATA_DIR. Several "
+            f"instances share one store through JOURNEY_MONGODB_URI (see README)."
+        )
+    _held_locks.append(lock)  # released by the kernel when this process ends, however it ends
 
 
 def serve(settings: Settings) -> None:
+    _refuse_if_taken(settings)
     import uvicorn
 
     from app.http_limits import server_config
@@ -63,10 +94,10 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     """The configured MongoDB, or the embedded store: the running service's, if one is
     up, else a store started just for this command."""
     store = None
-    uri = settings.mongodb_uri or EmbeddedStore.running_uri(settings.data_dir)
+    uri = settings.mongodb_uri
     if not uri:
         store = EmbeddedStore(engine=settings.embedded_engine, path=settings.data_dir / "journey.sqlite")
-        uri = await store.start()
+        uri = await store.start()  # the running service's store when there is one
     db = connect(uri, settings.database, timeout_seconds=settings.store_timeout_seconds)
     try:
         await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)

@@ -86,6 +86,7 @@ def create_app(
                 engine=settings.embedded_engine, path=settings.data_dir / "journey.sqlite"
             )
             uri = await store.start()
+            store.supervise()
             log.info("embedded store (%s) at %s", settings.embedded_engine, uri)
         db = connect(
             uri, settings.database, event_listeners=[*(command_listeners or []), metrics.command_listener],
