@@ -70,8 +70,7 @@ def serve(settings: Settings) -> None:
         f"  Demo shop: {url}/demo/  (browse it, and watch yourself in the console)\n"
         f"{_demo_line(settings)}"
         f"  Admin token ({origin}):\n    {settings.admin_token}\n"
-        f"  In GraphiQL, open Headers and paste:\n"
-        f'    {{"Authorization": "Bearer {settings.admin_token}"}}\n'
+        f"  GraphiQL and the console ask for it first (or append #token=<token> to their address).\n"
         f"  Subscriptions send the same value as connection_init payload 'authorization'.\n",
         flush=True,
     )

@@ -4,11 +4,12 @@ that follow GraphQL over HTTP (see app.graphql_http)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -23,6 +24,7 @@ from app import graphql_http
 from app.websocket_guard import GuardedTransportWSHandler, credential_watch
 from resolvers.context import Context
 
+GRAPHIQL_PAGE = Path(__file__).resolve().parent / "static" / "graphiql" / "index.html"
 UNAUTHORIZED = "Unauthorized: send 'Authorization: Bearer <token>' (see the README)"
 
 
@@ -80,6 +82,10 @@ class JourneyGraphQL(GraphQL):
         if getattr(request.state, "request_error", False) and graphql_http.wants_graphql_response(request):
             response.status_code = 400
         return response
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The service's own GraphiQL page: its assets are served from /graphiql/."""
+        return FileResponse(GRAPHIQL_PAGE, media_type="text/html")
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value,
                              request_data) -> ExecutionResult:

@@ -185,6 +185,7 @@ def create_app(
                 max_init_bytes=settings.max_ws_init_bytes,
             )),
             Mount("/sdk", StaticFiles(directory=STATIC / "sdk"), name="sdk"),
+            Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
             Mount("/console", StaticFiles(directory=STATIC / "console", html=True), name="console"),
             Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True), name="demo"),
         ],
