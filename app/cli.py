@@ -74,12 +74,18 @@ def serve(settings: Settings) -> None:
         f"  Subscriptions send the same value as connection_init payload 'authorization'.\n",
         flush=True,
     )
-    uvicorn.Server(server_config(
+    server = uvicorn.Server(server_config(
         create_app(settings), settings, host=settings.host, port=settings.port,
         log_config=None,  # app.logs configured logging for every logger
         access_log=False,  # app.logs writes its own, without query strings
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),
-    )).run()
+    ))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn raises Ctrl+C again once it has shut down cleanly: not an error
+    if not server.started:
+        sys.exit(3)  # start-up failed; the log says why
 
 
 def _demo_line(settings: Settings) -> str:
