@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
     outcomes = commands.add_parser("outcomes", help="outcome predictions")
     outcome_actions = outcomes.add_subparsers(dest="action", required=True)
     outcome_actions.add_parser("train", help="retrain every active outcome's model now")
+    outcome_actions.add_parser(
+        "evaluate", help="how each outcome's latest model did on the latest sessions, held out from its training")
 
     args = parser.parse_args(argv)
     logs.configure(Settings.from_env())
@@ -237,9 +239,9 @@ def main(argv: list[str] | None = None) -> None:
 
         _run(import_file, args)
     elif args.command == "outcomes":
-        from app.history_commands import train_outcomes
+        from app.history_commands import evaluate_outcomes, train_outcomes
 
-        _run(train_outcomes, args)
+        _run({"train": train_outcomes, "evaluate": evaluate_outcomes}[args.action], args)
 
 
 if __name__ == "__main__":

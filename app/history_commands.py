@@ -1,4 +1,5 @@
-"""`journey import` and `journey outcomes train`: the commands that work on history."""
+"""`journey import`, `journey outcomes train` and `journey outcomes evaluate`: the commands
+that work on history."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from journey.errors import InvalidInput
 from journey.history import read_rows
 from journey.importing import SilentHub, import_rows
 from journey.pipeline import build_pipeline
+from prediction import model_from_document
 from storage import deployments
 from storage import outcomes as stored_outcomes
 
@@ -68,6 +70,46 @@ async def train_outcomes(settings: Settings, args: argparse.Namespace) -> None:
         name = names.get(report.outcome_id, report.outcome_id)
         if report.trained:
             print(f"{name}: trained on {report.rows} session prefixes ({report.positives} of sessions "
-                  f"that achieved it)")
+                  f"that achieved it)" + ("" if report.used else f"; not used: {report.reason}"))
         else:
             print(f"{name}: kept its fallback; {report.reason}")
+
+
+async def evaluate_outcomes(settings: Settings, args: argparse.Namespace) -> None:
+    async with database(settings) as db:
+        definitions = await stored_outcomes.listing(db)
+        models = {doc["_id"]: doc for doc in await stored_outcomes.models(db)}
+    if not definitions:
+        print("no outcomes")
+    for definition in definitions:
+        print(evaluation_report(definition, models.get(definition["_id"])))
+
+
+def evaluation_report(definition: dict, stored: dict | None) -> str:
+    """What an editor reads about an outcome's latest model: the figures of its held-out sessions."""
+    name = definition["name"]
+    if stored is None or stored.get("revision") != definition.get("revision", 1):
+        return f"{name}: no model for its current conditions; the fallback scores it"
+    try:
+        model = model_from_document(stored["model"])
+    except (KeyError, TypeError, ValueError):
+        return f"{name}: its stored model cannot be read; the fallback scores it"
+    evaluation = model.evaluation
+    if not evaluation:
+        return f"{name}: {model.kind} trained {model.trained_at:%Y-%m-%d %H:%M} UTC, without a held-out evaluation"
+    lines = [
+        f"{name}: {model.kind} trained {model.trained_at:%Y-%m-%d %H:%M} UTC on {evaluation['sessions']} sessions; "
+        + ("used" if evaluation["used"] else f"not used: {evaluation['reason']}"),
+        f"  latest {evaluation['holdoutSessions']} sessions held out: {evaluation['prefixes']} prefixes, "
+        f"positive rate {evaluation['positiveRate']:.3f}",
+        f"  auc={evaluation['auc']:.3f} pr_auc={evaluation['prAuc']:.3f} brier={evaluation['brier']:.4f} "
+        f"fallback_auc={evaluation['fallbackAuc']:.3f}",
+    ]
+    for candidate in evaluation["candidates"]:
+        lines.append(f"  {candidate['kind']:<12} auc={candidate['auc']:.3f} pr_auc={candidate['prAuc']:.3f} "
+                     f"brier={candidate['brier']:.4f}")
+    lines.append("  reliability: predicted → observed (prefixes)")
+    for band in evaluation["reliability"]:
+        lines.append(f"    {band['low']:.1f}–{band['high']:.1f}: {band['predicted']:.3f} → {band['observed']:.3f} "
+                     f"({band['count']})")
+    return "\n".join(lines)

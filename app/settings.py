@@ -56,6 +56,8 @@ class Settings:
     """How often outcome models are retrained; 0: only on demand."""
     outcome_training_sessions: int = 20000
     """How many of the latest ended sessions a model learns from."""
+    outcome_model_kinds: tuple[str, ...] = ("logistic-v1", "trees-v1")
+    """The kinds of model each training fits; the one that ranks sessions better is kept."""
     max_import_bytes: int = 64 * 1024 * 1024
     """Request body limit of POST /import."""
     trusted_proxies: tuple[str, ...] = ()

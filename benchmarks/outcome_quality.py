@@ -42,7 +42,7 @@ from journey.outcome_definitions import Outcome, definition  # noqa: E402
 from journey.outcome_features import FeatureFold  # noqa: E402
 from journey.outcome_training import rows_for  # noqa: E402
 from journey.pipeline import build_pipeline  # noqa: E402
-from prediction import Model, roc_auc  # noqa: E402
+from prediction import TrainedModel, model_from_document, roc_auc  # noqa: E402
 from prediction.features import count_of  # noqa: E402
 from storage import deployments  # noqa: E402
 from storage import outcomes as stored_outcomes  # noqa: E402
@@ -100,7 +100,7 @@ async def replay(importer, users: list[int], events: dict[int, list[dict]], labe
     return summary
 
 
-def scoring_cost(model: Model, rows: list[tuple[dict, bool]]) -> float:
+def scoring_cost(model: TrainedModel, rows: list[tuple[dict, bool]]) -> float:
     """µs to score one event for one outcome: probability, quantile and factors."""
     started = time.perf_counter()
     for features, _ in rows:
@@ -157,7 +157,7 @@ async def main() -> None:
         print(f"trained on {report.rows} prefixes ({report.positives} of sessions that purchased) "
               f"in {time.perf_counter() - started:.1f} s: {report.reason or 'model stored'}")
         [stored] = await stored_outcomes.models(db)
-        model = Model.from_document(stored["model"])
+        model = model_from_document(stored["model"])
 
         test = await replay(pipeline.importer, users[cut:], events, "test users")
         sessions = await db.sessions.find(

@@ -25,7 +25,8 @@ from journey.outcome_definitions import Outcome, definition  # noqa: E402
 from journey.outcome_features import FEATURES, FeatureFold  # noqa: E402
 from journey.outcomes import OutcomeStage  # noqa: E402
 from journey.work import SessionWork  # noqa: E402
-from prediction import train  # noqa: E402
+from prediction import TREES_SOURCE, SessionRows, select_model  # noqa: E402
+from prediction.selection import KINDS  # noqa: E402
 from storage.sessions import SessionDelta  # noqa: E402
 
 SEED = 7
@@ -63,23 +64,26 @@ def item(session: int, number: int, at: datetime, event: dict) -> dict:
             "type": event["kind"].lower(), "occurredAt": at, "icon": "custom", "referrer": None, **event}
 
 
-def trained_model(rng: random.Random):
-    """A model fitted on synthetic sessions in which a cart add leads to checkout."""
-    rows = []
-    for _ in range(3000):
+def trained_model(rng: random.Random, kind: str):
+    """A model of `kind` fitted on synthetic sessions in which a cart add leads to checkout."""
+    sessions = []
+    for number in range(3000):
         fold = FeatureFold({}, started_at=START, context=rng.choice(CONTEXTS), segment_ids=())
         carts = rng.random() < 0.3
-        for number in range(rng.randint(1, 12)):
+        achieved = rng.random() < (0.4 if carts else 0.03)
+        rows = []
+        for position in range(rng.randint(1, 12)):
             event = random_event(rng)
-            if carts and number == 1:
+            if carts and position == 1:
                 event = {**event, "kind": "CUSTOM", "name": "add_to_cart", "page": None}
-            fold.add({**event, "occurredAt": START + timedelta(seconds=30 * number)})
-            rows.append((fold.vector(), rng.random() < (0.4 if carts else 0.03)))
-    return train(rows)
+            fold.add({**event, "occurredAt": START + timedelta(seconds=30 * position)})
+            rows.append((fold.vector(), achieved, 0.0))
+        sessions.append(SessionRows(float(number), rows))
+    return select_model(sessions, trained_at=START, min_rows=200, min_positives=20, kinds=(kind,)).model
 
 
-def build_catalog(rng: random.Random, count: int) -> Catalog:
-    model = trained_model(rng).to_document()
+def build_catalog(rng: random.Random, count: int, kind: str) -> Catalog:
+    model = trained_model(rng, kind).to_document()
     outcomes, models = [], []
     for number in range(count):
         fields = definition(
@@ -134,16 +138,19 @@ def run(catalog: Catalog, arrivals: list[tuple[int, dict]]) -> float:
 def main() -> None:
     rng = random.Random(SEED)
     arrivals = [(rng.randrange(SESSIONS), random_event(rng)) for _ in range(EVENTS)]
-    catalog = build_catalog(rng, OUTCOMES)
     features_only = run(Catalog(1, ()), arrivals)
-    with_outcomes = run(catalog, arrivals)
     per_event = features_only / EVENTS * 1e6
-    per_outcome = (with_outcomes - features_only) / EVENTS / OUTCOMES * 1e6
-    print(f"{EVENTS:,} events, one per batch, over {SESSIONS:,} sessions; {OUTCOMES} active outcomes, each "
-          f"with a trained model of {len(next(iter(catalog.models.values())).features)} features")
+    print(f"{EVENTS:,} events, one per batch, over {SESSIONS:,} sessions; {OUTCOMES} active outcomes")
     print(f"{per_event:.1f} µs per event keeping the prediction features (whatever the outcomes)")
-    print(f"{per_outcome:.1f} µs per event per outcome: conditions, probability, quantile, factors, push payload")
-    print(f"{with_outcomes / EVENTS * 1e6:.1f} µs per event in the outcome stage with {OUTCOMES} outcomes")
+    for kind in KINDS:
+        catalog = build_catalog(rng, OUTCOMES, kind)
+        with_outcomes = run(catalog, arrivals)
+        per_outcome = (with_outcomes - features_only) / EVENTS / OUTCOMES * 1e6
+        model = next(iter(catalog.models.values()))
+        print(f"{kind} ({len(model.features)} features"
+              + (f", {len(model.trees)} trees" if kind == TREES_SOURCE else "") + "): "
+              f"{per_outcome:.1f} µs per event per outcome (conditions, probability, quantile, factors, push "
+              f"payload); {with_outcomes / EVENTS * 1e6:.1f} µs per event in the stage with {OUTCOMES} outcomes")
 
 
 if __name__ == "__main__":

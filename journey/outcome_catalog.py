@@ -15,7 +15,7 @@ from typing import Any
 from app.clock import Clock
 from journey.outcome_definitions import Outcome
 from journey.versioned_catalog import VersionedCatalog
-from prediction import Model
+from prediction import TrainedModel, model_from_document
 from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
 from storage.database import Database
@@ -47,15 +47,22 @@ class Catalog:
             self.by_rule[outcome.rule_id] = outcome
         self.active: tuple[Outcome, ...] = tuple(self.by_rule.values())
         self.rules = RuleSet(self.rule_of.values())
-        self.models: dict[str, Model] = {}
+        self.trained: dict[str, TrainedModel] = {}
+        """The latest model of each outcome, used or not."""
+        self.models: dict[str, TrainedModel] = {}
+        """The models that score: those that beat the fallback on their latest sessions."""
         for doc in models:
             outcome = self.by_id.get(doc["_id"])
             if outcome is None or doc.get("revision") != outcome.revision:
                 continue  # trained for conditions that no longer hold
             try:
-                self.models[outcome.id] = Model.from_document(doc["model"])
+                model = model_from_document(doc["model"])
             except (KeyError, TypeError, ValueError):
                 log.warning("outcome %s has an unreadable model; its fallback is used", outcome.id)
+                continue
+            self.trained[outcome.id] = model
+            if (model.evaluation or {}).get("used", True):
+                self.models[outcome.id] = model
 
     @property
     def evaluates(self) -> bool:

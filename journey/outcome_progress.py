@@ -11,7 +11,10 @@ from typing import Any
 from journey.outcome_catalog import Catalog
 from journey.outcome_definitions import Outcome
 from journey.outcome_features import session_state
-from prediction import FALLBACK_SOURCE, MODEL_SOURCE, Factor, FeatureState, fallback_progress, feature_vector
+from prediction import FALLBACK_SOURCE, Factor, FeatureState, fallback_progress, feature_vector
+from prediction.fallback import CART_ADDS
+from prediction.features import count_of
+from prediction.state import PAGEVIEWS
 from rules import Rule
 
 STATE = "outcomeState"
@@ -59,12 +62,18 @@ def conditions_met(rule: Rule, counts: Mapping[str, int], context: Mapping | Non
     return sum(shares) / len(shares)
 
 
+def fallback_score(features: Mapping[str, float], conditions_share: float | None) -> float:
+    """The fallback's progress for a stored prefix, known by its features alone."""
+    state = {PAGEVIEWS: count_of(features, PAGEVIEWS), CART_ADDS: count_of(features, CART_ADDS)}
+    return fallback_progress(state, conditions_share).probability
+
+
 def predict(
     catalog: Catalog, outcome: Outcome, *, state: FeatureState, features: Mapping[str, float],
     counts: Mapping[str, int], context: Mapping | None, achieved_at: datetime | None,
 ) -> Progress:
     model = catalog.models.get(outcome.id)
-    source = MODEL_SOURCE if model is not None else FALLBACK_SOURCE
+    source = model.kind if model is not None else FALLBACK_SOURCE
     if achieved_at is not None:
         return Progress(outcome.id, 1.0, None, (), source, achieved_at)
     if model is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,9 +21,11 @@ from app.clock import Clock
 from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_definitions import Outcome
 from journey.outcome_features import FEATURES, decoded
-from prediction import Model, train
+from journey.outcome_progress import conditions_met, fallback_score
+from prediction import SessionRows, TrainedModel, select_model
+from prediction.selection import KINDS
 from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced
-from rules import RuleDefinitionError, RuleSet
+from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
 from storage.database import Database
 from storage.journeys import ended_sessions, tracked_items
@@ -47,7 +49,9 @@ class TrainingReport:
     positives: int
     """Of those, prefixes of sessions that went on to achieve the outcome."""
     reason: str | None = None
-    """Why no model was trained."""
+    """Why no model was trained, or why the one trained is not used."""
+    used: bool = False
+    """The model beat the fallback on the latest sessions and now scores the outcome."""
 
 
 def rows_for(outcome: Outcome, journeys: Iterable[StoredJourney], *,
@@ -55,33 +59,56 @@ def rows_for(outcome: Outcome, journeys: Iterable[StoredJourney], *,
     """One row per stored prefix before the outcome, labelled with whether the session
     achieved it; at most `max_prefixes` evenly spaced ones per session, so long
     sessions do not dominate."""
-    rules = RuleSet([outcome.rule()])
-    rows: list[Row] = []
-    for context, items in journeys:
-        counts: Mapping[str, int] = {}
-        seen_events: set[Any] = set()
-        prefixes: list[dict[str, float]] = []
-        achieved = False
-        for item in items:
-            event = item
-            if item.get("clientEventId") in seen_events:
-                event = {**item, "page": None}  # as live matching: a page counts once
-            seen_events.add(item.get("clientEventId"))
-            counts, held = rules.advance(counts, context, event)
-            if held:
-                achieved = True
-                break
-            if item.get(FEATURES) is not None:
-                prefixes.append(decoded(item[FEATURES]))
-        rows.extend((features, achieved) for features in evenly_spaced(prefixes, max_prefixes))
-    return rows
+    rule = outcome.rule()
+    return [
+        (features, achieved)
+        for context, items in journeys
+        for features, achieved, _ in _session_rows(rule, context, items, max_prefixes)
+    ]
+
+
+def sessions_for(outcome: Outcome, journeys: Iterable[tuple[datetime, StoredJourney]], *,
+                 max_prefixes: int = MAX_PREFIXES_PER_SESSION) -> list[SessionRows]:
+    """Each session's rows as rows_for gives them, with the fallback's score beside the
+    features, and when the session ended, for a split by time."""
+    rule = outcome.rule()
+    return [
+        SessionRows(ended_at.timestamp(), _session_rows(rule, context, items, max_prefixes))
+        for ended_at, (context, items) in journeys
+    ]
+
+
+def _session_rows(rule: Rule, context: Mapping[str, Any] | None, items: list[dict[str, Any]],
+                  max_prefixes: int) -> list[tuple[dict[str, float], bool, float]]:
+    rules = RuleSet([rule])
+    counts: Mapping[str, int] = {}
+    seen_events: set[Any] = set()
+    prefixes: list[tuple[dict[str, float], float]] = []
+    achieved = False
+    for item in items:
+        event = item
+        if item.get("clientEventId") in seen_events:
+            event = {**item, "page": None}  # as live matching: a page counts once
+        seen_events.add(item.get("clientEventId"))
+        counts, held = rules.advance(counts, context, event)
+        if held:
+            achieved = True
+            break
+        if item.get(FEATURES) is not None:
+            features = decoded(item[FEATURES])
+            prefixes.append((features, fallback_score(features, conditions_met(rule, counts, context))))
+    return [(features, achieved, fallback) for features, fallback in evenly_spaced(prefixes, max_prefixes)]
 
 
 class OutcomeTrainer:
     def __init__(
         self, *, db: Database, clock: Clock, catalog: OutcomeCatalog | None,
-        session_timeout_seconds: int, sessions: int,
+        session_timeout_seconds: int, sessions: int, kinds: Sequence[str] = KINDS,
     ) -> None:
+        unknown = set(kinds) - set(KINDS)
+        if unknown or not kinds:
+            raise ValueError(f"outcome model kinds must be some of {', '.join(KINDS)}; got {', '.join(kinds)}")
+        self._kinds = tuple(kinds)
         self._db = db
         self._clock = clock
         self._catalog = catalog
@@ -100,10 +127,13 @@ class OutcomeTrainer:
         now = self._clock.now()
         sessions = await ended_sessions(self._db, idle_before=now - self._timeout, limit=self._sessions)
         items = await tracked_items(self._db, session_ids=[session["_id"] for session in sessions])
-        journeys = [(session.get("context"), items.get(session["_id"], [])) for session in sessions]
+        journeys = [
+            (session["lastActivityAt"], (session.get("context"), items.get(session["_id"], [])))
+            for session in sessions
+        ]
         reports = []
         for outcome in outcomes:
-            report, model = await asyncio.to_thread(_fit, outcome, journeys, now)
+            report, model = await asyncio.to_thread(_fit, outcome, journeys, now, self._kinds)
             if model is not None:
                 await stored_outcomes.save_model(
                     self._db, outcome_id=outcome.id, revision=outcome.revision,
@@ -115,21 +145,19 @@ class OutcomeTrainer:
         return reports
 
 
-def _fit(outcome: Outcome, journeys: list[StoredJourney], now: datetime) -> tuple[TrainingReport, Model | None]:
+def _fit(outcome: Outcome, journeys: list[tuple[datetime, StoredJourney]], now: datetime,
+         kinds: Sequence[str]) -> tuple[TrainingReport, TrainedModel | None]:
     """CPU work, run off the event loop."""
     try:
-        rows = rows_for(outcome, journeys)
+        sessions = sessions_for(outcome, journeys)
     except RuleDefinitionError as error:
         return TrainingReport(outcome.id, False, 0, 0, f"invalid conditions: {error}"), None
-    positives = sum(achieved for _, achieved in rows)
-    model = train(rows, min_rows=MIN_ROWS, min_positives=MIN_ROWS_PER_CLASS, trained_at=now)
-    if model is None:
-        reason = (
-            f"not enough history: {len(rows)} session prefixes, {positives} of sessions that achieved "
-            f"it; a model needs {MIN_ROWS}, with {MIN_ROWS_PER_CLASS} of each kind"
-        )
-        return TrainingReport(outcome.id, False, len(rows), positives, reason), None
-    return TrainingReport(outcome.id, True, len(rows), positives), model
+    rows = sum(len(session.rows) for session in sessions)
+    positives = sum(achieved for session in sessions for _, achieved, _ in session.rows)
+    selection = select_model(
+        sessions, trained_at=now, min_rows=MIN_ROWS, min_positives=MIN_ROWS_PER_CLASS, kinds=kinds)
+    trained = selection.model is not None
+    return TrainingReport(outcome.id, trained, rows, positives, selection.reason, selection.used), selection.model
 
 
 class TrainingSchedule:

@@ -69,6 +69,6 @@ def build_pipeline(
     trainer = OutcomeTrainer(
         db=db, clock=clock, catalog=outcomes,
         session_timeout_seconds=settings.session_timeout_seconds,
-        sessions=settings.outcome_training_sessions,
+        sessions=settings.outcome_training_sessions, kinds=settings.outcome_model_kinds,
     )
     return Pipeline(ingestor, importer, stitcher, segments, outcomes, trainer)

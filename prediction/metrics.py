@@ -1,7 +1,13 @@
 """Offline evaluation of outcome scores."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike
+
+RELIABILITY_BINS = 10
 
 
 def roc_auc(scores: ArrayLike, labels: ArrayLike) -> float:
@@ -28,3 +34,59 @@ def roc_auc(scores: ArrayLike, labels: ArrayLike) -> float:
 
     positive_rank_sum = ranks[labels].sum()
     return float((positive_rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives))
+
+
+def pr_auc(scores: ArrayLike, labels: ArrayLike) -> float:
+    """Average precision: the area under the precision-recall curve, stepwise.
+
+    Tied scores are taken as one threshold, so a constant score gets the positive rate.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=bool)
+    positives = int(labels.sum())
+    if positives == 0:
+        raise ValueError("PR AUC needs positive labels")
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores, sorted_labels = scores[order], labels[order]
+    # The last position of each run of equal scores is one threshold.
+    threshold_ends = np.r_[np.flatnonzero(sorted_scores[1:] != sorted_scores[:-1]), len(scores) - 1]
+    true_positives = np.cumsum(sorted_labels)[threshold_ends]
+    precision = true_positives / (threshold_ends + 1)
+    recall_gain = np.diff(np.r_[0, true_positives]) / positives
+    return float(np.sum(precision * recall_gain))
+
+
+def brier(probabilities: ArrayLike, labels: ArrayLike) -> float:
+    """Mean squared distance between the probabilities and what happened: lower is better."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    return float(np.mean((probabilities - labels) ** 2))
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityBin:
+    """Predictions between `low` and `high`: how many, what they said on average, and
+    how often the outcome was then achieved."""
+
+    low: float
+    high: float
+    count: int
+    predicted: float
+    observed: float
+
+
+def reliability(probabilities: ArrayLike, labels: ArrayLike, bins: int = RELIABILITY_BINS) -> list[ReliabilityBin]:
+    """Equal-width bins of probability; empty bins are left out."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    index = np.minimum((probabilities * bins).astype(int), bins - 1)
+    table = []
+    for number in range(bins):
+        chosen = index == number
+        count = int(chosen.sum())
+        if count:
+            table.append(ReliabilityBin(
+                number / bins, (number + 1) / bins, count,
+                float(probabilities[chosen].mean()), float(labels[chosen].mean()),
+            ))
+    return table

@@ -1,12 +1,15 @@
-"""A trained outcome model: scoring, explanations and its stored document."""
+"""A trained logistic outcome model: scoring, explanations and its stored document."""
 
-import math
+from __future__ import annotations
+
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from heapq import nlargest
+from typing import Any
 
+from prediction.calibration import Platt
 from prediction.features import driver_of
 from prediction.labels import describe
 from prediction.result import MODEL_SOURCE, Factor, Prediction
@@ -28,8 +31,13 @@ class Model:
     rows: int
     positives: int
     score_sample: tuple[float, ...]  # sorted probabilities of training rows
+    calibration: Platt = Platt()
+    evaluation: Mapping[str, Any] | None = None
+    """How it did on the latest sessions, held out from its training (training.Evaluation)."""
     _weight_of: dict[str, float] = field(init=False, repr=False, compare=False)
     _terms: tuple[tuple[str, float, float, str], ...] = field(init=False, repr=False, compare=False)
+
+    kind = MODEL_SOURCE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_weight_of", dict(zip(self.features, self.weights)))
@@ -39,7 +47,8 @@ class Model:
         )
         object.__setattr__(self, "_terms", terms)
 
-    def predict(self, features: Mapping[str, float]) -> Prediction:
+    def score(self, features: Mapping[str, float]) -> float:
+        """Uncalibrated log-odds."""
         # Plain Python on purpose: a session has a dozen non-zero features, far too few
         # for numpy's per-call overhead to pay off.
         score = self.bias
@@ -48,9 +57,12 @@ class Model:
             weight = weight_of.get(name)
             if weight is not None:
                 score += weight * value
-        probability = _sigmoid(score)
-        quantile = bisect_left(self.score_sample, probability) / len(self.score_sample)
-        return Prediction(probability, quantile, self._factors(features), MODEL_SOURCE)
+        return score
+
+    def predict(self, features: Mapping[str, float]) -> Prediction:
+        probability = self.calibration.probability(self.score(features))
+        return Prediction(probability, quantile_of(self.score_sample, probability), self._factors(features),
+                          MODEL_SOURCE)
 
     def _factors(self, features: Mapping[str, float]) -> list[Factor]:
         # Contributions are measured from the training mean, so a factor says how this
@@ -59,12 +71,7 @@ class Model:
         for name, weight, mean, driver in self._terms:
             contribution = weight * (features.get(name, 0.0) - mean)
             by_driver[driver] = by_driver.get(driver, 0.0) + contribution
-        strongest = nlargest(MAX_FACTORS, by_driver.items(), key=lambda item: abs(item[1]))
-        return [
-            Factor(driver, describe(driver, features), contribution)
-            for driver, contribution in strongest
-            if abs(contribution) >= MIN_FACTOR_CONTRIBUTION
-        ]
+        return strongest_factors(by_driver, features, self.calibration.slope)
 
     def to_document(self) -> dict:
         return {
@@ -73,14 +80,11 @@ class Model:
             "weights": list(self.weights),
             "means": list(self.means),
             "bias": self.bias,
-            "trainedAt": self.trained_at.isoformat(),
-            "rows": self.rows,
-            "positives": self.positives,
-            "scoreSample": list(self.score_sample),
+            **common_document(self),
         }
 
     @classmethod
-    def from_document(cls, document: Mapping) -> "Model":
+    def from_document(cls, document: Mapping) -> Model:
         if document.get("model") != MODEL_SOURCE:
             raise ValueError(f"not a {MODEL_SOURCE} document: {document.get('model')!r}")
         return cls(
@@ -88,15 +92,43 @@ class Model:
             weights=tuple(float(w) for w in document["weights"]),
             means=tuple(float(m) for m in document["means"]),
             bias=float(document["bias"]),
-            trained_at=datetime.fromisoformat(document["trainedAt"]),
-            rows=int(document["rows"]),
-            positives=int(document["positives"]),
-            score_sample=tuple(float(s) for s in document["scoreSample"]),
+            **common_fields(document),
         )
 
 
-def _sigmoid(score: float) -> float:
-    if score >= 0:
-        return 1.0 / (1.0 + math.exp(-score))
-    odds = math.exp(score)
-    return odds / (1.0 + odds)
+def quantile_of(score_sample: tuple[float, ...], probability: float) -> float:
+    return bisect_left(score_sample, probability) / len(score_sample)
+
+
+def strongest_factors(by_driver: Mapping[str, float], features: Mapping[str, float], scale: float) -> list[Factor]:
+    """The few drivers that moved the score most, in calibrated log-odds (`scale` is the
+    calibration's slope), leaving out those too small to matter."""
+    strongest = nlargest(MAX_FACTORS, by_driver.items(), key=lambda item: abs(item[1]))
+    return [
+        Factor(driver, describe(driver, features), scale * contribution)
+        for driver, contribution in strongest
+        if abs(scale * contribution) >= MIN_FACTOR_CONTRIBUTION
+    ]
+
+
+def common_document(model: Any) -> dict[str, Any]:
+    """The parts every kind of model stores alike."""
+    return {
+        "trainedAt": model.trained_at.isoformat(),
+        "rows": model.rows,
+        "positives": model.positives,
+        "scoreSample": list(model.score_sample),
+        "calibration": model.calibration.to_document(),
+        "evaluation": dict(model.evaluation) if model.evaluation is not None else None,
+    }
+
+
+def common_fields(document: Mapping) -> dict[str, Any]:
+    return {
+        "trained_at": datetime.fromisoformat(document["trainedAt"]),
+        "rows": int(document["rows"]),
+        "positives": int(document["positives"]),
+        "score_sample": tuple(float(s) for s in document["scoreSample"]),
+        "calibration": Platt.from_document(document.get("calibration")),
+        "evaluation": document.get("evaluation"),
+    }

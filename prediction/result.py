@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 MODEL_SOURCE = "logistic-v1"
+TREES_SOURCE = "trees-v1"
 FALLBACK_SOURCE = "fallback"
 
 

@@ -11,6 +11,7 @@ from prediction.model import Model
 
 MAX_FEATURES = 128
 SCORE_SAMPLE_SIZE = 1000
+MIN_FEATURE_ROWS = 20
 _MAX_NEWTON_STEPS = 50
 _CONVERGED_STEP = 1e-7
 
@@ -22,7 +23,7 @@ def train(
     *,
     min_positives: int = 20,
     min_rows: int = 200,
-    min_feature_rows: int = 20,
+    min_feature_rows: int = MIN_FEATURE_ROWS,
     l2: float = 1.0,
     trained_at: datetime | None = None,
 ) -> Model | None:
@@ -41,8 +42,8 @@ def train(
     if len(rows) < min_rows or min(positives, len(rows) - positives) < min_positives:
         return None
 
-    names = _vocabulary(rows, min_feature_rows)
-    x = _design_matrix(rows, names)
+    names = vocabulary(rows, min_feature_rows)
+    x = design_matrix(rows, names)
     means = x.mean(axis=0)
     scales = x.std(axis=0)
     varying = scales > 0
@@ -76,14 +77,14 @@ def train(
     )
 
 
-def _vocabulary(rows: Sequence[Row], min_feature_rows: int) -> list[str]:
+def vocabulary(rows: Sequence[Row], min_feature_rows: int) -> list[str]:
     support = Counter(name for features, _ in rows for name, value in features.items() if value)
     return sorted(
         name for name, count in support.most_common(MAX_FEATURES) if count >= min_feature_rows
     )
 
 
-def _design_matrix(rows: Sequence[Row], names: list[str]) -> np.ndarray:
+def design_matrix(rows: Sequence[Row], names: list[str]) -> np.ndarray:
     column_of = {name: column for column, name in enumerate(names)}
     row_ids: list[int] = []
     column_ids: list[int] = []

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from journey import outcome_definitions as definitions
 from journey.outcome_progress import Progress, of_session
 from journey.segment_catalog import SegmentView
-from prediction import MODEL_SOURCE, Factor
+from prediction import Factor, TrainedModel
 from prediction.features import SEGMENT_PREFIX
 from schema.segments import Condition, ConditionInput, ConditionOperator
 
@@ -44,13 +44,89 @@ class OutcomeInput:
         )
 
 
-@strawberry.type(description="The trained model that scores an outcome.")
+@strawberry.type(description="Predictions in one band of probability on the latest sessions held out from "
+                 "training: what the model said and how often the outcome followed.")
+class ReliabilityBin:
+    low: float = strawberry.field(description="Lowest probability in the band.")
+    high: float = strawberry.field(description="Highest probability in the band (exclusive, but for 1).")
+    count: int = strawberry.field(description="Session prefixes the model scored in this band.")
+    predicted: float = strawberry.field(description="Their mean predicted probability.")
+    observed: float = strawberry.field(
+        description="Share of them whose session went on to achieve the outcome; close to predicted "
+        "when the probabilities mean what they say."
+    )
+
+
+@strawberry.type(description="A kind of model fitted in the same training, and how it did on the latest sessions.")
+class ModelCandidate:
+    kind: str = strawberry.field(description="logistic-v1 (logistic regression) or trees-v1 (boosted trees).")
+    auc: float = strawberry.field(description="ROC AUC on the latest sessions: 0.5 is chance, 1 a perfect ranking.")
+    pr_auc: float = strawberry.field(description="Area under the precision-recall curve on the latest sessions.")
+    brier: float = strawberry.field(description="Mean squared error of its probabilities there; lower is better.")
+
+
+@strawberry.type(description="The latest model trained for an outcome, and how it did on the latest sessions, "
+                 "which training held out.")
 class OutcomeModel:
-    source: str = strawberry.field(description="The kind of model: logistic-v1.")
+    source: str = strawberry.field(description="The kind of model, as kind.")
+    kind: str = strawberry.field(
+        description="logistic-v1 (logistic regression) or trees-v1 (boosted trees): of the two fitted, the "
+        "one that ranked sessions better."
+    )
     trained_at: datetime = strawberry.field(description="When it was trained.")
+    used: bool = strawberry.field(
+        description="It scores the outcome: it ranked the latest sessions better than the fallback. When "
+        "false the fallback scores it and reason says why."
+    )
+    reason: str | None = strawberry.field(description="Why it is not used; null when it is.")
     rows: int = strawberry.field(description="Session prefixes it learnt from.")
     positives: int = strawberry.field(description="Of those, prefixes of sessions that achieved the outcome.")
     features: int = strawberry.field(description="Session properties it weighs.")
+    sessions: int | None = strawberry.field(
+        description="Ended sessions the training read, the latest of them held out to evaluate it."
+    )
+    holdout_sessions: int | None = strawberry.field(description="The latest sessions held out to evaluate it.")
+    prefixes: int | None = strawberry.field(description="Session prefixes of the held-out sessions it was judged on.")
+    positive_rate: float | None = strawberry.field(
+        description="Share of those prefixes whose session achieved the outcome."
+    )
+    auc: float | None = strawberry.field(
+        description="ROC AUC on the held-out sessions: the chance that a prefix of a session that achieved the "
+        "outcome scores above one of a session that did not (0.5 is chance)."
+    )
+    pr_auc: float | None = strawberry.field(
+        description="Area under the precision-recall curve on the held-out sessions; compare with positiveRate, "
+        "what a random score gets."
+    )
+    brier: float | None = strawberry.field(
+        description="Mean squared error of its probabilities on the held-out sessions; lower is better."
+    )
+    fallback_auc: float | None = strawberry.field(description="The fallback's ROC AUC on the same held-out sessions.")
+    reliability: list[ReliabilityBin] = strawberry.field(
+        description="Its probabilities on the held-out sessions against what followed, band by band."
+    )
+    candidates: list[ModelCandidate] = strawberry.field(
+        description="Every kind of model fitted, and how each did on the held-out sessions."
+    )
+
+    @classmethod
+    def of(cls, model: TrainedModel) -> OutcomeModel:
+        evaluation = model.evaluation or {}
+        return cls(
+            source=model.kind, kind=model.kind, trained_at=model.trained_at,
+            used=evaluation.get("used", True), reason=evaluation.get("reason"),
+            rows=model.rows, positives=model.positives, features=len(model.features),
+            sessions=evaluation.get("sessions"), holdout_sessions=evaluation.get("holdoutSessions"),
+            prefixes=evaluation.get("prefixes"), positive_rate=evaluation.get("positiveRate"),
+            auc=evaluation.get("auc"), pr_auc=evaluation.get("prAuc"), brier=evaluation.get("brier"),
+            fallback_auc=evaluation.get("fallbackAuc"),
+            reliability=[ReliabilityBin(**bin) for bin in evaluation.get("reliability", [])],
+            candidates=[
+                ModelCandidate(kind=candidate["kind"], auc=candidate["auc"], pr_auc=candidate["prAuc"],
+                               brier=candidate["brier"])
+                for candidate in evaluation.get("candidates", [])
+            ],
+        )
 
 
 @strawberry.type(
@@ -69,18 +145,14 @@ class Outcome:
     updated_at: datetime = strawberry.field(description="When its definition last changed.")
 
     @strawberry.field(
-        description="The model scoring it; null while the fallback does (too little history so "
-        "far, or its conditions changed since the last training)."
+        description="The latest model trained for it and how it did; null when none was (too little "
+        "history so far, or its conditions changed since the last training). The fallback scores the "
+        "outcome when this is null or not used."
     )
     async def model(self, info: Info) -> OutcomeModel | None:
         catalog = await info.context.services.outcomes.current()
-        model = catalog.models.get(str(self.id))
-        if model is None:
-            return None
-        return OutcomeModel(
-            source=MODEL_SOURCE, trained_at=model.trained_at, rows=model.rows,
-            positives=model.positives, features=len(model.features),
-        )
+        model = catalog.trained.get(str(self.id))
+        return None if model is None else OutcomeModel.of(model)
 
     @classmethod
     def of(cls, outcome: definitions.Outcome) -> Outcome:
@@ -109,8 +181,8 @@ class PredictionFactor:
     feature: str = strawberry.field(description='The property, like "name:add_to_cart" or "pageviews".')
     label: str = strawberry.field(description='What it says about the session: "added an item to the cart".')
     contribution: float = strawberry.field(
-        description="How far it moved the score from a typical session's (log-odds for logistic-v1, "
-        "progress points for fallback); negative: it held the score back."
+        description="How far it moved the score from a typical session's (calibrated log-odds for "
+        "logistic-v1 and trees-v1, progress points for fallback); negative: it held the score back."
     )
 
 
@@ -131,8 +203,9 @@ class OutcomeProgress:
         description="The few properties of the session that moved the probability most, strongest first."
     )
     source: str = strawberry.field(
-        description='"logistic-v1": the model trained on this site\'s journeys; "fallback": a transparent '
-        "rule (share of the outcome's conditions met, pages viewed, cart adds) used until a model exists."
+        description='"logistic-v1" or "trees-v1": the model trained on this site\'s journeys; "fallback": a '
+        "transparent rule (share of the outcome's conditions met, pages viewed, cart adds) used until a model "
+        "exists that ranks sessions better."
     )
 
 

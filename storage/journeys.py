@@ -21,7 +21,7 @@ _ITEM_FIELDS = {
 async def ended_sessions(db: Database, *, idle_before: datetime, limit: int) -> list[dict[str, Any]]:
     """The latest web sessions idle since `idle_before`: they can no longer achieve anything."""
     return await (
-        db.sessions.find({"type": "WEB", "lastActivityAt": {"$lt": idle_before}}, {"context": 1})
+        db.sessions.find({"type": "WEB", "lastActivityAt": {"$lt": idle_before}}, {"context": 1, "lastActivityAt": 1})
         .sort([("lastActivityAt", -1), ("_id", -1)])
         .limit(limit)
         .to_list()

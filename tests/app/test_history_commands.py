@@ -57,4 +57,20 @@ async def test_outcomes_train_stores_models_the_service_then_serves(service: Ser
     assert code == 0, err
     assert out.strip() == "Purchase: trained on 300 session prefixes (100 of sessions that achieved it)"
     service.clock.advance(seconds=service.settings.outcome_refresh_seconds)
-    assert (await service.data(MODEL))["outcomes"] == [{"model": {"source": "logistic-v1"}}]
+    [outcome] = (await service.data(MODEL))["outcomes"]
+    assert outcome["model"]["source"] in ("logistic-v1", "trees-v1")
+
+
+async def test_outcomes_evaluate_prints_the_held_out_figures(service: Service):
+    await create_outcome(service)
+    code, out, _ = await journey(service, "outcomes", "evaluate")
+    assert out.strip() == "Purchase: no model for its current conditions; the fallback scores it"
+    await ended_shop_history(service)
+    await journey(service, "outcomes", "train")
+    code, out, err = await journey(service, "outcomes", "evaluate")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("Purchase: ") and lines[0].endswith("on 60 sessions; used")
+    assert lines[1] == "  latest 12 sessions held out: 60 prefixes, positive rate 0.500"
+    assert lines[2].startswith("  auc=") and "pr_auc=" in lines[2] and "brier=" in lines[2]
+    assert "reliability: predicted → observed (prefixes)" in out

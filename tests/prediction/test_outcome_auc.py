@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from prediction import roc_auc
+from prediction.metrics import brier, pr_auc, reliability, roc_auc
 
 
 def pairwise_auc(scores, labels):
@@ -35,3 +35,25 @@ def test_matches_counting_ordered_pairs_with_ties():
 def test_needs_both_classes():
     with pytest.raises(ValueError):
         roc_auc([0.1, 0.2], [True, True])
+
+
+def test_pr_auc_is_one_for_a_perfect_ranking_and_the_positive_rate_when_all_tie():
+    labels = [False, True, False, False, True]
+
+    assert pr_auc([0.1, 0.9, 0.2, 0.3, 0.8], labels) == 1.0
+    assert pr_auc([0.5] * 5, labels) == pytest.approx(0.4)
+
+
+def test_pr_auc_averages_precision_at_each_positive():
+    # Ranked: T F T F -> precision 1 at the first positive, 2/3 at the second.
+    assert pr_auc([4, 3, 2, 1], [True, False, True, False]) == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_brier_is_the_mean_squared_error_of_probabilities():
+    assert brier([1.0, 0.0, 0.5], [True, False, True]) == pytest.approx(0.25 / 3)
+
+
+def test_reliability_bins_compare_what_was_said_with_what_happened():
+    table = reliability([0.05, 0.05, 0.95, 0.95], [False, False, True, False])
+
+    assert [(b.low, b.count, b.predicted, b.observed) for b in table] == [(0.0, 2, 0.05, 0.0), (0.9, 2, 0.95, 0.5)]
