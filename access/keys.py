@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from access import permissions
-from access.principal import ALL_DIVISIONS
+from access.principal import ALL_DIVISIONS, Principal
 from access.tokens import hash_secret, new_api_key
 from journey import deployment_ids
 from journey.deployment_ids import is_deployment_id
@@ -21,9 +21,11 @@ FORM_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
 
 async def create_api_key(
-    db: Database, *, name: str, grants: list[str], divisions: list[str], now: datetime
+    db: Database, *, name: str, grants: list[str], divisions: list[str], now: datetime,
+    creator: Principal | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Returns the stored record (no secret) and the token to show once."""
+    """Returns the stored record (no secret) and the token to show once. A `creator` (the
+    caller of the API; the command line has none) can only hand out what it holds."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("name", "must be 1 to 100 characters")
@@ -35,6 +37,8 @@ async def create_api_key(
     for division in divisions:
         if not division.strip() or len(division) > 100:
             raise InvalidInput("divisions", "each division must be 1 to 100 characters")
+    if creator is not None:
+        _within_creator(creator, grants, divisions)
     prefix, secret, token = new_api_key()
     record = await api_keys.create(
         db, prefix=prefix, secret_hash=hash_secret(secret), name=name,
@@ -42,6 +46,21 @@ async def create_api_key(
     )
     record.pop("secretHash")
     return record, token
+
+
+def _within_creator(creator: Principal, grants: list[str], divisions: list[str]) -> None:
+    beyond = sorted(set(grants) - creator.permissions)
+    if beyond:
+        raise InvalidInput(
+            "permissions", f"'{beyond[0]}' is not held by the caller; a key can only grant what its creator holds"
+        )
+    if creator.all_divisions:
+        return
+    beyond = sorted(set(divisions) - creator.divisions)
+    if beyond:
+        raise InvalidInput(
+            "divisions", f"'{beyond[0]}' is not held by the caller; a key can only reach the creator's divisions"
+        )
 
 
 def clean_origin(origin: str, field: str) -> str:

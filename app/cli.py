@@ -59,9 +59,11 @@ def serve(settings: Settings) -> None:
 
     if not settings.admin_token:
         settings = dataclasses.replace(settings, admin_token=secrets.token_urlsafe(24))
-        origin = "generated for this run (set JOURNEY_ADMIN_TOKEN to choose one)"
+        admin = (f"  Admin token (generated for this run; set JOURNEY_ADMIN_TOKEN to choose one):\n"
+                 f"    {settings.admin_token}\n")
     else:
-        origin = "from JOURNEY_ADMIN_TOKEN"
+        # A chosen token lives in the environment already; a log of the output is no place for it.
+        admin = "  Admin token: the value of JOURNEY_ADMIN_TOKEN (not shown)\n"
     url = f"http://{settings.host}:{settings.port}"
     print(
         f"\nJourney Graph on {url}\n"
@@ -69,7 +71,7 @@ def serve(settings: Settings) -> None:
         f"  Console:   {url}/console/\n"
         f"  Demo shop: {url}/demo/  (browse it, and watch yourself in the console)\n"
         f"{_demo_line(settings)}"
-        f"  Admin token ({origin}):\n    {settings.admin_token}\n"
+        f"{admin}"
         f"  GraphiQL and the console ask for it first (or append #token=<token> to their address).\n"
         f"  Subscriptions send the same value as connection_init payload 'authorization'.\n",
         flush=True,

@@ -154,7 +154,7 @@ class Stitcher:
         if doc is None:
             raise InvalidInput("id", "no such customer")
         db = self._db
-        ids = [customer_id] + [c["_id"] async for c in db.customers.find({"mergedInto": customer_id}, {"_id": 1})]
+        ids = await customers.merged_into(db, customer_id=customer_id)
         removed = await db.sessions.find({"customerId": {"$in": ids}}).to_list()
         await db.events.delete_many({"customerId": {"$in": ids}})
         await db.sessions.delete_many({"customerId": {"$in": ids}})

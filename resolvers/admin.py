@@ -93,7 +93,7 @@ class AdminMutation:
         services = info.context.services
         record, token = await keys.create_api_key(
             services.db, name=input.name, grants=input.permissions,
-            divisions=input.divisions, now=services.clock.now(),
+            divisions=input.divisions, now=services.clock.now(), creator=info.context.principal,
         )
         return ApiKeyCreated(key=api_key(record), token=token)
 

@@ -65,6 +65,20 @@ async def mark_merged(db: Database, *, source_id: str, target_id: str | None, no
     await db.customers.update_one({"_id": source_id}, changes)
 
 
+async def merged_into(db: Database, *, customer_id: str) -> list[str]:
+    """The customer and every customer merged into it, directly or through a chain
+    (C into B, then B into A): one round trip per link of the longest chain."""
+    found, frontier = [customer_id], [customer_id]
+    while frontier:
+        frontier = [
+            doc["_id"] async for doc in db.customers.find(
+                {"mergedInto": {"$in": frontier}, "_id": {"$nin": found}}, {"_id": 1}
+            )
+        ]
+        found += frontier
+    return found
+
+
 async def record_conflict(db: Database, *, conflict: dict[str, Any]) -> None:
     await db.db.identity_conflicts.insert_one(conflict)
 
