@@ -78,6 +78,9 @@ class ConnectionLimits:
         client = scope["client"][0] if scope.get("client") else "unknown"
         if self.open[client] >= self.max_per_client:
             await receive()  # websocket.connect
+            # Accepted first, so the client sees why (a refused handshake is a bare 403).
+            offered = scope.get("subprotocols") or []
+            await send({"type": "websocket.accept", "subprotocol": offered[0] if offered else None})
             await send({"type": "websocket.close", "code": CLOSE_TOO_MANY,
                         "reason": "Too many connections from this address"})
             return
