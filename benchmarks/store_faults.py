@@ -53,6 +53,7 @@ class Answer:
     sent: float
     answered: float
     status: int
+    """0: no HTTP answer (the connection failed or was dropped)."""
 
     @property
     def seconds(self) -> float:
