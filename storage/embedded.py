@@ -23,15 +23,16 @@ from storage.store_lock import LOCK_FILE, URI_FILE, DirectoryLock
 log = logging.getLogger(__name__)
 _RESTART_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 _ADOPTED_POLL_SECONDS = 0.5
-_LEFTOVER_GRACE_SECONDS = 5.0
-"""How long a store that holds the file but does not answer may take to finish exiting."""
+_LEFTOVER_GRACE_SECONDS = 10.0
+"""How long a store that holds the file but does not answer is waited for: it may be busy
+with one long write, or finishing its exit."""
 
 
 class StoreUnavailable(RuntimeError):
     """The embedded store cannot be started; the message says why and what to do."""
 
 
-async def answers(uri: str, timeout: float = 1.0) -> bool:
+async def answers(uri: str, timeout: float = 2.0) -> bool:
     """Whether a store at uri answers a ping (a listening socket alone is not enough:
     a stopped or wedged process still accepts connections)."""
     client: AsyncMongoClient = AsyncMongoClient(

@@ -113,6 +113,14 @@ async def test_store_killed_under_load_sheds_then_stores_every_event_once(store,
             service.http.post("/collect", json=batch(f"burst-{n}", "b")) for n in range(8)
         ))
         burst_seconds = time.monotonic() - burst_started
+        # Segment definitions due for a refresh: every caller gets the last loaded copy, and
+        # they wait on one refresh together rather than on one each, in turn.
+        segments = service.services.segments
+        last_loaded = segments.latest
+        service.clock.advance(seconds=service.settings.segment_refresh_seconds + 1)
+        refresh_started = time.monotonic()
+        copies = await asyncio.gather(*(segments.current() for _ in range(10)))
+        refresh_seconds = time.monotonic() - refresh_started
         # Beyond the batches in flight, the answer is at once a 503 too.
         crowd = await asyncio.gather(*(
             small.http.post("/collect", json=batch(f"crowd-{n}", "c")) for n in range(3)
@@ -132,6 +140,8 @@ async def test_store_killed_under_load_sheds_then_stores_every_event_once(store,
     assert {response.json()["error"] for response in refusals} == {"store: unavailable; retry later"}
     assert max(seconds for tracker in trackers for seconds, _ in tracker.refusals) < PROMPT_SECONDS
     assert burst_seconds < PROMPT_SECONDS
+    assert all(copy is last_loaded for copy in copies)
+    assert refresh_seconds < PROMPT_SECONDS
     assert sorted(response.status_code for response in crowd) == [503, 503, 503]
     assert "service busy: too many batches in progress; retry later" in {r.json()["error"] for r in crowd}
     assert "store: unavailable; retry later" in {r.json()["error"] for r in crowd}
