@@ -21,7 +21,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app import graphql_http
-from app.websocket_guard import GuardedTransportWSHandler, credential_watch
+from app.websocket_guard import credential_watch
+from app.ws_protocol import StartAwareTransportWS
 from resolvers.context import Context
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "static" / "graphiql" / "index.html"
@@ -34,7 +35,7 @@ def _wants_ide(request: Request) -> bool:
 
 
 class JourneyGraphQL(GraphQL):
-    graphql_transport_ws_handler_class = GuardedTransportWSHandler
+    graphql_transport_ws_handler_class = StartAwareTransportWS
 
     def __init__(self, schema, *, max_subscriptions: int, allowed_origins: Sequence[str] = ()) -> None:
         """allowed_origins: pages on other origins that may open the WebSocket."""

@@ -16,6 +16,7 @@ from journey.outcome_training import OutcomeTrainer
 from journey.segment_catalog import SegmentCatalog
 from journey.stitching import Stitcher
 from live.hub import LiveHub
+from live.starts import SubscriptionStarts
 from loaders import Loaders
 from storage.database import Database
 
@@ -44,6 +45,8 @@ class Context:
     response: Any = None
     principal: Principal | None = None
     connection_params: dict[str, Any] | None = None
+    subscription_starts: SubscriptionStarts = field(default_factory=SubscriptionStarts)
+    """On a WebSocket: which of the connection's subscriptions receive pushes already."""
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property

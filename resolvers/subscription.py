@@ -25,6 +25,7 @@ async def _stream(info: Info, topic: str, convert: Callable[[Any], Any | None]) 
     hub = info.context.services.hub
     try:
         async with hub.subscribe(topic) as subscription:
+            info.context.subscription_starts.started()
             async for payload in subscription:
                 info.context.renew_loaders()
                 item = convert(payload)

@@ -104,3 +104,20 @@ async def test_lagging_socket_with_several_subscriptions_closes_cleanly(start):
         await service.collect([{"id": str(n), "type": "pageview", "page": {"url": "https://shop.example/"}} for n in range(1, 21)])
         code, _ = await socket.wait_closed()
         assert code == 4499
+
+
+async def test_a_pong_comes_once_the_subscriptions_asked_for_before_it_receive_pushes(service: Service):
+    sessions = [(await service.collect([pageview("1")], cookie_id=f"c{n}"))["sessionIds"][0] for n in range(3)]
+    async with service.socket() as socket:
+        before = (await health(service))["liveSubscribers"]
+        ops = [await socket.subscribe(MAP, {"id": session_id}) for session_id in sessions]
+        pong = await socket.ping({"mark": 7})
+        # Each journeyMap reads its session before it listens: without waiting, the pong
+        # would come before any of them is listening.
+        assert service.services.hub.subscriber_count == before + 3
+        assert pong == {"type": "pong", "payload": {"mark": 7}}
+        await service.collect([pageview("2", "/after")], cookie_id="c2")
+        assert (await socket.next(ops[2]))["journeyMap"]["page"] == {"url": "https://shop.example/after"}
+
+        await socket.subscribe(MAP, {"id": "nope"})  # a subscription that never starts
+        assert await socket.ping() == {"type": "pong"}  # does not hold the pong back

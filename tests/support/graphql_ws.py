@@ -49,6 +49,8 @@ class GraphQLSocket:
                 message = json.loads(raw)
                 if "id" in message:
                     await self._queues[message["id"]].put(message)
+                elif message["type"] == "pong":
+                    await self._queues["pong"].put(message)
         except ConnectionClosed:
             pass
         finally:
@@ -61,6 +63,12 @@ class GraphQLSocket:
             json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
         )
         return op_id
+
+    async def ping(self, payload: dict[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
+        """Send a ping; the pong that answers it."""
+        assert self.connection is not None
+        await self.connection.send(json.dumps({"type": "ping", **({"payload": payload} if payload else {})}))
+        return await asyncio.wait_for(self._queues["pong"].get(), timeout)
 
     async def message(self, op_id: str, timeout: float = 10) -> dict[str, Any]:
         return await asyncio.wait_for(self._queues[op_id].get(), timeout)

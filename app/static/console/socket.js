@@ -4,6 +4,10 @@
 // while the socket was down are gone: the view fetches its state again and then follows
 // the pushes. That one rule covers start-up, network drops, a restarted service, and close
 // code 4499, which the service sends to a subscriber that fell too far behind.
+//
+// The protocol does not acknowledge a subscription, so `reload` waits for the pong to a ping
+// sent right after subscribing: the service answers it once the subscriptions asked for
+// before it receive pushes, and a change made in between cannot fall through the gap.
 
 const PROTOCOL = 'graphql-transport-ws';
 const ACK_TIMEOUT_MS = 10_000;
@@ -28,6 +32,8 @@ export class GraphQLSocket {
   #awaitingPong = false;
   #subscriptions = new Map();
   #nextId = 1;
+  #nextMark = 1;
+  #afterPong = new Map(); // ping mark → what to do once the service answers it
   #attempt = 0;
   #timers = {};
   #stopped = false;
@@ -45,7 +51,7 @@ export class GraphQLSocket {
     const id = String(this.#nextId++);
     const subscription = { query, variables, handlers };
     this.#subscriptions.set(id, subscription);
-    if (this.#acknowledged) this.#start(id, subscription);
+    if (this.#acknowledged) this.#start([[id, subscription]]);
     return () => {
       if (this.#subscriptions.delete(id) && this.#acknowledged) this.#send({ id, type: 'complete' });
     };
@@ -79,7 +85,7 @@ export class GraphQLSocket {
         this.#attempt = 0;
         this.#timers.ping = setInterval(() => this.#ping(), PING_EVERY_MS);
         this.#onStatus('live');
-        for (const [id, each] of this.#subscriptions) this.#start(id, each);
+        this.#start([...this.#subscriptions]);
         break;
       case 'next':
         if (message.payload.errors) subscription?.handlers.error?.(message.payload.errors);
@@ -95,15 +101,29 @@ export class GraphQLSocket {
       case 'ping':
         this.#send({ type: 'pong' });
         break;
-      case 'pong':
+      case 'pong': {
         this.#awaitingPong = false;
+        const mark = message.payload?.mark;
+        const then = this.#afterPong.get(mark);
+        this.#afterPong.delete(mark);
+        then?.();
         break;
+      }
     }
   }
 
-  #start(id, subscription) {
-    this.#send({ id, type: 'subscribe', payload: { query: subscription.query, variables: subscription.variables } });
-    subscription.handlers.reload?.();
+  #start(entries) {
+    if (entries.length === 0) return;
+    for (const [id, subscription] of entries) {
+      this.#send({ id, type: 'subscribe', payload: { query: subscription.query, variables: subscription.variables } });
+    }
+    const mark = this.#nextMark++;
+    this.#afterPong.set(mark, () => {
+      for (const [id, subscription] of entries) {
+        if (this.#subscriptions.get(id) === subscription) subscription.handlers.reload?.();
+      }
+    });
+    this.#send({ type: 'ping', payload: { mark } });
   }
 
   // A connection can die without a close frame (a sleeping laptop, a dropped NAT entry);
@@ -119,6 +139,7 @@ export class GraphQLSocket {
 
   #closed(code, reason) {
     this.#clearTimers();
+    this.#afterPong.clear(); // the next connection subscribes and reloads afresh
     this.#acknowledged = false;
     this.#awaitingPong = false;
     if (this.#stopped) return;
