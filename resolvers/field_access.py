@@ -22,7 +22,7 @@ from resolvers.mutation import Mutation
 from resolvers.permissions import Authenticated, RequiresDirective, requires
 from resolvers.query import Query
 from resolvers.subscription import Subscription
-from schema import journey_detail, outcomes, pagination, segments, types, visit_context
+from schema import journey_detail, outcomes, pagination, segments, types, viewer, visit_context
 
 OPEN: Literal["open"] = "open"
 """Any authenticated caller."""
@@ -37,7 +37,7 @@ SESSION_DATA = requires(perm.SESSION_VIEW)
 CUSTOMER_DATA = requires(perm.CUSTOMER_VIEW)
 
 FIELDS: dict[type, dict[str, Access] | Access] = {
-    Query: {"journey_icons": OPEN, "segments": OPEN, "outcomes": OPEN},
+    Query: {"journey_icons": OPEN, "segments": OPEN, "outcomes": OPEN, "viewer": OPEN},
     types.Session: {
         "id": OPEN, "type": OPEN,
         "status": LIVE_CARD, "started_at": LIVE_CARD, "last_activity_at": LIVE_CARD,
@@ -66,6 +66,7 @@ FIELDS: dict[type, dict[str, Access] | Access] = {
             outcomes.ModelCandidate,
             outcomes.Outcome, outcomes.PredictionFactor, outcomes.OutcomeProgress,
             outcomes.AchievedOutcome, outcomes.OutcomeTraining, ApiKey, ApiKeyCreated, Deployment,
+            viewer.Viewer,
         ],
         INHERITED,
     ),
