@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from graphql import GraphQLError, GraphQLObjectType
 from strawberry import Schema
 from strawberry.extensions import (
@@ -19,6 +21,7 @@ from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 
+log = logging.getLogger("journey.graphql")
 UNEXPECTED = "Unexpected server error; it has been logged"
 
 
@@ -33,9 +36,13 @@ def _is_server_fault(error: GraphQLError) -> bool:
 class JourneySchema(Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
         """Log server faults only: a client's mistake is answered, not logged as a failure."""
-        faults = [error for error in errors if _is_server_fault(error)]
-        if faults:
-            super().process_errors(faults, execution_context)
+        for error in errors:
+            if _is_server_fault(error):
+                # Not str(error): it quotes the query's text, which may hold identity values.
+                log.error(
+                    "unexpected error at %s: %s", ".".join(map(str, error.path or ())) or "(operation)",
+                    error.message, exc_info=error.original_error,
+                )
 
 
 def _describe_permissions(schema: Schema) -> None:

@@ -4,6 +4,7 @@ request id the caller can correlate, and no token, identity value or query strin
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import time
 import uuid
 
 import httpx
+from graphql import GraphQLError
 import pytest
 
 TOKEN = "log-test-admin-token-0123456789"
@@ -77,7 +79,12 @@ def test_json_lines_with_request_ids_and_nothing_secret(mongodb_uri):
         stderr = _stop(process)
 
     lines = [line for line in stderr.splitlines() if line.strip()]
-    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    records = []
+    for line in lines:  # every line is one JSON object
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"not a JSON line: {line!r}\n{stderr}")
     for record in records:
         assert {"time", "level", "logger", "message"} <= record.keys()
         assert record["time"].endswith("+00:00")
@@ -104,3 +111,22 @@ def test_text_format_for_development(mongodb_uri):
     assert "duration_ms=" in line
     with pytest.raises(ValueError):
         json.loads(line)
+
+
+def test_a_server_fault_is_logged_without_the_query_text(caplog):
+    from graphql import Source
+
+    from schema.build import build_schema
+
+    query = '{ customerByIdentity(type: EMAIL, value: "jane.doe@example.com") { id } }'
+    fault = GraphQLError(
+        "boom", source=Source(query), positions=[2], path=["customerByIdentity"],
+        original_error=RuntimeError("store exploded"),
+    )
+    assert EMAIL in str(fault)  # what strawberry's own logging would have written
+    with caplog.at_level(logging.ERROR, logger="journey.graphql"):
+        build_schema().process_errors([fault])
+    (record,) = caplog.records
+    assert "customerByIdentity" in record.getMessage() and "boom" in record.getMessage()
+    assert EMAIL not in record.getMessage()
+    assert record.exc_info[0] is RuntimeError
