@@ -6,6 +6,8 @@ One batch costs a fixed number of database round trips, whatever its size.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +33,15 @@ from storage.sessions import SessionDelta
 
 _DEPLOYMENT_CACHE_SECONDS = 5.0
 _DEPLOYMENT_CACHE_ENTRIES = 10_000
+_ACTIONS = ("identify", "logout")
+_LOGOUT_NAMESPACE = uuid.UUID("3b1f6a52-9d0e-4c7b-8e2a-5f4d1c9b7a60")
+
+
+def batch_token(items: list[dict[str, Any]]) -> str:
+    """Names what one batch adds to one session by its tracked items, so the retry of a
+    batch (the same events) carries the same token."""
+    keys = "\n".join(sorted(doc["dedupeKey"] for doc in items))
+    return hashlib.sha256(keys.encode()).hexdigest()[:24]
 
 
 @dataclass(slots=True)
@@ -168,17 +179,33 @@ class Ingestor:
                 excluded_params=settings.excluded_query_params,
             )
         ]
-        known = await events.existing_dedupe_keys(self._db, keys=(doc["dedupeKey"] for _, doc in items))
-        duplicates = {index for index, doc in items if doc["dedupeKey"] in known}
-        items = [(index, doc) for index, doc in items if index not in duplicates]
+        found = await events.stored(self._db, keys=(doc["dedupeKey"] for _, doc in items))
+        settled = await self._settled(found)
+        duplicates = {index for index, doc in items if doc["dedupeKey"] in settled}
+        # An identify or logout stored by a batch cut off before it acted acts now.
+        unacted = {
+            key for key in settled
+            if found[key].get("type") in _ACTIONS and found[key].get(events.BATCH) and not found[key].get("acted")
+        }
+        for _, doc in items:
+            if doc["dedupeKey"] in unacted:
+                doc["sessionId"] = found[doc["dedupeKey"]]["sessionId"]
+        reclaimed = set(found) - settled
+        items = [(index, doc) for index, doc in items if index not in duplicates or doc["dedupeKey"] in unacted]
         sources = {index: event.source for index, event in accepted}
         touched: dict[str, dict[str, Any]] = {}
         refused: dict[int, str] = {}
         acted = False
         for pass_items in passes(items):
-            stored = await self._store(pass_items, sources, deployment_id, now, duplicates, refused)
-            touched.update((doc["_id"], doc) for doc in stored)
-            acted = await self._act(pass_items, duplicates | set(refused)) or acted
+            fresh = [(index, doc) for index, doc in pass_items if index not in duplicates]
+            if fresh:
+                stored = await self._store(fresh, sources, deployment_id, now, duplicates, refused, reclaimed)
+                touched.update((doc["_id"], doc) for doc in stored)
+            acting = [
+                (index, doc) for index, doc in pass_items
+                if doc["dedupeKey"] in unacted or (index not in duplicates and index not in refused)
+            ]
+            acted = await self._act(acting) or acted
         if acted:
             # Identity actions may have moved sessions or changed their customer: tell
             # subscribers the state the batch ends with, not the one before them.
@@ -199,11 +226,42 @@ class Ingestor:
             session_ids=list(touched),
         )
 
-    async def _act(self, pass_items, duplicates) -> bool:
-        """Identify and logout act on identities once their items are stored."""
+    async def _settled(self, found: dict[str, dict[str, Any]]) -> set[str]:
+        """The stored events whose batch was carried through to their session (events
+        stored before batches had tokens count as carried through). A batch cut off after
+        its sessions were written but before its browsers' cursors were: the cursors
+        move on now, and the sessions it superseded end, as the cut-off batch would
+        have done."""
+        if not found:
+            return set()
+        applied = await sessions.applied(
+            self._db, ids=sorted({doc["sessionId"] for doc in found.values() if doc.get("sessionId")})
+        )
+        settled = set()
+        latest: dict[str, dict[str, Any]] = {}
+        for key, doc in found.items():
+            token = doc.get(events.BATCH)
+            session = applied.get(doc.get("sessionId"))
+            if token is None or (session is not None and token in session.get(sessions.APPLIED, [])):
+                settled.add(key)
+                if session is not None and session.get("cookieId"):
+                    known = latest.get(session["cookieId"])
+                    if known is None or known["seq"] < session["seq"]:
+                        latest[session["cookieId"]] = session
+        await identities.catch_up_cursors(
+            self._db, latest={cookie: (doc["seq"], doc["lastActivityAt"]) for cookie, doc in latest.items()}
+        )
+        for cookie, doc in latest.items():
+            if doc["seq"] > 1:
+                await self._end_superseded(session_id(cookie, doc["seq"] - 1))
+        return settled
+
+    async def _act(self, pass_items) -> bool:
+        """Identify and logout act on identities once their items are stored; each is
+        marked carried out after it acted, so a batch cut off in between acts on retry."""
         acted = False
-        for index, doc in sorted(pass_items, key=lambda entry: entry[1]["occurredAt"]):
-            if index in duplicates or doc["type"] not in ("identify", "logout") or self.stitcher is None:
+        for _, doc in sorted(pass_items, key=lambda entry: entry[1]["occurredAt"]):
+            if doc["type"] not in _ACTIONS or self.stitcher is None:
                 continue
             acted = True
             cookie = await identities.find(self._db, kind="COOKIE", value=doc["cookieId"])
@@ -216,11 +274,16 @@ class Ingestor:
                 await sessions.mark_authenticated(self._db, session_id=doc["sessionId"])
             else:
                 await self.stitcher.logout(
-                    cookie_id=doc["cookieId"], customer_id=cookie["customerId"], session_id=doc["sessionId"]
+                    cookie_id=doc["cookieId"], customer_id=cookie["customerId"], session_id=doc["sessionId"],
+                    # Named by the event, so a logout carried out twice rotates the cookie once.
+                    new_customer_id=str(uuid.uuid5(_LOGOUT_NAMESPACE, doc["dedupeKey"])),
                 )
+            await events.mark_acted(self._db, dedupe_key=doc["dedupeKey"])
         return acted
 
-    async def _store(self, items, sources, deployment_id, now, duplicates, refused) -> list[dict[str, Any]]:
+    async def _store(
+        self, items, sources, deployment_id, now, duplicates, refused, reclaimed
+    ) -> list[dict[str, Any]]:
         """Sessionise, run the stages, persist and publish one set of items."""
         cookies = await identities.claim_cookies(
             self._db, cookie_ids=(doc["cookieId"] for _, doc in items), now=now
@@ -247,8 +310,11 @@ class Ingestor:
             sets=customer_sets,
             pushes=customer_pushes,
         )
+        for work in works.values():
+            for doc in work.items:
+                doc[events.BATCH] = work.delta.batch
         documents = [doc for work in works.values() for doc in work.items]
-        lost_races = await events.insert_new(self._db, documents=documents)
+        lost_races = await events.upsert(self._db, documents=documents, reclaimed=reclaimed)
         if lost_races:
             # Another writer stored these first: they must not be counted twice.
             lost = [documents[position] for position in lost_races]
@@ -306,6 +372,8 @@ class Ingestor:
                         source=sources.get(index),
                     )
                 work.add(doc)
+        for work in works.values():
+            work.delta.batch = batch_token(work.items)
         return works, cursors, superseded
 
     async def _publish(self, works: dict[str, SessionWork], touched: list[dict[str, Any]]) -> None:

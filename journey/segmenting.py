@@ -51,9 +51,12 @@ class SegmentStage:
         )
         for work in opening:
             carried = [
-                assignment
+                {"segmentId": assignment["segmentId"], "assignedAt": assignment["assignedAt"]}
                 for assignment in first_per_segment(held.get(work.delta.customer_id, []))
                 if (segment := catalog.by_id.get(assignment["segmentId"])) and segment.scope == CUSTOMER
+                # A session's own match is not carried into it: the customer may hold it
+                # already when the batch that made it is being retried.
+                and assignment.get("sessionId") != work.session_id
             ]
             if carried:
                 work.delta.pushes.setdefault(ASSIGNMENTS, []).extend(carried)
@@ -109,5 +112,5 @@ def _assign(
     assignment = {"segmentId": segment.id, "assignedAt": trigger["occurredAt"]}
     work.delta.pushes.setdefault(ASSIGNMENTS, []).append(assignment)
     if segment.scope == CUSTOMER:
-        work.customer_pushes.setdefault(ASSIGNMENTS, []).append(assignment)
+        work.customer_pushes.setdefault(ASSIGNMENTS, []).append({**assignment, "sessionId": work.session_id})
     return item

@@ -100,7 +100,8 @@ class Stitcher:
             doc = await customers.find(self._db, customer_id=customer_id)
             if doc is None:
                 raise InvalidInput(field, "no such customer")
-            if doc.get("mergedInto"):
+            # A merge of source into target cut off halfway is resumed.
+            if doc.get("mergedInto") and (field, doc["mergedInto"]) != ("sourceId", target_id):
                 raise InvalidInput(field, f"was merged into {doc['mergedInto']}")
         now = self._clock.now()
         record = await merges.move_customer(
@@ -113,6 +114,7 @@ class Stitcher:
                 await customers.mark_identified(
                     self._db, customer_id=target_id, traits=source.get("traits") or {}, now=now
                 )
+        await merges.move_identities(self._db, record=record)
         await self._announce_moves(record["sessionIds"], {source_id, target_id})
         return record
 
@@ -136,12 +138,19 @@ class Stitcher:
             messages += [(topics.cards(customer_id), payload) for customer_id in sorted(customer_ids)]
         await self._hub.publish(messages)
 
-    async def logout(self, *, cookie_id: str, customer_id: str, session_id: str) -> None:
-        """Everything the browser does next belongs to a new anonymous customer (S4)."""
-        rotated = await identities.rotate_cookie(
-            self._db, cookie_id=cookie_id, from_customer=customer_id, to_customer=str(uuid.uuid4()))
-        if not rotated:
-            return
+    async def logout(
+        self, *, cookie_id: str, customer_id: str, session_id: str, new_customer_id: str | None = None
+    ) -> None:
+        """Everything the browser does next belongs to a new anonymous customer (S4).
+
+        `new_customer_id`: who that is; a cookie that names it already was rotated by
+        this same logout, which then only ends the session."""
+        new_customer_id = new_customer_id or str(uuid.uuid4())
+        if customer_id != new_customer_id:
+            rotated = await identities.rotate_cookie(
+                self._db, cookie_id=cookie_id, from_customer=customer_id, to_customer=new_customer_id)
+            if not rotated:
+                return
         ended = await sessions.end_if_idle(
             self._db, session_id=session_id, idle_before=None, now=self._clock.now())
         if ended is not None:

@@ -33,9 +33,10 @@ async def touch(
         }
         if sets.get(customer_id):
             changes["$set"] = sets[customer_id]
+        # A set, not a push: the retry of a batch cut off after this write adds nothing.
         appended = {name: {"$each": values} for name, values in pushes.get(customer_id, {}).items() if values}
         if appended:
-            changes["$push"] = appended
+            changes["$addToSet"] = appended
         updates.append(UpdateOne({"_id": customer_id}, changes, upsert=True))
     await db.customers.bulk_write(updates, ordered=False)
 
@@ -94,7 +95,7 @@ async def absorb(db: Database, *, target_id: str, source: dict[str, Any]) -> Non
     segments, and its latest visit's traits when it was seen last."""
     changes: dict[str, Any] = {}
     if source.get("segments"):
-        changes["$push"] = {"segments": {"$each": source["segments"]}}
+        changes["$addToSet"] = {"segments": {"$each": source["segments"]}}
     if source.get("lastSeenAt"):
         changes["$max"] = {"lastSeenAt": source["lastSeenAt"]}
     if changes:

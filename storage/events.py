@@ -1,23 +1,76 @@
-"""Journey events: one document per item on a journey map."""
+"""Journey events: one document per item on a journey map.
+
+An event stored by the pipeline carries the token of the batch part that stored it
+(`ingestBatch`); its session records the tokens it has applied. An event whose token
+its session lacks was stored by a batch cut off before the session was written: the
+retry of that batch completes it rather than calling it a duplicate."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from storage.database import Database
 
 DUPLICATE_KEY = 11000
+BATCH = "ingestBatch"
+_STORED_FIELDS = {"_id": 0, "dedupeKey": 1, "sessionId": 1, "type": 1, BATCH: 1, "acted": 1}
+
+
+async def stored(db: Database, *, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored events among these dedupe keys: their session, type, batch token and
+    whether their identity action was carried out."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    cursor = db.events.find({"dedupeKey": {"$in": keys}}, _STORED_FIELDS)
+    return {doc["dedupeKey"]: doc async for doc in cursor}
 
 
 async def existing_dedupe_keys(db: Database, *, keys: Iterable[str]) -> set[str]:
-    keys = list(keys)
-    if not keys:
+    return set(await stored(db, keys=keys))
+
+
+async def upsert(db: Database, *, documents: list[dict[str, Any]], reclaimed: set[str]) -> set[int]:
+    """Store each document under its dedupe key unless one is stored already; return the
+    positions whose key another batch holds (duplicates that lost a race).
+
+    A document stored by this same batch part before a cut is found again and is not a
+    duplicate; `reclaimed` keys (stored by a cut-off batch part with another token) are
+    taken over by this one."""
+    if not documents:
         return set()
-    cursor = db.events.find({"dedupeKey": {"$in": keys}}, {"dedupeKey": 1, "_id": 0})
-    return {doc["dedupeKey"] async for doc in cursor}
+    writes = []
+    for doc in documents:
+        changes: dict[str, Any] = {"$setOnInsert": {k: v for k, v in doc.items() if k != "dedupeKey"}}
+        if doc["dedupeKey"] in reclaimed:
+            changes["$setOnInsert"].pop(BATCH)
+            changes["$set"] = {BATCH: doc[BATCH]}
+        writes.append(UpdateOne({"dedupeKey": doc["dedupeKey"]}, changes, upsert=True))
+    try:
+        result = await db.events.bulk_write(writes, ordered=False)
+        inserted = set(result.upserted_ids)
+    except BulkWriteError as error:
+        # Two writers inserting one key at once: the loser's upsert fails on the unique index.
+        if any(item.get("code") != DUPLICATE_KEY for item in error.details.get("writeErrors", [])):
+            raise
+        inserted = {item["index"] for item in error.details.get("upserted", [])}
+    found = [position for position in range(len(documents)) if position not in inserted]
+    if not found:
+        return set()
+    holders = await stored(db, keys=(documents[position]["dedupeKey"] for position in found))
+    return {
+        position for position in found
+        if holders.get(documents[position]["dedupeKey"], {}).get(BATCH) != documents[position][BATCH]
+    }
+
+
+async def mark_acted(db: Database, *, dedupe_key: str) -> None:
+    """The identity action of an identify or logout event was carried out."""
+    await db.events.update_one({"dedupeKey": dedupe_key}, {"$set": {"acted": True}})
 
 
 async def insert_new(db: Database, *, documents: list[dict[str, Any]]) -> set[int]:

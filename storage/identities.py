@@ -72,6 +72,20 @@ async def advance_cursors(
     )
 
 
+async def catch_up_cursors(db: Database, *, latest: dict[str, tuple[int, datetime]]) -> None:
+    """Move cursors up to the latest stored session of their browser, where a batch cut
+    off before its cursor write left them behind; a cursor ahead stays where it is."""
+    if not latest:
+        return
+    writes = []
+    for cookie, (seq, last) in latest.items():
+        key = identity_key("COOKIE", cookie)
+        # A session opened after the cursor's: the browser's latest session is open again.
+        writes.append(UpdateOne({"_id": key, "web.seq": {"$lt": seq}}, {"$set": {"web.closed": False}}))
+        writes.append(UpdateOne({"_id": key}, {"$max": {"web.seq": seq, "web.lastActivityAt": last}}))
+    await db.identities.bulk_write(writes, ordered=True)
+
+
 async def for_customers(db: Database, *, customer_ids: list[str]) -> list[dict[str, Any]]:
     return await db.identities.find({"customerId": {"$in": customer_ids}}).to_list()
 

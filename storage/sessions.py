@@ -1,5 +1,7 @@
 """Sessions: the cards of a customer. Counters move with atomic operators only, so
-concurrent batches for one session never lose an update."""
+concurrent batches for one session never lose an update, and each batch part is applied
+once: a session records the tokens of the batch parts it has applied, and an update
+whose token is recorded already changes nothing (a retried batch counts nothing twice)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError
 
 from storage.database import Database
+from storage.events import DUPLICATE_KEY
 from storage.pages import after_filter
 
 MAX_SEARCHES = 200
+APPLIED = "appliedBatches"
+MAX_APPLIED = 64
+"""Tokens kept per session: a batch cut off is retried long before this many more arrive."""
 
 
 @dataclass(slots=True)
@@ -27,6 +34,8 @@ class SessionDelta:
     seq: int
     started_at: datetime
     last_activity_at: datetime
+    batch: str = ""
+    """This batch part's token (see storage.events), set once its events are known."""
     events: int = 0
     pageviews: int = 0
     last_page: dict[str, Any] | None = None
@@ -72,15 +81,35 @@ class SessionDelta:
         pushes = {name: {"$each": values} for name, values in self.pushes.items() if values}
         if self.searches:
             pushes["searches"] = {"$each": self.searches, "$slice": -MAX_SEARCHES}
-        if pushes:
-            changes["$push"] = pushes
-        return UpdateOne({"_id": self.session_id}, changes, upsert=True)
+        pushes[APPLIED] = {"$each": [self.batch], "$slice": -MAX_APPLIED}
+        changes["$push"] = pushes
+        return UpdateOne({"_id": self.session_id, APPLIED: {"$ne": self.batch}}, changes, upsert=True)
 
 
 async def apply(db: Database, *, deltas: Iterable[SessionDelta]) -> None:
+    """Apply each delta once. An update that finds its token recorded tries to insert
+    the session and fails on its _id: nothing to do. The same failure also meets the
+    loser of two writers opening one session at once: its second try finds the session."""
     updates = [delta.update() for delta in deltas]
-    if updates:
-        await db.sessions.bulk_write(updates, ordered=False)
+    for _ in range(2):
+        if not updates:
+            return
+        try:
+            await db.sessions.bulk_write(updates, ordered=False)
+            return
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(item.get("code") != DUPLICATE_KEY for item in errors):
+                raise
+            updates = [updates[item["index"]] for item in errors]
+
+
+async def applied(db: Database, *, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The batch tokens, number and last activity of these sessions."""
+    if not ids:
+        return {}
+    cursor = db.sessions.find({"_id": {"$in": ids}}, {APPLIED: 1, "seq": 1, "cookieId": 1, "lastActivityAt": 1})
+    return {doc["_id"]: doc async for doc in cursor}
 
 
 async def by_ids(db: Database, *, ids: list[str]) -> list[dict[str, Any]]:

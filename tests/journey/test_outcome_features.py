@@ -28,7 +28,7 @@ async def db(mongodb_uri: str) -> AsyncIterator[Database]:
 async def store(db: Database, start: dict, end: dict) -> dict:
     """Store the change from start to end as one batch would; the stored state after it."""
     delta = sessions.SessionDelta(session_id="s", customer_id="c", cookie_id="k", deployment_id="d",
-                                  seq=1, started_at=AT, last_activity_at=AT)
+                                  seq=1, started_at=AT, last_activity_at=AT, batch=uuid.uuid4().hex)
     record_state(delta, start, end)
     await sessions.apply(db, deltas=[delta])
     [stored] = await sessions.by_ids(db, ids=["s"])
