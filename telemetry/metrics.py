@@ -5,6 +5,7 @@ that mirror state (subscribers, readiness) are read when /metrics is scraped."""
 
 from __future__ import annotations
 
+import collections
 import re
 from collections.abc import Callable
 
@@ -77,8 +78,9 @@ class Metrics:
 
     def count_receipts(self, statuses: list[tuple[str, str | None]]) -> None:
         """One batch's per-event answers: (accepted | duplicate | rejected, reason)."""
-        for status, reason in statuses:
-            self.events.labels(status, self.reason_family(reason)).inc()
+        tally = collections.Counter((status, self.reason_family(reason)) for status, reason in statuses)
+        for (status, family), count in tally.items():
+            self.events.labels(status, family).inc(count)
         outcomes = {status for status, _ in statuses}
         outcome = next((status for status in ("accepted", "duplicate", "rejected") if status in outcomes), "rejected")
         reason = next((reason for status, reason in statuses if status == "rejected"), None) \

@@ -98,6 +98,14 @@ async def test_a_subscription_over_http_is_told_to_use_the_websocket(service, ac
     assert "WebSocket" in message and "Unexpected" not in message
 
 
+async def test_a_subscription_over_get_is_told_to_use_the_websocket(service):
+    response = await service.http.get(
+        "/graphql", params={"query": "subscription { liveVisitors { kind } }"}, headers=AUTH
+    )
+    assert response.status_code == 400, response.text
+    assert "WebSocket" in response.json()["errors"][0]["message"]
+
+
 async def test_the_same_subscription_runs_over_the_websocket(service):
     """Positive control: the refused operation is a valid subscription."""
     async with service.socket() as socket:
