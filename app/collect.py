@@ -64,14 +64,14 @@ async def collect(request: Request) -> Response:
     retry = {**cors, "Retry-After": retry_after(state.services.settings.store_timeout_seconds)}
     with state.admission.slot() as admitted:
         if not admitted:
-            return _error("service busy: too many batches in progress; retry later", 503, retry)
+            return _refuse(request, "busy: too many batches in progress; retry later", 503, retry)
         try:
             response = await _collect(request, state.services, cors)
         except STORE_UNREACHABLE:
             # Nothing of the batch is confirmed: the client sends it again, and its event
             # ids make the retry complete what this attempt began.
             state.readiness.store_seen(reachable=False)
-            return _error("store: unavailable; retry later", 503, retry)
+            return _refuse(request, "store: unavailable; retry later", 503, retry)
         if response.status_code == 200:
             state.readiness.store_seen(reachable=True)
         return response

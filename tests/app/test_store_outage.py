@@ -143,7 +143,7 @@ async def test_store_killed_under_load_sheds_then_stores_every_event_once(store,
     assert all(copy is last_loaded for copy in copies)
     assert refresh_seconds < PROMPT_SECONDS
     assert sorted(response.status_code for response in crowd) == [503, 503, 503]
-    assert "service busy: too many batches in progress; retry later" in {r.json()["error"] for r in crowd}
+    assert "busy: too many batches in progress; retry later" in {r.json()["error"] for r in crowd}
     assert "store: unavailable; retry later" in {r.json()["error"] for r in crowd}
 
     assert (await service.http.get("/readyz")).status_code == 200
