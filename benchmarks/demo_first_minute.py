@@ -90,7 +90,8 @@ async def watch_a_shopper(url: str) -> None:
         bar = await card.get_by_test_id("outcome-bar").first.text_content()
         print(f"chips, Purchase bar with factors and the search shown after: {time.monotonic() - first_page:.1f} s")
         print(f"  chips: {', '.join(chips)}")
-        print(f"  bar: {' '.join(bar.split())}")
+        pages = await card.get_by_test_id("pageview-count").text_content()
+        print(f"  bar: {' '.join(bar.split())}  (the card counts {pages} pages)")
         await browser.close()
 
 
