@@ -147,6 +147,7 @@ async def run(clients: int, outage: float) -> None:
     confirmed = set(load.confirmed)
     stored_ids = [doc["dedupeKey"] async for doc in client.journey.events.find({}, {"dedupeKey": 1})
                   if "#" not in doc["dedupeKey"]]
+    on_sessions = sum([doc["eventCount"] async for doc in client.journey.sessions.find({}, {"eventCount": 1})])
     await client.close()
 
     # Stopping the service while the store is away again: how long until it has exited.
@@ -181,7 +182,8 @@ async def run(clients: int, outage: float) -> None:
     print(f"every client answered 200 again after: {recovered:.2f} s")
     stored = set(stored_ids)
     print(f"events confirmed (200) {len(confirmed)}; stored {len(stored_ids)}, of them distinct "
-          f"{len(stored)}; confirmed but not stored {len(confirmed - stored)}")
+          f"{len(stored)}; confirmed but not stored {len(confirmed - stored)}; counted on their "
+          f"sessions {on_sessions}")
     print(f"shutdown under load with the store away (SIGINT to exit): {shutdown:.2f} s")
 
 
