@@ -21,8 +21,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app import graphql_http
+from app.live_connection import LiveConnection
+from app.live_groups import LiveGroups
+from app.live_limits import PrincipalLimits
+from app.settings import Settings
 from app.websocket_guard import credential_watch
-from app.ws_protocol import StartAwareTransportWS
 from resolvers.context import Context
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "static" / "graphiql" / "index.html"
@@ -35,18 +38,23 @@ def _wants_ide(request: Request) -> bool:
 
 
 class JourneyGraphQL(GraphQL):
-    graphql_transport_ws_handler_class = StartAwareTransportWS
+    graphql_transport_ws_handler_class = LiveConnection
 
-    def __init__(self, schema, *, max_subscriptions: int, allowed_origins: Sequence[str] = ()) -> None:
+    def __init__(self, schema, *, settings: Settings, allowed_origins: Sequence[str] = ()) -> None:
         """allowed_origins: pages on other origins that may open the WebSocket."""
         super().__init__(
             schema,
             allowed_origins=allowed_origins,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            max_subscriptions_per_connection=max_subscriptions,
-            keep_alive=True,
-            keep_alive_interval=15,
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
+        self.live_groups = LiveGroups(schema, slice_size=settings.live_fanout_slice)
+        self.live_limits = PrincipalLimits(
+            connections=settings.max_connections_per_principal,
+            subscriptions=settings.max_subscriptions_per_principal,
+        )
+        self.live_queue_size = settings.live_queue_size
+        self.max_query_tokens = settings.max_query_tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -136,5 +144,6 @@ class JourneyGraphQL(GraphQL):
         )
         if principal is None:
             raise ConnectionRejectionError()
+        self.live_limits.open_connection(principal)
         context.principal = principal
         credential_watch(context.request).watch(context.request, token)

@@ -137,6 +137,7 @@ def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Confi
         h11_max_incomplete_event_size=settings.max_header_bytes,
         ws="websockets-sansio",
         ws_max_size=settings.max_ws_message_bytes,
+        ws_per_message_deflate=False,  # a compressor per live socket costs more memory than it saves
         proxy_headers=False,  # the app honours JOURNEY_TRUSTED_PROXIES instead
         **options,
     )

@@ -24,6 +24,7 @@ from app.collect import collect, preflight
 from app.cors import graphql_cors, parse_origins
 from app.graphql_view import JourneyGraphQL
 from app.importing import import_events
+from app.live_socket import DirectWriteMiddleware
 from app.logs import RequestLogMiddleware
 from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metrics_page
 from app.probes import Readiness, livez, readyz
@@ -164,8 +165,7 @@ def create_app(
     origins = parse_origins(settings.cors_origins)
     graphql = graphql_cors(
         JourneyGraphQL(
-            build_schema(settings), max_subscriptions=settings.max_subscriptions_per_connection,
-            allowed_origins=origins,
+            build_schema(settings), settings=settings, allowed_origins=origins,
         ),
         origins,
     )
@@ -190,6 +190,7 @@ def create_app(
             Mount("/demo", StaticFiles(directory=STATIC / "demo", html=True), name="demo"),
         ],
         middleware=[
+            Middleware(DirectWriteMiddleware),  # first: it needs the server's own send
             Middleware(RequestLogMiddleware),
             *_proxy_headers(settings),
             Middleware(

@@ -35,6 +35,10 @@ class Settings:
     max_body_bytes: int = 512 * 1024
     live_queue_size: int = 1000
     live_heartbeat_seconds: float = 5.0
+    live_fanout_slice: int = 500
+    """Sockets served per push before the fan-out yields to the event loop."""
+    max_connections_per_principal: int = 100
+    max_subscriptions_per_principal: int = 2000
     admin_token: str = ""
     jwt_secret: str = ""
     jwt_public_key: str = ""

@@ -1,31 +1,48 @@
-"""Live fan-out: one broadcaster channel per deployment of the service, topics inside it.
+"""Live fan-out between instances: one broadcaster channel per topic, joined only while
+this instance has subscribers to that topic.
 
 broadcaster gives every subscriber an unbounded queue and its Redis listener dies
-silently when the connection drops. So this hub keeps one broadcaster subscription
-per process, fans messages out to bounded per-subscriber queues itself, and watches
-its own heartbeats to notice a dead connection and reconnect.
+silently when the connection drops. So this hub drives a broadcaster backend itself:
+it joins and leaves topic channels as local subscribers come and go, fans messages out
+to bounded per-subscriber queues, and sends itself numbered heartbeats on a channel of
+its own to notice a dead connection and reconnect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
+from urllib.parse import urlparse
 
 from broadcaster import Broadcast
+from broadcaster._backends.base import BroadcastBackend
 
 from live.codec import decode, encode
 from telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "journey-graph.live"
+CHANNEL_PREFIX = "journey-graph.live"
+MISSED_HEARTBEATS = 3
+"""Heartbeats that may be outstanding before the channel counts as dead. Counted in the
+watchdog's own ticks, not in wall time: a loop busy with a long fan-out delays the ticks
+as much as the heartbeats, so it is never taken for a dead channel."""
 _LAGGED = object()
+LAGGED_CLOSE_CODE = 4499
+LAGGED_CLOSE_REASON = "Subscriber fell too far behind; resubscribe and reload"
+
+
+def topic_channel(topic: str) -> str:
+    return f"{CHANNEL_PREFIX}.topic.{topic}"
+
+
+def _heartbeat_channel(instance: str) -> str:
+    return f"{CHANNEL_PREFIX}.heartbeat.{instance}"
 
 
 class SubscriberLagged(Exception):
@@ -39,18 +56,16 @@ class Subscription:
         self._capacity = capacity
         self.lagged = False
 
-    def offer(self, payload: Any) -> bool:
-        """False when the payload was not queued: the subscriber is (now) lagged."""
+    def offer(self, payload: Any) -> None:
         if self.lagged:
-            return False
+            return
         if self._queue.qsize() >= self._capacity:
             self.lagged = True
             while not self._queue.empty():
                 self._queue.get_nowait()
             self._queue.put_nowait(_LAGGED)
-            return False
+            return
         self._queue.put_nowait(payload)
-        return True
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterate()
@@ -61,6 +76,14 @@ class Subscription:
             if item is _LAGGED:
                 raise SubscriberLagged(self.topic)
             yield item
+
+
+def _backend(url: str) -> BroadcastBackend:
+    """The broadcaster backend for a URL (memory://, redis://…), without its Broadcast:
+    the hub needs to join many channels through one listener."""
+    if urlparse(url).scheme not in {"memory", "redis", "rediss"}:
+        raise ValueError(f"JOURNEY_BROADCAST_URL: unsupported scheme in '{url}' (memory:// or redis://)")
+    return Broadcast(url)._backend
 
 
 class LiveHub:
@@ -74,16 +97,47 @@ class LiveHub:
         self._heartbeat_seconds = heartbeat_seconds
         self._subscribers: dict[str, set[Subscription]] = defaultdict(set)
         self._instance = uuid.uuid4().hex
-        self._broadcast: Broadcast | None = None
+        self._backend: BroadcastBackend | None = None
+        self._joined: set[str] = set()
+        self._channel_lock = asyncio.Lock()
         self._pump: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
         self._ready = asyncio.Event()
-        self._last_heartbeat = time.monotonic()
+        self._heartbeats_sent = 0
+        self._heartbeats_back = 0
         self._reconnecting: asyncio.Task | None = None
+        self._leaving: set[asyncio.Task] = set()
+        self.on_message: Callable[[str, int], None] | None = None
+        """Called with (topic, local subscriptions) for every message received; for metrics."""
+        self.subscribers = 0
+
+    # Called by the WebSocket layer, so live counts have one home.
+    def subscriber_added(self) -> None:
+        self.subscribers += 1
+
+    def subscriber_removed(self) -> None:
+        self.subscribers -= 1
+
+    def pushed(self, frames: int) -> None:
+        self._metrics.live_pushes.inc(frames)
+
+    def lagged_disconnect(self) -> None:
+        self._metrics.live_lagged.inc()
 
     @property
     def subscriber_count(self) -> int:
+        """Live subscriptions of WebSocket clients on this instance."""
+        return self.subscribers
+
+    @property
+    def topic_subscriptions(self) -> int:
+        """Hub subscriptions: one per group of subscribers sharing an execution."""
         return sum(len(subs) for subs in self._subscribers.values())
+
+    @property
+    def topics(self) -> frozenset[str]:
+        """The topics whose channels this instance has joined."""
+        return frozenset(self._joined)
 
     @property
     def ready(self) -> bool:
@@ -94,7 +148,7 @@ class LiveHub:
         self._watchdog = asyncio.create_task(self._watch(), name="live-hub-watchdog")
 
     async def stop(self) -> None:
-        for task in (self._watchdog, self._reconnecting):
+        for task in (self._watchdog, self._reconnecting, *self._leaving):
             if task is not None:
                 task.cancel()
                 with suppress(BaseException):
@@ -102,16 +156,21 @@ class LiveHub:
         await self._disconnect()
 
     async def publish(self, messages: Iterable[tuple[str, Any]]) -> None:
-        """Send messages to every instance in one broadcast. Best effort: the data is
-        already stored, so a broken channel loses live pushes, never data."""
-        batch = [[topic, payload] for topic, payload in messages]
-        if not batch:
+        """Send messages to every instance that has subscribers for their topics, one
+        broadcast per topic. Best effort: the data is already stored, so a broken channel
+        loses live pushes, never data."""
+        by_topic: dict[str, list[Any]] = {}
+        for topic, payload in messages:
+            by_topic.setdefault(topic, []).append(payload)
+        if not by_topic:
             return
-        if self._broadcast is None or not self._ready.is_set():
-            log.warning("live channel not connected; %d live messages dropped", len(batch))
+        backend = self._backend
+        if backend is None or not self._ready.is_set():
+            log.warning("live channel not connected; live messages for %d topics dropped", len(by_topic))
             return
         try:
-            await self._broadcast.publish(CHANNEL, encode({"m": batch}))
+            for topic, payloads in by_topic.items():
+                await backend.publish(topic_channel(topic), encode({"t": topic, "m": payloads}))
         except Exception:
             log.warning("live publish failed; reconnecting", exc_info=True)
             self._schedule_reconnect()
@@ -121,6 +180,8 @@ class LiveHub:
         subscription = Subscription(topic, self._queue_size)
         self._subscribers[topic].add(subscription)
         try:
+            if topic not in self._joined:
+                await self._join(topic)
             yield subscription
         finally:
             subscribers = self._subscribers.get(topic)
@@ -128,53 +189,83 @@ class LiveHub:
                 subscribers.discard(subscription)
                 if not subscribers:
                     del self._subscribers[topic]
+                    self._leave_later(topic)
 
-    def _dispatch(self, text: str) -> None:
+    async def _join(self, topic: str) -> None:
+        async with self._channel_lock:
+            backend = self._backend
+            if topic in self._joined or topic not in self._subscribers or backend is None:
+                return
+            try:
+                await backend.subscribe(topic_channel(topic))
+                self._joined.add(topic)
+            except Exception:
+                log.warning("joining a live topic failed; reconnecting", exc_info=True)
+                self._schedule_reconnect()
+
+    def _leave_later(self, topic: str) -> None:
+        # Leaving runs in a task of its own: the subscriber leaving may be a cancelled task.
+        task = asyncio.create_task(self._leave(topic), name="live-hub-leave")
+        self._leaving.add(task)
+        task.add_done_callback(self._leaving.discard)
+
+    async def _leave(self, topic: str) -> None:
+        async with self._channel_lock:
+            backend = self._backend
+            if topic not in self._joined or topic in self._subscribers or backend is None:
+                return
+            self._joined.discard(topic)
+            with suppress(Exception):
+                await backend.unsubscribe(topic_channel(topic))
+
+    def _dispatch(self, channel: str, text: str) -> None:
         envelope = decode(text)
         if "h" in envelope:
-            if envelope["h"] == self._instance:
-                self._last_heartbeat = time.monotonic()
+            if envelope.get("i") == self._instance:
+                self._heartbeats_back = max(self._heartbeats_back, int(envelope["h"]))
             return
-        for topic, payload in envelope.get("m", ()):
-            for subscription in tuple(self._subscribers.get(topic, ())):
-                was_lagged = subscription.lagged
-                if subscription.offer(payload):
-                    self._metrics.live_pushes.inc()
-                elif not was_lagged:
-                    self._metrics.live_lagged.inc()
+        topic = envelope["t"]
+        subscribers = tuple(self._subscribers.get(topic, ()))
+        if self.on_message is not None:
+            self.on_message(topic, len(subscribers))
+        for payload in envelope["m"]:
+            for subscription in subscribers:
+                subscription.offer(payload)
 
     async def _connect(self) -> None:
-        broadcast = Broadcast(self._url)
-        await broadcast.connect()
-        self._broadcast = broadcast
-        subscribed = asyncio.Event()
-        self._pump = asyncio.create_task(self._run_pump(broadcast, subscribed), name="live-hub-pump")
-        await subscribed.wait()
-        self._last_heartbeat = time.monotonic()
+        backend = _backend(self._url)
+        await backend.connect()
+        self._backend = backend
+        async with self._channel_lock:
+            self._joined.clear()
+            await backend.subscribe(_heartbeat_channel(self._instance))
+            for topic in tuple(self._subscribers):
+                await backend.subscribe(topic_channel(topic))
+                self._joined.add(topic)
+        self._pump = asyncio.create_task(self._run_pump(backend), name="live-hub-pump")
+        self._heartbeats_back = self._heartbeats_sent
         self._ready.set()
 
-    async def _run_pump(self, broadcast: Broadcast, subscribed: asyncio.Event) -> None:
-        async with broadcast.subscribe(CHANNEL) as subscriber:
-            subscribed.set()
-            async for event in subscriber:
-                if event is None:
-                    return
-                try:
-                    self._dispatch(event.message)
-                except Exception:
-                    log.exception("undecodable live message dropped")
+    async def _run_pump(self, backend: BroadcastBackend) -> None:
+        while True:
+            event = await backend.next_published()
+            try:
+                self._dispatch(event.channel, event.message)
+            except Exception:
+                log.exception("undecodable live message dropped")
 
     async def _disconnect(self) -> None:
         self._ready.clear()
         pump, self._pump = self._pump, None
-        broadcast, self._broadcast = self._broadcast, None
+        backend, self._backend = self._backend, None
+        self._joined.clear()
         if pump is not None:
             pump.cancel()
             with suppress(BaseException):
                 await pump
-        if broadcast is not None:
+        if backend is not None:
             with suppress(Exception):
-                await broadcast.disconnect()
+                await backend.disconnect()
 
     def _schedule_reconnect(self) -> None:
         if self._reconnecting is None or self._reconnecting.done():
@@ -195,18 +286,21 @@ class LiveHub:
                 delay = min(delay * 2, 5.0)
 
     async def _watch(self) -> None:
-        """Publish a heartbeat and expect it back; silence means the channel is dead."""
-        interval = self._heartbeat_seconds
+        """Publish a numbered heartbeat each tick and expect it back."""
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(self._heartbeat_seconds)
             if self._reconnecting is not None and not self._reconnecting.done():
                 continue
-            if self._ready.is_set() and time.monotonic() - self._last_heartbeat > 3 * interval:
-                log.warning("live channel silent for %.1fs; reconnecting", 3 * interval)
+            if not self._ready.is_set() or self._backend is None:
+                continue
+            if self._heartbeats_sent - self._heartbeats_back >= MISSED_HEARTBEATS:
+                log.warning("live channel: %d heartbeats unanswered; reconnecting", MISSED_HEARTBEATS)
                 self._schedule_reconnect()
                 continue
-            if self._broadcast is not None and self._ready.is_set():
-                try:
-                    await self._broadcast.publish(CHANNEL, encode({"h": self._instance}))
-                except Exception:
-                    self._schedule_reconnect()
+            self._heartbeats_sent += 1
+            try:
+                await self._backend.publish(
+                    _heartbeat_channel(self._instance), encode({"h": self._heartbeats_sent, "i": self._instance})
+                )
+            except Exception:
+                self._schedule_reconnect()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_training import OutcomeTrainer
 from journey.segment_catalog import SegmentCatalog
 from journey.stitching import Stitcher
-from live.hub import LiveHub
+from live.hub import LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON, LiveHub
 from live.starts import SubscriptionStarts
 from loaders import Loaders
 from storage.database import Database
@@ -48,6 +49,9 @@ class Context:
     subscription_starts: SubscriptionStarts = field(default_factory=SubscriptionStarts)
     """On a WebSocket: which of the connection's subscriptions receive pushes already."""
     _loaders: Loaders | None = field(default=None, repr=False)
+    close_lagged: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+    """How a subscription that fell behind its topic drops its subscribers; default: this
+    context's own socket."""
 
     @property
     def loaders(self) -> Loaders:
@@ -59,6 +63,12 @@ class Context:
         """A subscription asks for fresh loaders per pushed event, so nothing stale is served."""
         self._loaders = None
         return self.loaders
+
+    async def drop_lagged(self) -> None:
+        if self.close_lagged is not None:
+            await self.close_lagged()
+        elif self.request is not None:
+            await self.request.close(code=LAGGED_CLOSE_CODE, reason=LAGGED_CLOSE_REASON)
 
     def require_principal(self) -> Principal:
         if self.principal is None:

@@ -17,9 +17,6 @@ from schema.enums import SessionChangeKind
 from schema.outcomes import OutcomeProgress, pushed_progress
 from schema.types import JourneyEvent, Session, SessionChange
 
-LAGGED_CLOSE_CODE = 4499
-LAGGED_CLOSE_REASON = "Subscriber fell too far behind; resubscribe and reload"
-
 
 async def _stream(info: Info, topic: str, convert: Callable[[Any], Any | None]) -> AsyncGenerator:
     hub = info.context.services.hub
@@ -34,7 +31,7 @@ async def _stream(info: Info, topic: str, convert: Callable[[Any], Any | None]) 
     except SubscriberLagged:
         # Dropping messages silently would show an agent a wrong map; closing tells
         # the console to resubscribe and reload.
-        await info.context.request.close(code=LAGGED_CLOSE_CODE, reason=LAGGED_CLOSE_REASON)
+        await info.context.drop_lagged()
 
 
 def _session_change(info: Info) -> Callable[[dict[str, Any]], SessionChange | None]:
