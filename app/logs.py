@@ -13,14 +13,16 @@ from contextvars import ContextVar
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings
+from telemetry.metrics import Metrics
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 """A caller's request id is kept only if it is this plain: it is echoed and logged."""
-_ROUTE_LIMIT = 200
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "WEBSOCKET"})
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 access_log = logging.getLogger("journey.access")
@@ -87,12 +89,24 @@ def _incoming_id(scope: Scope) -> str | None:
     return None
 
 
+def _route(scope: Scope) -> str:
+    """The pattern of the route that answered (`/graphql`, `/console/{path}`): a bounded
+    set, and never a path or value a client typed."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path is None:
+        return "(no route)"
+    return f"{path}/{{path}}" if isinstance(route, Mount) else path
+
+
 class RequestLogMiddleware:
     """Gives each request an id (the caller's X-Request-ID, or a new one), echoes it in the
-    response, and writes one access line when the request or WebSocket ends."""
+    response, and when the request or WebSocket ends writes one access line and counts it
+    in the metrics."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -121,13 +135,15 @@ class RequestLogMiddleware:
             status = 500
             raise
         finally:
+            seconds = time.perf_counter() - started
+            method = scope.get("method", "WEBSOCKET")
+            method = method if method in _METHODS else "OTHER"
+            route = _route(scope)
             access_log.info(
-                "%s %s %s", scope.get("method", "WEBSOCKET"), scope["path"][:_ROUTE_LIMIT], status,
-                extra={
-                    "method": scope.get("method", "WEBSOCKET"),
-                    "route": scope["path"][:_ROUTE_LIMIT],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
+                "%s %s %s", method, route, status,
+                extra={"method": method, "route": route, "status": status,
+                       "duration_ms": round(seconds * 1000, 2)},
             )
+            if self.metrics is not None and scope["type"] == "http":
+                self.metrics.count_request(route=route, method=method, status=status or 0, seconds=seconds)
             request_id.reset(token)

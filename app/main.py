@@ -191,7 +191,7 @@ def create_app(
         ],
         middleware=[
             Middleware(DirectWriteMiddleware),  # first: it needs the server's own send
-            Middleware(RequestLogMiddleware),
+            Middleware(RequestLogMiddleware, metrics=metrics),
             *_proxy_headers(settings),
             Middleware(
                 BodyLimitMiddleware, max_bytes=settings.max_body_bytes,

@@ -57,6 +57,14 @@ class Metrics:
             "journey_live_lagged_disconnects",
             "Subscribers disconnected because they fell too far behind", registry=registry,
         )
+        self.http_requests = Counter(
+            "journey_http_requests", "HTTP requests answered, by route pattern, method and status",
+            ["route", "method", "status"], registry=registry,
+        )
+        self.http_seconds = Histogram(
+            "journey_http_request_seconds", "Time to answer an HTTP request, by route pattern",
+            ["route"], buckets=LATENCY_BUCKETS, registry=registry,
+        )
         self.ready = Gauge(
             "journey_ready", "1 when a dependency answers: the store, the live channel",
             ["component"], registry=registry,
@@ -86,6 +94,10 @@ class Metrics:
         reason = next((reason for status, reason in statuses if status == "rejected"), None) \
             if outcome == "rejected" else None
         self.batches.labels(outcome, self.reason_family(reason)).inc()
+
+    def count_request(self, *, route: str, method: str, status: int, seconds: float) -> None:
+        self.http_requests.labels(route, method, str(status)).inc()
+        self.http_seconds.labels(route).observe(seconds)
 
     def count_rejected_batch(self, field: str) -> None:
         self.batches.labels("rejected", self.reason_family(field)).inc()

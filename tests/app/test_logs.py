@@ -72,6 +72,8 @@ def test_json_lines_with_request_ids_and_nothing_secret(mongodb_uri):
         assert len(generated.headers["x-request-id"]) >= 16
         hostile = httpx.get(f"{base}/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
         assert hostile.headers["x-request-id"] != "bad id\twith spaces"
+        typed = httpx.get(f"{base}/console/{EMAIL}", headers={"X-Request-ID": "typed-path"})
+        assert typed.status_code == 404
         refused = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"},
                              headers={"Authorization": "Bearer wrong-token-value"})
         assert refused.status_code == 401
@@ -96,6 +98,7 @@ def test_json_lines_with_request_ids_and_nothing_secret(mongodb_uri):
     assert isinstance(by_id["trace-42"]["duration_ms"], float)
     assert by_id[generated.headers["x-request-id"]]["method"] == "POST"
     assert by_id[refused.headers["x-request-id"]]["status"] == 401
+    assert by_id["typed-path"]["route"] == "/console/{path}"  # the pattern, not what was typed
     for secret in (TOKEN, EMAIL, "jane.doe", "wrong-token-value", "customerByIdentity", "bad id"):
         assert secret not in stderr, secret
 

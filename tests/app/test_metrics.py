@@ -58,6 +58,9 @@ async def test_ingest_counters_move_with_batches_by_outcome(service):
     assert all(dict(labels)["result"] == "ok" for labels, moved_by in round_trips.items() if moved_by)
     assert value(after, "journey_ready", component="store") == 1
     assert value(after, "journey_ready", component="live_channel") == 1
+    assert moved("journey_http_requests_total", route="/collect", method="POST", status="200") == 2
+    assert moved("journey_http_requests_total", route="/collect", method="POST", status="400") == 1
+    assert moved("journey_http_request_seconds_count", route="/collect") == 3
 
 
 async def test_live_gauges_and_counters_follow_subscribers(start):
