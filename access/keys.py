@@ -74,7 +74,7 @@ def clean_origin(origin: str, field: str) -> str:
 
 async def save_deployment(
     db: Database, *, deployment_id: str, name: str | None, allowed_origins: list[str],
-    form_fields: list[str] | None = None, now: datetime,
+    form_fields: list[str] | None = None, now: datetime, identity_verification: str | None = None,
 ) -> dict[str, Any]:
     deployment_id = deployment_id.strip()
     if not is_deployment_id(deployment_id):
@@ -88,9 +88,13 @@ async def save_deployment(
             raise InvalidInput(f"formFields[{index}]", "must be a field name of letters, digits, _ . -")
         if SENSITIVE_NAME.search(field):
             raise InvalidInput(f"formFields[{index}]", f"'{field}' looks like a password or card field")
+    if identity_verification not in (None, "OFF"):
+        existing = await deployments.find(db, deployment_id=deployment_id)
+        if not (existing and existing.get("identitySecret")):
+            raise InvalidInput("identityVerification", "needs an identity secret first: call rotateIdentitySecret")
     return await deployments.upsert(
         db, deployment_id=deployment_id, name=(name or deployment_id).strip(),
-        allowed_origins=origins, form_fields=fields, now=now,
+        allowed_origins=origins, form_fields=fields, now=now, identity_verification=identity_verification,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from identity import InvalidIdentity, normalize_email, normalize_external_id, normalize_phone
 from journey import icons, incoming, items
 from journey.errors import InvalidInput
+from journey.identity_verification import parse_signatures
 from journey.incoming import TrackedEvent, attributes
 
 IDENTITY_TRAITS = {"email": "EMAIL", "phone": "PHONE", "externalId": "EXTERNAL_ID"}
@@ -54,6 +55,7 @@ def identify_parser(default_region: str) -> incoming.Parser:
             "data": {
                 "identities": found,
                 "traits": attributes(other, f"{path}.traits"),
+                "signatures": parse_signatures(raw.get("signatures"), merged, f"{path}.signatures"),
             },
         }
 
@@ -66,8 +68,9 @@ def _logout(raw: dict[str, Any], path: str) -> dict[str, Any]:
 
 def _identify_item(event: TrackedEvent, document: dict[str, Any]) -> None:
     # The map says how the visitor identified, never the values: those are customer data.
-    document["attributes"] = {"identifiedBy": sorted(event.data["identities"])}
-    document["identify"] = event.data
+    given = {**event.data["identities"], **event.data.get("claims", {})}
+    document["attributes"] = {"identifiedBy": sorted(given)}
+    document["identify"] = {key: value for key, value in event.data.items() if key != "signatures"}
 
 
 def register(default_region: str) -> None:

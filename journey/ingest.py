@@ -20,6 +20,7 @@ from app.settings import Settings
 from identity import InvalidIdentity, normalize_cookie_id
 from journey.deployment_ids import is_deployment_id
 from journey.errors import InvalidInput
+from journey.identity_verification import split_claims
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
 from journey.sessionize import SessionCursor, assign_sessions, session_id
@@ -72,6 +73,8 @@ class RawEvent:
     payload: Any
     cookie_id: Any
     source: Source | None = None
+    trusted: bool = False
+    """Sent by a caller holding a permission (a site's server): its identities need no signature."""
 
 
 def cookie_id_of(raw: Any) -> str:
@@ -142,7 +145,8 @@ class Ingestor:
             raise InvalidInput("events", "must contain at least one event")
         if len(batch) > settings.max_batch_events:
             raise InvalidInput("events", f"has more than {settings.max_batch_events} events")
-        if await self.deployment(deployment_id) is None:
+        deployment = await self.deployment(deployment_id)
+        if deployment is None:
             raise InvalidInput("deploymentId", f"unknown deployment '{deployment_id}'")
 
         now = self._clock.now()
@@ -162,6 +166,8 @@ class Ingestor:
             try:
                 cookie = cookie_id_of(raw.cookie_id)
                 event = parse_event(raw.payload, path, cookie_id=cookie, limits=limits, source=raw.source)
+                if event.type == "identify":
+                    split_claims(event.data, deployment, path, trusted=raw.trusted)
             except InvalidInput as error:
                 receipts[index].status, receipts[index].reason = "rejected", str(error)
                 continue
@@ -266,12 +272,20 @@ class Ingestor:
             acted = True
             cookie = await identities.find(self._db, kind="COOKIE", value=doc["cookieId"])
             if doc["type"] == "identify":
-                await self.stitcher.identify(
-                    customer_id=cookie["customerId"],
-                    claimed=doc["identify"]["identities"],
-                    traits=doc["identify"]["traits"],
-                )
-                await sessions.mark_authenticated(self._db, session_id=doc["sessionId"])
+                identify = doc["identify"]
+                if identify.get("claims"):
+                    # Unverified: noted on the browser's own customer, never stitched anywhere.
+                    await self.stitcher.claim(
+                        customer_id=cookie["customerId"], claimed=identify["claims"],
+                        traits={} if identify["identities"] else identify["traits"],
+                    )
+                if identify["identities"]:
+                    await self.stitcher.identify(
+                        customer_id=cookie["customerId"],
+                        claimed=identify["identities"],
+                        traits=identify["traits"],
+                    )
+                    await sessions.mark_authenticated(self._db, session_id=doc["sessionId"])
             else:
                 await self.stitcher.logout(
                     cookie_id=doc["cookieId"], customer_id=cookie["customerId"], session_id=doc["sessionId"],

@@ -81,6 +81,12 @@ class Stitcher:
         await customers.mark_identified(self._db, customer_id=target, traits=traits, now=now)
         return Identified(customer_id=target, merged_from=customer_id, conflicts=conflicts)
 
+    async def claim(self, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any]) -> None:
+        """Note identities a browser claimed without proof on its own customer: shown as
+        unverified, never stitched, never checked against other customers."""
+        await customers.add_claims(db=self._db, customer_id=customer_id, claimed=claimed, traits=traits,
+                                   now=self._clock.now())
+
     async def _is_identified(self, customer_id: str) -> bool:
         doc = await customers.find(self._db, customer_id=customer_id)
         return bool(doc and doc.get("identified"))

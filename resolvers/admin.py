@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -10,8 +11,24 @@ from strawberry.types import Info
 
 from access import keys
 from access import permissions as perm
+from journey import identity_verification as verification
+from journey.errors import InvalidInput
 from resolvers.permissions import requires
-from storage import api_keys
+from storage import api_keys, deployments
+
+
+@strawberry.enum(description="How a deployment treats identities (email, phone, external id) sent from browsers.")
+class IdentityVerification(Enum):
+    OFF = strawberry.enum_value(
+        "OFF", description="Believed as sent: a browser naming a known customer's email joins that customer."
+    )
+    OPTIONAL = strawberry.enum_value(
+        "OPTIONAL", description="Signed identities are believed; unsigned ones stay unverified claims on the "
+        "visitor's own customer and never join another customer.",
+    )
+    REQUIRED = strawberry.enum_value(
+        "REQUIRED", description="An identify event whose identities are not all signed is rejected."
+    )
 
 
 @strawberry.type(
@@ -46,6 +63,30 @@ class Deployment:
         description="Origins allowed to send events; \"*\" for any.",
     )
     form_fields: list[str] = strawberry.field(description="Form fields whose values are kept on form events.")
+    identity_verification: IdentityVerification = strawberry.field(
+        description="Whether identities sent from browsers must carry the site's signature."
+    )
+    has_identity_secret: bool = strawberry.field(
+        description="Whether an identity secret exists (rotateIdentitySecret makes one; it is never shown again)."
+    )
+
+    @classmethod
+    def of(cls, doc: dict) -> Deployment:
+        return cls(
+            id=doc["_id"], name=doc["name"], allowed_origins=doc["allowedOrigins"],
+            form_fields=doc.get("formFields") or [],
+            identity_verification=IdentityVerification(doc.get("identityVerification") or verification.DEFAULT_MODE),
+            has_identity_secret=bool(doc.get("identitySecret")),
+        )
+
+
+@strawberry.type(description="A deployment's new identity secret, for the site's server to sign identities with.")
+class IdentitySecret:
+    deployment_id: strawberry.ID = strawberry.field(description="The deployment it belongs to.")
+    secret: str = strawberry.field(
+        description="Shown once. The site's server signs each identity value a browser will send "
+        "with it (HMAC-SHA256, hex); the previous secret stops working at once."
+    )
 
 
 @strawberry.input(description="A new API key.")
@@ -71,6 +112,11 @@ class DeploymentInput:
         default_factory=list,
         description="Form fields whose values are kept on form events; any other field is "
         "dropped, and passwords and card numbers always are.",
+    )
+    identity_verification: IdentityVerification | None = strawberry.field(
+        default=None,
+        description="Whether browser identities must be signed; left out: kept as it was (OFF for a new "
+        "deployment). OPTIONAL and REQUIRED need an identity secret first (rotateIdentitySecret).",
     )
 
 
@@ -124,10 +170,27 @@ class AdminMutation:
         doc = await keys.save_deployment(
             services.db, deployment_id=str(input.id), name=input.name,
             allowed_origins=input.allowed_origins, form_fields=input.form_fields,
+            identity_verification=input.identity_verification.value if input.identity_verification else None,
             now=services.clock.now(),
         )
         services.ingestor.forget_deployment(doc["_id"])
-        return Deployment(
-            id=doc["_id"], name=doc["name"], allowed_origins=doc["allowedOrigins"],
-            form_fields=doc.get("formFields") or [],
-        )
+        return Deployment.of(doc)
+
+    @strawberry.mutation(
+        permission_classes=[requires(perm.DEPLOYMENT_EDIT)],
+        description="Make a new identity secret for a deployment and return it, once; the previous "
+        "one stops verifying signatures at once.",
+    )
+    async def rotate_identity_secret(
+        self,
+        info: Info,
+        deployment_id: Annotated[strawberry.ID, strawberry.argument(description="The deployment's id.")],
+    ) -> IdentitySecret:
+        services = info.context.services
+        secret = verification.new_secret()
+        if not await deployments.set_identity_secret(
+            services.db, deployment_id=str(deployment_id), secret=secret, now=services.clock.now()
+        ):
+            raise InvalidInput("deploymentId", "no such deployment")
+        services.ingestor.forget_deployment(str(deployment_id))
+        return IdentitySecret(deployment_id=deployment_id, secret=secret)

@@ -17,7 +17,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
 from access import permissions as perm
-from resolvers.admin import ApiKey, ApiKeyCreated, Deployment
+from resolvers.admin import ApiKey, ApiKeyCreated, Deployment, IdentitySecret
 from resolvers.mutation import Mutation
 from resolvers.permissions import Authenticated, RequiresDirective, requires
 from resolvers.query import Query
@@ -65,7 +65,7 @@ FIELDS: dict[type, dict[str, Access] | Access] = {
             segments.SegmentAssignment, segments.MatchedSegment, outcomes.OutcomeModel, outcomes.ReliabilityBin,
             outcomes.ModelCandidate,
             outcomes.Outcome, outcomes.PredictionFactor, outcomes.OutcomeProgress,
-            outcomes.AchievedOutcome, outcomes.OutcomeTraining, ApiKey, ApiKeyCreated, Deployment,
+            outcomes.AchievedOutcome, outcomes.OutcomeTraining, ApiKey, ApiKeyCreated, Deployment, IdentitySecret,
             viewer.Viewer,
         ],
         INHERITED,

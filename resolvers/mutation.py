@@ -46,7 +46,7 @@ class Mutation(
         result = await info.context.services.ingestor.ingest(
             deployment_id=str(deployment_id),
             batch=[
-                RawEvent(payload=event.as_raw(), cookie_id=event.cookie_id, source=event.source())
+                RawEvent(payload=event.as_raw(), cookie_id=event.cookie_id, source=event.source(), trusted=True)
                 for event in events
             ],
         )

@@ -125,6 +125,11 @@ class Identity:
         description="The value, normalised as at ingest (emails lower-cased, phones E.164).",
     )
     created_at: datetime = strawberry.field(description="When it was first tied to this customer.")
+    verified: bool = strawberry.field(
+        default=True,
+        description="False for an identity a browser claimed without the site's signature: it is "
+        "shown on this customer only, never used to find or merge customers.",
+    )
 
 
 @strawberry.enum(description="How an agent console colours a conversation card.")
@@ -360,12 +365,19 @@ class Customer:
     def identified(self) -> bool:
         return bool(self.doc.get("identified"))
 
-    @strawberry.field(description="Every cookie, email, phone and external id tied to the customer.")
+    @strawberry.field(
+        description="Every cookie, email, phone and external id tied to the customer, then those "
+        "its browsers claimed without proof (verified false)."
+    )
     async def identities(self, info: Info) -> list[Identity]:
         docs = await info.context.loaders.identities.load(self.doc["_id"])
+        claims = self.doc.get("claims") or []
         return [
             Identity(type=IdentityType(doc["type"]), value=doc["value"], created_at=doc["createdAt"])
             for doc in docs
+        ] + [
+            Identity(type=IdentityType(doc["type"]), value=doc["value"], created_at=doc["createdAt"], verified=False)
+            for doc in claims
         ]
 
     @strawberry.field(

@@ -59,6 +59,20 @@ async def mark_identified(
     await db.customers.update_one({"_id": customer_id}, {"$set": update})
 
 
+MAX_CLAIMS = 20
+
+
+async def add_claims(
+    db: Database, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any], now: datetime
+) -> None:
+    """Unverified identities, newest last, at most MAX_CLAIMS kept."""
+    claims = [{"type": kind, "value": value, "createdAt": now} for kind, value in claimed.items()]
+    changes: dict[str, Any] = {"$push": {"claims": {"$each": claims, "$slice": -MAX_CLAIMS}}}
+    if traits:
+        changes["$set"] = {f"traits.{key}": value for key, value in traits.items()}
+    await db.customers.update_one({"_id": customer_id}, changes)
+
+
 async def mark_merged(db: Database, *, source_id: str, target_id: str | None, now: datetime) -> None:
     """A merged customer stays as a pointer, so links to it lead to where it went."""
     changes = {"$set": {"mergedInto": target_id, "mergedAt": now}} if target_id else {

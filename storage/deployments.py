@@ -24,15 +24,17 @@ async def find(db: Database, *, deployment_id: str) -> dict[str, Any] | None:
 
 async def upsert(
     db: Database, *, deployment_id: str, name: str, allowed_origins: list[str],
-    form_fields: list[str], now: datetime,
+    form_fields: list[str], now: datetime, identity_verification: str | None = None,
 ) -> dict[str, Any]:
+    changes: dict[str, Any] = {
+        "name": name, "allowedOrigins": allowed_origins, "formFields": form_fields, "updatedAt": now,
+    }
+    if identity_verification is not None:
+        changes["identityVerification"] = identity_verification
     await db.deployments.update_one(
         {"_id": deployment_id},
         {
-            "$set": {
-                "name": name, "allowedOrigins": allowed_origins, "formFields": form_fields,
-                "updatedAt": now,
-            },
+            "$set": changes,
             "$setOnInsert": {"createdAt": now},
         },
         upsert=True,
@@ -42,3 +44,11 @@ async def upsert(
 
 async def listing(db: Database) -> list[dict[str, Any]]:
     return await db.deployments.find({}).sort("_id", 1).to_list()
+
+
+async def set_identity_secret(db: Database, *, deployment_id: str, secret: str, now: datetime) -> bool:
+    """True if the deployment exists."""
+    result = await db.deployments.update_one(
+        {"_id": deployment_id}, {"$set": {"identitySecret": secret, "updatedAt": now}}
+    )
+    return result.matched_count == 1

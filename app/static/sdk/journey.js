@@ -13,7 +13,7 @@
  *   journey('pageview')                        automatic on load and on history changes
  *   journey('record', name, attributes, {icon}) a custom event; icon: one of the service's
  *                                              custom icons (cart, heart, star, mail…)
- *   journey('identify', {email, phone, externalId, traits})
+ *   journey('identify', {email, phone, externalId, traits, signatures: {email: '<hmac>'}})
  *   journey('logout')                          later events belong to a new anonymous visitor
  *   journey('form:track', selector, {fields: [names whose values may be sent]})
  *   journey('consent', false | true)
@@ -406,7 +406,16 @@
       ['email', 'phone', 'externalId'].forEach(function (key) {
         if (person[key]) traits[key] = String(person[key]);
       });
-      track('identify', { traits: traits });
+      var fields = { traits: traits };
+      // Signatures come from the site's own server (HMAC-SHA256 of each value, made with the
+      // deployment's identity secret); a deployment verifying identities believes only those.
+      if (person.signatures) {
+        fields.signatures = {};
+        ['email', 'phone', 'externalId'].forEach(function (key) {
+          if (person.signatures[key]) fields.signatures[key] = String(person.signatures[key]);
+        });
+      }
+      track('identify', fields);
     },
 
     logout: function () {
