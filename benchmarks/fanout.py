@@ -122,7 +122,12 @@ async def open_many(count: int, opener) -> list[ClientConnection]:
         async with gate:
             return await opener()
 
-    return list(await asyncio.gather(*(one() for _ in range(count))))
+    opened = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+    sockets = [ws for ws in opened if isinstance(ws, ClientConnection)]
+    if len(sockets) < count:
+        failure = next(error for error in opened if not isinstance(error, ClientConnection))
+        print(f"    opened {len(sockets)} of {count} sockets ({type(failure).__name__}: {failure})", flush=True)
+    return sockets
 
 
 def journey_opener(url: str, session_id: str):
@@ -174,7 +179,7 @@ async def run(args: argparse.Namespace) -> None:
     data_dir = tempfile.mkdtemp(prefix="fanout-")
     env = {**os.environ, "JOURNEY_PORT": str(args.port), "JOURNEY_ADMIN_TOKEN": TOKEN,
            "JOURNEY_DATA_DIR": data_dir, "JOURNEY_COLLECT_RATE_PER_MINUTE": "100000",
-           "JOURNEY_MAX_CONNECTIONS_PER_PRINCIPAL": "100000",
+           "JOURNEY_MAX_CONNECTIONS_PER_PRINCIPAL": "100000", "JOURNEY_MAX_CONNECTIONS_PER_CLIENT": "100000",
            "JOURNEY_MAX_SUBSCRIPTIONS_PER_PRINCIPAL": "100000"}
     service = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -210,6 +215,10 @@ async def run(args: argparse.Namespace) -> None:
             rss_before = rss_kib(service.pid)
             receivers = Receivers()
             receivers.sockets = await open_many(size, journey_opener(base.replace("http", "ws") + "/graphql", session_id))
+            if len(receivers.sockets) < size:
+                results.append((size, f"could not open {size:,} subscribed sockets", "–", "–"))
+                await receivers.close()
+                continue
             await wait_subscribers(http, size)
             await asyncio.sleep(1.0)
             rss_after = rss_kib(service.pid)
