@@ -39,7 +39,18 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler):
         if problem:
             await self.websocket.close(code=CLOSE_INVALID, reason=problem)
             return
+        # Between two credential checks a socket could otherwise start new operations
+        # with a token that has just expired.
+        if message["type"] == "subscribe" and self.connection_acknowledged and not await self._credentials_hold():
+            await self.websocket.close(code=CLOSE_FORBIDDEN, reason=CREDENTIALS_ENDED)
+            return
         await super().handle_message(message)
+
+    async def _credentials_hold(self) -> bool:
+        params = getattr(self.context, "connection_params", None) or {}
+        token = params.get("authorization") or params.get("Authorization")
+        authenticator = self.context.services.authenticator
+        return await authenticator.authenticate(token if isinstance(token, str) else None) is not None
 
 
 def _message_problem(message: Any) -> str | None:

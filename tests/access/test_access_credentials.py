@@ -67,3 +67,14 @@ async def test_a_socket_closes_when_its_jwt_expires(start):
         assert (await socket.next(op))["liveVisitors"]["kind"] == "CREATED", "works while valid"
         code, _ = await socket.wait_closed(timeout=6)
     assert code == 4403
+
+
+async def test_a_socket_whose_jwt_expired_cannot_start_another_subscription(start):
+    service = await start(jwt_secret=JWT_SECRET, credential_check_seconds=60)
+    async with service.socket(token=token([perm.VISIT_VIEW], expires_in=1)) as socket:
+        await socket.subscribe(LIVE)
+        await asyncio.sleep(2.2)
+        await socket.subscribe(LIVE)
+        code, reason = await socket.wait_closed(timeout=5)
+    assert code == 4403
+    assert "expired" in reason
