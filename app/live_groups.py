@@ -51,10 +51,20 @@ def member(connection: GroupMemberConnection, operation_id: str) -> Member:
     return Member(connection, operation_id, b'{"id":' + json.dumps(operation_id).encode())
 
 
-@lru_cache(maxsize=512)
+MAX_CACHED_QUERY = 16 * 1024
+"""Longer documents are parsed every time: the cache's size in bytes stays bounded."""
+
+
 def is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
     """Whether the document's chosen operation is a subscription; False for anything
     unparsable, which then takes the ordinary path and its errors."""
+    if len(query) > MAX_CACHED_QUERY or (operation_name is not None and len(operation_name) > 256):
+        return _is_subscription.__wrapped__(query, operation_name, max_tokens)
+    return _is_subscription(query, operation_name, max_tokens)
+
+
+@lru_cache(maxsize=512)
+def _is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
     try:
         document = parse(query, max_tokens=max_tokens)
     except GraphQLError:

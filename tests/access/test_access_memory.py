@@ -65,3 +65,14 @@ async def test_failed_key_look_ups_are_remembered_by_a_fixed_size_digest(secured
     cached = secured.services.authenticator._keys
     assert len(cached) == 3
     assert all(len(key) == 64 and not key.startswith("jg_") for key in cached)
+
+
+def test_long_documents_are_not_kept_by_the_subscription_check():
+    from app.live_groups import _is_subscription, is_subscription
+
+    before = _is_subscription.cache_info().currsize
+    long_document = "subscription { liveVisitors { kind } }" + " " * 20_000
+    assert is_subscription(long_document, None, 2000) is True
+    assert _is_subscription.cache_info().currsize == before
+    assert is_subscription("subscription { liveVisitors { kind } }", None, 2000) is True
+    assert _is_subscription.cache_info().currsize == before + 1, "short documents are cached"
