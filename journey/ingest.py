@@ -25,7 +25,7 @@ from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
 from journey.sessionize import SessionCursor, assign_sessions, session_id
 from journey.stitching import Stitcher
-from journey.work import SessionWork, Stage, count, customer_changes
+from journey.work import SessionWork, Stage, count, customer_changes, customer_counters
 from live import topics
 from live.hub import LiveHub
 from storage import customers, deployments, events, identities, sessions
@@ -323,6 +323,7 @@ class Ingestor:
             now=now,
             sets=customer_sets,
             pushes=customer_pushes,
+            counters=customer_counters(works.values()),
         )
         for work in works.values():
             for doc in work.items:

@@ -11,12 +11,17 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from journey.work import CustomerCounters
 from prediction import FeatureState, feature_vector, fold_event
-from prediction.state import ELAPSED_SECONDS, GAP_SECONDS, LAST_AT, PAGE_SKETCH
+from prediction import history as customer_history
+from prediction.state import ELAPSED_SECONDS, GAP_SECONDS, HISTORY_PREFIX, HOUR, LAST_AT, WEEKDAY, is_sketch
 from storage.sessions import SessionDelta
 
 FEATURES = "features"
 """Session field: the folded state. Journey item field: the features right after it."""
+HISTORY = "history"
+"""Customer field: the summary of its sessions that a new session's features start from
+(prediction.history)."""
 DERIVED_KINDS = frozenset({"SEGMENT_MATCHED", "OUTCOME_ACHIEVED"})
 """Items the system adds: they record what the visitor's events did, not events."""
 
@@ -89,9 +94,33 @@ def record_state(delta: SessionDelta, start: Mapping[str, Any], end: Mapping[str
         path = f"{FEATURES}.{key.replace(_DOT, _ESCAPED_DOT)}"
         if key in (LAST_AT, ELAPSED_SECONDS):
             delta.maxes[path] = value
-        elif key == PAGE_SKETCH:
-            delta.bits_or[path] = int(value)
-        elif key == GAP_SECONDS:
+        elif key.startswith(HISTORY_PREFIX) or key in (GAP_SECONDS, HOUR, WEEKDAY):
+            # The history is copied once, when the session opens: setting it twice is harmless.
             delta.sets[path] = value
+        elif is_sketch(key):
+            delta.bits_or[path] = int(value)
         else:
             delta.increments[path] = value - (before or 0)
+
+
+def opening_state(history: Mapping[str, Any] | None, started_at: datetime) -> FeatureState:
+    """The state a new session starts from: what its customer's history says."""
+    return customer_history.snapshot(history, started_at)
+
+
+def batch_counters(
+    start: Mapping[str, Any], end: Mapping[str, Any], *, opened: bool, last_at: datetime,
+    achieved: Iterable[str],
+) -> CustomerCounters:
+    """What a batch of a session adds to its customer's history summary."""
+    return _under_history(customer_history.changes(start, end, opened=opened, last_at=last_at, achieved=achieved))
+
+
+def merged_history(history: Mapping[str, Any] | None) -> CustomerCounters:
+    """What a merged customer's history summary adds to the one it merges into."""
+    return _under_history(customer_history.merged(history))
+
+
+def _under_history(parts: tuple[dict, dict, dict]) -> CustomerCounters:
+    increments, maxima, bits = ({f"{HISTORY}.{path}": value for path, value in part.items()} for part in parts)
+    return CustomerCounters(increments, maxima, bits)

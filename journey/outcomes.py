@@ -11,34 +11,57 @@ from journey.context import visit_context
 from journey.items import derived
 from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_definitions import Outcome
-from journey.outcome_features import DERIVED_KINDS, FeatureFold, is_tracked, record_state, session_state
+from journey.outcome_features import (
+    DERIVED_KINDS,
+    HISTORY,
+    FeatureFold,
+    batch_counters,
+    is_tracked,
+    opening_state,
+    record_state,
+    session_state,
+)
 from journey.outcome_progress import ACHIEVED, STATE, achievements, predict
 from journey.work import SessionWork
 from live import topics
+from storage import customers as stored_customers
+from storage.database import Database
 
 _WHERE_AND_WHEN = ("dedupeKey", "clientEventId", "deploymentId", "cookieId", "occurredAt", "receivedAt", "page")
 """What an achievement takes from the event that completed it; nothing of that event's own kind."""
 
 
 class OutcomeStage:
-    def __init__(self, *, catalog: OutcomeCatalog) -> None:
+    def __init__(self, *, catalog: OutcomeCatalog, db: Database | None = None) -> None:
         self._catalog = catalog
+        self._db = db
+        self._histories: dict[str, dict[str, Any]] = {}
 
     async def prepare(self, works: list[SessionWork]) -> None:
-        await self._catalog.current()
+        """Bring the catalog up to date; while outcomes are predicted, read the history
+        summary of the customers whose sessions open (one read, only then)."""
+        catalog = await self._catalog.current()
+        opening = sorted({work.delta.customer_id for work in works if work.is_new})
+        self._histories = {}
+        if catalog.evaluates and opening and self._db is not None:
+            self._histories = await stored_customers.histories(self._db, customer_ids=opening, field=HISTORY)
 
     def process(self, work: SessionWork) -> None:
         catalog = self._catalog.latest
         stored = work.stored or {}
         context = visit_context(work)
         start = session_state(stored)
+        started_at = stored.get("startedAt") or work.delta.started_at
+        if work.is_new:
+            start = {**start, **opening_state(self._histories.get(work.delta.customer_id), started_at)}
         fold = FeatureFold(
             start,
-            started_at=stored.get("startedAt") or work.delta.started_at,
+            started_at=started_at,
             context=context,
             segment_ids=_segments_before(work),
         )
         achieved = achievements(stored)
+        achieved_here: list[str] = []
         counts = start_counts = stored.get(STATE) or {}
         seen_events: set[Any] = set()
         for doc in list(work.items):
@@ -60,10 +83,13 @@ class OutcomeStage:
                 outcome = catalog.by_rule[rule_id]
                 if outcome.id not in achieved:
                     achieved[outcome.id] = doc["occurredAt"]
+                    achieved_here.append(outcome.id)
                     _achieve(work, outcome, doc)
 
         state = fold.finish()
-        record_state(work.delta, start, state)
+        record_state(work.delta, {} if work.is_new else start, state)
+        work.customer_counters.add(batch_counters(
+            start, state, opened=work.is_new, last_at=work.delta.last_activity_at, achieved=achieved_here))
         for key, value in counts.items():
             if value != start_counts.get(key, 0):
                 work.delta.increments[f"{STATE}.{key}"] = value - start_counts.get(key, 0)

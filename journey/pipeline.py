@@ -53,7 +53,7 @@ def build_pipeline(
         FormFieldStage(lambda deployment_id: ingestor.deployment(deployment_id)),
         VisitContextStage(anonymise_ip=settings.anonymise_ip),
         SegmentStage(db=db, catalog=segments),
-        TimedStage(OutcomeStage(catalog=outcomes), metrics.scoring_seconds),
+        TimedStage(OutcomeStage(catalog=outcomes, db=db), metrics.scoring_seconds),
     ]
     ingestor = MeasuredIngestor(
         metrics=metrics, db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher, stages=stages

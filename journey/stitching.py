@@ -14,6 +14,7 @@ from typing import Any
 
 from app.clock import Clock
 from journey.errors import InvalidInput
+from journey.outcome_features import HISTORY, merged_history
 from live import topics
 from live.hub import LiveHub
 from storage import customers, identities, merges, sessions
@@ -115,7 +116,10 @@ class Stitcher:
         await customers.mark_merged(self._db, source_id=source_id, target_id=target_id, now=now)
         source = await customers.find(self._db, customer_id=source_id)
         if source:
-            await customers.absorb(self._db, target_id=target_id, source=source)
+            await customers.absorb(
+                self._db, target_id=target_id, source=source, counters=merged_history(source.get(HISTORY)),
+                merge_id=record["_id"],
+            )
             if source.get("identified"):
                 await customers.mark_identified(
                     self._db, customer_id=target_id, traits=source.get("traits") or {}, now=now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,6 +12,29 @@ from bson import ObjectId
 
 from journey.incoming import Source
 from storage.sessions import SessionDelta
+
+
+@dataclass(slots=True)
+class CustomerCounters:
+    """Field paths of a customer and what a batch adds to them; applied atomically, so
+    batches of the customer's sessions stored at once all count."""
+
+    increments: dict[str, int] = field(default_factory=dict)
+    maxima: dict[str, Any] = field(default_factory=dict)
+    bits: dict[str, int] = field(default_factory=dict)
+    batch: str = ""
+    """Names the batch parts they come from, so a retried batch moves them once."""
+
+    def add(self, other: CustomerCounters) -> None:
+        for path, value in other.increments.items():
+            self.increments[path] = self.increments.get(path, 0) + value
+        for path, value in other.maxima.items():
+            self.maxima[path] = max(self.maxima.get(path, value), value)
+        for path, value in other.bits.items():
+            self.bits[path] = self.bits.get(path, 0) | value
+
+    def __bool__(self) -> bool:
+        return bool(self.increments or self.maxima or self.bits)
 
 
 @dataclass(slots=True)
@@ -26,6 +50,9 @@ class SessionWork:
     """Fields of the session's customer this batch replaces (the latest visit's traits, say)."""
     customer_pushes: dict[str, list[Any]] = field(default_factory=dict)
     """Arrays of the session's customer this batch appends to (customer-scope segments, say)."""
+    customer_counters: CustomerCounters = field(default_factory=lambda: CustomerCounters())
+    """Counts, latest times and bits of the session's customer this batch moves on (the
+    history summary outcome predictions read)."""
     messages: list[tuple[str, Any]] = field(default_factory=list)
     """Live pushes beyond the map items and the card change, sent once the batch is
     stored (progress toward outcomes, say)."""
@@ -82,6 +109,19 @@ def customer_changes(
         for name, values in work.customer_pushes.items():
             pushes[customer_id][name].extend(values)
     return dict(sets), {customer_id: dict(arrays) for customer_id, arrays in pushes.items()}
+
+
+def customer_counters(works: Iterable[SessionWork]) -> dict[str, CustomerCounters]:
+    """What each customer's sessions in the batch add to its counters, by customer id."""
+    counters: dict[str, CustomerCounters] = defaultdict(CustomerCounters)
+    tokens: dict[str, list[str]] = defaultdict(list)
+    for work in works:
+        if work.customer_counters:
+            counters[work.delta.customer_id].add(work.customer_counters)
+            tokens[work.delta.customer_id].append(work.delta.batch or "")
+    for customer_id, counted in counters.items():
+        counted.batch = hashlib.sha256("\n".join(sorted(tokens[customer_id])).encode()).hexdigest()[:24]
+    return dict(counters)
 
 
 def count(delta: SessionDelta, document: dict[str, Any], sign: int = 1) -> None:

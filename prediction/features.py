@@ -4,13 +4,22 @@ import math
 from collections.abc import Iterable, Mapping
 
 from prediction.state import (
+    CARTED_BEFORE,
+    CATEGORY_AGAIN,
     ELAPSED_SECONDS,
     GAP_SECONDS,
+    HISTORY_PREFIX,
+    HOUR,
+    ITEM_SKETCH,
     KIND_PREFIX,
     NAME_PREFIX,
     PAGEVIEWS,
     SEARCHES,
+    SEEN_BEFORE,
+    WEEKDAY,
     distinct_pages,
+    is_sketch,
+    sketch_count,
 )
 
 REPEAT_PAGEVIEWS = "repeat_pageviews"
@@ -20,6 +29,11 @@ PAID_CAMPAIGN = "paid_campaign"
 DEVICE_PREFIX = "device:"
 REFERRER_PREFIX = "referrer:"
 SEGMENT_PREFIX = "segment:"
+DISTINCT_ITEMS = "distinct_items"
+DAYPART_PREFIX = "daypart:"
+WEEKEND = "weekend"
+# Hours (UTC) at which each part of the day starts.
+DAYPARTS = ((0, "night"), (6, "morning"), (12, "afternoon"), (18, "evening"))
 
 
 PAID_MEDIUMS = frozenset(
@@ -48,6 +62,16 @@ def feature_vector(
     for key, value in state.items():
         if key.startswith(KIND_PREFIX) or key.startswith(NAME_PREFIX):
             _put_count(features, key, value)
+        elif key.startswith(HISTORY_PREFIX) and not is_sketch(key):
+            _put_count(features, key, value)
+    for key in (SEEN_BEFORE, CARTED_BEFORE, CATEGORY_AGAIN):
+        _put_count(features, key, state.get(key, 0))
+    _put_count(features, DISTINCT_ITEMS, round(sketch_count(state, ITEM_SKETCH)))
+    if HOUR in state:
+        hour = int(state[HOUR])
+        features[DAYPART_PREFIX + next(name for start, name in reversed(DAYPARTS) if hour >= start)] = 1.0
+        if int(state.get(WEEKDAY, 0)) >= 5:
+            features[WEEKEND] = 1.0
     _put_count(features, SESSION_MINUTES, state.get(ELAPSED_SECONDS, 0.0) / 60.0)
     _put_count(features, GAP_MINUTES, state.get(GAP_SECONDS, 0.0) / 60.0)
 
@@ -80,6 +104,8 @@ def driver_of(feature: str) -> str:
         return "device"
     if feature.startswith(REFERRER_PREFIX):
         return "referrer"
+    if feature.startswith(DAYPART_PREFIX):
+        return "daypart"
     return feature
 
 

@@ -3,8 +3,11 @@
 from collections.abc import Mapping
 
 from prediction.features import (
+    DAYPART_PREFIX,
     DEVICE_PREFIX,
+    DISTINCT_ITEMS,
     GAP_MINUTES,
+    WEEKEND,
     PAID_CAMPAIGN,
     REFERRER_PREFIX,
     REPEAT_PAGEVIEWS,
@@ -12,7 +15,17 @@ from prediction.features import (
     SESSION_MINUTES,
     count_of,
 )
-from prediction.state import KIND_PREFIX, NAME_PREFIX, PAGEVIEWS, SEARCHES
+from prediction.history import ACHIEVED_PREFIX, HOURS_SINCE, SESSIONS
+from prediction.state import (
+    CARTED_BEFORE,
+    CATEGORY_AGAIN,
+    HISTORY_PREFIX,
+    KIND_PREFIX,
+    NAME_PREFIX,
+    PAGEVIEWS,
+    SEARCHES,
+    SEEN_BEFORE,
+)
 
 # Past-tense phrases, so "has not ..." reads naturally when the count is zero.
 _EVENT_PHRASES = {
@@ -55,6 +68,11 @@ def describe(driver: str, features: Mapping[str, float]) -> str:
         if medium is None:
             return "referrer unknown"
         return _REFERRER_PHRASES.get(medium, f'came via "{medium}"')
+    if driver == "daypart":
+        part = _one_hot_value(features, DAYPART_PREFIX)
+        return f"visiting in the {part} (UTC)" if part else "time of day unknown"
+    if driver == WEEKEND:
+        return "visiting at the weekend" if features.get(driver) else "visiting on a weekday"
     if driver == PAID_CAMPAIGN:
         return "came from a paid campaign" if features.get(driver) else "not from a paid campaign"
     if driver.startswith(SEGMENT_PREFIX):
@@ -75,6 +93,21 @@ def describe_count(driver: str, count: int) -> str:
         return _minutes(count) + " since the previous event"
     if driver == SEARCHES:
         return _done("searched", count)
+    if driver == DISTINCT_ITEMS:
+        return _counted(count, "item looked at", "items looked at")
+    if driver == SEEN_BEFORE:
+        return _done("looked again at an item seen on an earlier visit", count)
+    if driver == CARTED_BEFORE:
+        return _done("came back to an item carted on an earlier visit", count)
+    if driver == CATEGORY_AGAIN:
+        return _done("went back to a category seen in this visit", count)
+    if driver == SESSIONS:
+        return "first visit" if count <= 0 else _counted(count, "earlier visit", "earlier visits")
+    if driver == HOURS_SINCE:
+        return _counted(count, "hour", "hours") + " since the previous visit" if count >= 1 else (
+            "back within the hour")
+    if driver.startswith(HISTORY_PREFIX):
+        return "on earlier visits: " + _earlier(driver.removeprefix(HISTORY_PREFIX), count)
     if driver.startswith(NAME_PREFIX):
         name = driver.removeprefix(NAME_PREFIX)
         return _done(_EVENT_PHRASES.get(name, f'triggered "{name}"'), count)
@@ -83,6 +116,12 @@ def describe_count(driver: str, count: int) -> str:
         phrase = _EVENT_PHRASES.get(kind, f"triggered a {kind.lower().replace('_', ' ')} event")
         return _done(phrase, count)
     return f"{driver}: {count}"
+
+
+def _earlier(driver: str, count: int) -> str:
+    if driver.startswith(ACHIEVED_PREFIX):
+        return _done(f'achieved outcome "{driver.removeprefix(ACHIEVED_PREFIX)}"', count)
+    return describe_count(driver, count)
 
 
 def _done(phrase: str, count: int) -> str:

@@ -20,6 +20,28 @@ GAP_SECONDS = "gap_seconds"
 LAST_AT = "last_at"
 KIND_PREFIX = "kind:"
 NAME_PREFIX = "name:"
+HOUR = "hour"
+WEEKDAY = "weekday"
+CATEGORY_AGAIN = "category_again"
+"""Events on a product category already seen in this session."""
+SEEN_BEFORE = "items_seen_before"
+"""Events on items the customer looked at in earlier sessions."""
+CARTED_BEFORE = "items_carted_before"
+"""Events on items the customer put in the cart in earlier sessions."""
+HISTORY_PREFIX = "history:"
+"""Keys copied from the customer's earlier sessions when this one opened; they do not change."""
+HISTORY_SEEN_SKETCH = "history:seen"
+HISTORY_CARTED_SKETCH = "history:carted"
+ITEM_SKETCH = "item_sketch"
+CARTED_SKETCH = "carted_sketch"
+CATEGORY_SKETCH = "category_sketch"
+SKETCH_PREFIXES = (ITEM_SKETCH, CARTED_SKETCH, CATEGORY_SKETCH, HISTORY_SEEN_SKETCH, HISTORY_CARTED_SKETCH)
+SKETCH_WORDS = 4
+"""Item and category sketches span this many 63-bit words, so sessions of a few dozen
+items rarely confuse two of them."""
+CART_NAMES = frozenset({"add_to_cart"})
+ITEM_ATTRIBUTES = ("item_id", "itemId", "item", "product_id", "productId", "sku")
+CATEGORY_ATTRIBUTES = ("category_id", "categoryId", "category", "item_category")
 
 # A custom event is identified by its site-given name, any other by its kind; counting
 # an event both ways would give the model identical columns that split its weight.
@@ -59,6 +81,12 @@ def fold_event(
     folded[LAST_AT] = at if last_at is None else max(last_at, at)
     folded[ELAPSED_SECONDS] = max(folded.get(ELAPSED_SECONDS, 0.0), since_start)
 
+    # Time of day and weekday in UTC, the only clock every site shares.
+    moment = event["occurredAt"]
+    folded[HOUR] = moment.hour
+    folded[WEEKDAY] = moment.weekday()
+    _mark_item(folded, event)
+
     kind = event["kind"]
     if kind == _CUSTOM_KIND:
         if name:
@@ -69,6 +97,82 @@ def fold_event(
     if key == PAGEVIEWS:
         _mark_page(folded, event.get("page"))
     return folded
+
+
+def item_of(event: Mapping) -> str | None:
+    """The product an event is about: the page it happened on (a product's page), else
+    an item attribute (a cart add sent without its page)."""
+    page = event.get("page")
+    url = page.get("url") if page else None
+    if url:
+        return url.split("?", 1)[0]
+    attributes = event.get("attributes") or {}
+    for name in ITEM_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+def category_of(event: Mapping) -> str | None:
+    attributes = event.get("attributes") or {}
+    for name in CATEGORY_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+def is_sketch(key: str) -> bool:
+    """A key holding bits of a sketch: stored by or-ing, never by adding."""
+    return key == PAGE_SKETCH or key.rstrip("0123456789") in SKETCH_PREFIXES
+
+
+def sketch_key(prefix: str, word: int) -> str:
+    return f"{prefix}{word}"
+
+
+def sketch_position(value: str) -> tuple[int, int]:
+    """(word, bit) of a value in a sketch; crc32, as for pages, is stable across processes."""
+    spot = zlib.crc32(value.encode()) % (SKETCH_WORDS * _SKETCH_BITS)
+    return divmod(spot, _SKETCH_BITS)
+
+
+def in_sketch(state: Mapping[str, int | float], prefix: str, value: str) -> bool:
+    word, bit = sketch_position(value)
+    return bool(int(state.get(sketch_key(prefix, word), 0)) >> bit & 1)
+
+
+def add_to_sketch(state: FeatureState, prefix: str, value: str) -> None:
+    word, bit = sketch_position(value)
+    key = sketch_key(prefix, word)
+    state[key] = int(state.get(key, 0)) | (1 << bit)
+
+
+def sketch_count(state: Mapping[str, int | float], prefix: str) -> float:
+    """Estimated distinct values in a sketch (linear counting)."""
+    total = SKETCH_WORDS * _SKETCH_BITS
+    set_bits = sum(int(state.get(sketch_key(prefix, word), 0)).bit_count() for word in range(SKETCH_WORDS))
+    if not set_bits:
+        return 0.0
+    return total * math.log(total / max(1, total - set_bits))
+
+
+def _mark_item(state: FeatureState, event: Mapping) -> None:
+    item = item_of(event)
+    if item is not None:
+        if in_sketch(state, HISTORY_SEEN_SKETCH, item):
+            state[SEEN_BEFORE] = state.get(SEEN_BEFORE, 0) + 1
+        if in_sketch(state, HISTORY_CARTED_SKETCH, item):
+            state[CARTED_BEFORE] = state.get(CARTED_BEFORE, 0) + 1
+        add_to_sketch(state, ITEM_SKETCH, item)
+        if event.get("name") in CART_NAMES:
+            add_to_sketch(state, CARTED_SKETCH, item)
+    category = category_of(event)
+    if category is not None:
+        if in_sketch(state, CATEGORY_SKETCH, category):
+            state[CATEGORY_AGAIN] = state.get(CATEGORY_AGAIN, 0) + 1
+        add_to_sketch(state, CATEGORY_SKETCH, category)
 
 
 def distinct_pages(state: Mapping[str, int | float]) -> float:

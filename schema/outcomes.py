@@ -14,6 +14,8 @@ from journey.outcome_progress import Progress, of_session
 from journey.segment_catalog import SegmentView
 from prediction import Factor, TrainedModel
 from prediction.features import SEGMENT_PREFIX
+from prediction.history import ACHIEVED_PREFIX
+from prediction.state import HISTORY_PREFIX
 from schema.segments import Condition, ConditionInput, ConditionOperator
 
 
@@ -231,8 +233,12 @@ class OutcomeTraining:
     reason: str | None = strawberry.field(description="Why no model was trained.")
 
 
+EARLIER_ACHIEVEMENT = HISTORY_PREFIX + ACHIEVED_PREFIX
+
+
 def progress_shown(
-    progress: Progress, outcome: definitions.Outcome, session_id: str, segments: SegmentView
+    progress: Progress, outcome: definitions.Outcome, session_id: str, segments: SegmentView,
+    outcome_names: Mapping[str, str],
 ) -> OutcomeProgress:
     return OutcomeProgress(
         outcome=Outcome.of(outcome),
@@ -241,16 +247,21 @@ def progress_shown(
         quantile=progress.quantile,
         achieved=progress.achieved_at is not None,
         achieved_at=progress.achieved_at,
-        factors=_factors_shown(progress.factors, segments),
+        factors=_factors_shown(progress.factors, segments, outcome_names),
         source=progress.source,
     )
 
 
-def _factors_shown(factors: tuple[Factor, ...], segments: SegmentView) -> list[PredictionFactor]:
-    """Factors as the caller may read them: a segment by its name, and not at all when
-    the segment is hidden from the caller or deleted."""
+def _factors_shown(
+    factors: tuple[Factor, ...], segments: SegmentView, outcome_names: Mapping[str, str]
+) -> list[PredictionFactor]:
+    """Factors as the caller may read them: a segment or an outcome by its name, and a
+    segment not at all when it is hidden from the caller or deleted."""
     shown = []
     for feature, label, contribution in factors:
+        if feature.startswith(EARLIER_ACHIEVEMENT):
+            outcome_id = feature.removeprefix(EARLIER_ACHIEVEMENT)
+            label = label.replace(f'"{outcome_id}"', f'"{outcome_names.get(outcome_id, "deleted")}"')
         if feature.startswith(SEGMENT_PREFIX):
             segment_id = feature.removeprefix(SEGMENT_PREFIX)
             segment = segments.get(segment_id)
@@ -265,8 +276,9 @@ async def session_outcomes(session: Mapping[str, Any], info: Info) -> list[Outco
     """Progress toward every active outcome, and the ones achieved, in definition order."""
     catalog = await info.context.services.outcomes.current()
     segments = await info.context.loaders.segments()
+    names = {outcome_id: outcome.name for outcome_id, outcome in catalog.by_id.items()}
     return [
-        progress_shown(progress, catalog.by_id[progress.outcome_id], session["_id"], segments)
+        progress_shown(progress, catalog.by_id[progress.outcome_id], session["_id"], segments, names)
         for progress in of_session(catalog, session)
     ]
 
@@ -278,4 +290,5 @@ async def pushed_progress(payload: Mapping[str, Any], info: Info) -> OutcomeProg
     if outcome is None:
         return None
     segments = await info.context.loaders.segments()
-    return progress_shown(Progress.from_payload(payload), outcome, payload["sessionId"], segments)
+    names = {outcome_id: outcome.name for outcome_id, outcome in catalog.by_id.items()}
+    return progress_shown(Progress.from_payload(payload), outcome, payload["sessionId"], segments, names)

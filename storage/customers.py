@@ -6,8 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from storage.database import Database
+from storage.events import DUPLICATE_KEY
+
+COUNTED = "countedBatches"
+"""Tokens of the batches whose counters a customer has applied."""
+MAX_COUNTED = 64
 
 
 async def touch(
@@ -17,14 +23,17 @@ async def touch(
     now: datetime,
     sets: dict[str, dict[str, Any]] | None = None,
     pushes: dict[str, dict[str, list[Any]]] | None = None,
+    counters: dict[str, Any] | None = None,
 ) -> None:
     """Create customers seen for the first time and move their last-seen time on.
 
     `sets` and `pushes`, by customer id, are the fields the batch replaces and the
-    arrays it appends to (visit traits, customer-scope segments)."""
+    arrays it appends to (visit traits, customer-scope segments); `counters` (each with
+    increments, maxima and bits by field path) what it adds to counts, latest times
+    and bit sets."""
     if not seen:
         return
-    sets, pushes = sets or {}, pushes or {}
+    sets, pushes, counters = sets or {}, pushes or {}, counters or {}
     updates = []
     for customer_id, moment in seen.items():
         changes: dict[str, Any] = {
@@ -37,8 +46,46 @@ async def touch(
         appended = {name: {"$each": values} for name, values in pushes.get(customer_id, {}).items() if values}
         if appended:
             changes["$addToSet"] = appended
-        updates.append(UpdateOne({"_id": customer_id}, changes, upsert=True))
-    await db.customers.bulk_write(updates, ordered=False)
+        selector: dict[str, Any] = {"_id": customer_id}
+        counted = counters.get(customer_id)
+        if counted:
+            # Counts must move once per batch: the update records its batch's token and
+            # only applies where the token is not recorded yet. Where it is, the upsert
+            # fails on the _id instead (everything else here was applied with it).
+            _add_counters(changes, counted.increments, counted.maxima, counted.bits)
+            changes.setdefault("$push", {})[COUNTED] = {"$each": [counted.batch], "$slice": -MAX_COUNTED}
+            selector[COUNTED] = {"$ne": counted.batch}
+        updates.append(UpdateOne(selector, changes, upsert=True))
+    for _ in range(2):
+        try:
+            await db.customers.bulk_write(updates, ordered=False)
+            return
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(item.get("code") != DUPLICATE_KEY for item in errors):
+                raise
+            # Counted already, or a customer another writer created at the same moment:
+            # the second try updates the latter and fails again on the former.
+            updates = [updates[item["index"]] for item in errors]
+
+
+def _add_counters(
+    changes: dict[str, Any], increments: dict[str, int], maxima: dict[str, Any], bits: dict[str, int]
+) -> None:
+    if increments:
+        changes["$inc"] = {**changes.get("$inc", {}), **increments}
+    if maxima:
+        changes["$max"] = {**changes.get("$max", {}), **maxima}
+    if bits:
+        changes["$bit"] = {path: {"or": value} for path, value in bits.items()}
+
+
+async def histories(db: Database, *, customer_ids: list[str], field: str) -> dict[str, dict[str, Any]]:
+    """`field` of each customer that has it."""
+    if not customer_ids:
+        return {}
+    cursor = db.customers.find({"_id": {"$in": customer_ids}}, {field: 1})
+    return {doc["_id"]: doc[field] async for doc in cursor if doc.get(field)}
 
 
 async def find(db: Database, *, customer_id: str) -> dict[str, Any] | None:
@@ -104,9 +151,12 @@ async def conflicts_of(db: Database, *, customer_ids: list[str]) -> list[dict[st
     ).sort("at", 1).to_list()
 
 
-async def absorb(db: Database, *, target_id: str, source: dict[str, Any]) -> None:
+async def absorb(
+    db: Database, *, target_id: str, source: dict[str, Any], counters: Any = None, merge_id: Any = None
+) -> None:
     """What a merged customer knew that is not in its sessions: its customer-scope
-    segments, and its latest visit's traits when it was seen last."""
+    segments, `counters` (what its counters add, see touch; once per `merge_id`), and
+    its latest visit's traits when it was seen last."""
     changes: dict[str, Any] = {}
     if source.get("segments"):
         changes["$addToSet"] = {"segments": {"$each": source["segments"]}}
@@ -114,6 +164,12 @@ async def absorb(db: Database, *, target_id: str, source: dict[str, Any]) -> Non
         changes["$max"] = {"lastSeenAt": source["lastSeenAt"]}
     if changes:
         await db.customers.update_one({"_id": target_id}, changes)
+    if counters:
+        # Once per merge, though a merge cut off halfway is carried out again.
+        token = f"merge:{merge_id}"
+        counted: dict[str, Any] = {"$push": {COUNTED: {"$each": [token], "$slice": -MAX_COUNTED}}}
+        _add_counters(counted, counters.increments, counters.maxima, counters.bits)
+        await db.customers.update_one({"_id": target_id, COUNTED: {"$ne": token}}, counted)
     if source.get("visitTraits") and source.get("lastSeenAt"):
         await db.customers.update_one(
             {"_id": target_id, "$or": [{"lastSeenAt": {"$lte": source["lastSeenAt"]}}, {"lastSeenAt": None}]},

@@ -65,9 +65,10 @@ async def test_known_visitor_batch_costs_the_same(service: Service):
     assert service.commands.count == small
 
 
-async def test_outcomes_add_no_round_trip(service: Service):
-    # Achievements, progress toward conditions and prediction features ride on the
-    # batch's writes; definitions and models are read only when their version moves.
+async def test_outcomes_add_one_read_only_for_sessions_that_open(service: Service):
+    # Achievements, progress toward conditions, prediction features and the customer's
+    # history summary ride on the batch's writes; definitions and models are read only
+    # when their version moves; a session that opens reads its customer's history.
     await service.collect(batch("plain", 10), cookie_id="plain-warm")
     service.commands.reset()
     await service.collect(batch("plain-", 100), cookie_id="plain")
@@ -81,5 +82,6 @@ async def test_outcomes_add_no_round_trip(service: Service):
         await service.collect(batch(f"o{size}-", size), cookie_id=f"out-{size}")
         counts[size] = list(service.commands.commands)
     print(f"round trips per batch of 100 events with outcomes: {len(counts[100])} {counts[100]}")
-    assert counts[1] == counts[10] == counts[100] == without, (counts, without)
+    assert counts[1] == counts[10] == counts[100], counts
+    assert sorted(counts[100]) == sorted([*without, "find"]), (counts, without)
     assert len(counts[100]) <= 10, counts

@@ -2,6 +2,8 @@ import math
 from datetime import timedelta
 
 from prediction import feature_vector, fold_event
+from prediction.features import count_of
+from prediction.history import snapshot
 from tests.prediction.outcome_synthetic import START, custom, pageview
 
 
@@ -77,7 +79,26 @@ def test_state_bookkeeping_never_becomes_a_feature():
 
     features = feature_vector(state, {}, [])
 
-    assert set(features) == {"pageviews", "name:add_to_cart"}
+    # START is a Saturday afternoon (UTC); one item, the page, was looked at.
+    assert set(features) == {"pageviews", "name:add_to_cart", "distinct_items", "daypart:afternoon", "weekend"}
+
+
+def test_items_seen_again_count_only_across_sessions():
+    earlier = state_of([pageview("https://shop.example/boots", START), custom("add_to_cart", START)])
+    history = {"sessions": 1, "seen0": 0, "carted0": 0}
+    for key, value in earlier.items():
+        if key.startswith("item_sketch"):
+            history["seen" + key.removeprefix("item_sketch")] = value
+    state = snapshot(history, START)
+    for event in (pageview("https://shop.example/boots", START), pageview("https://shop.example/boots", START),
+                  pageview("https://shop.example/hat", START)):
+        state = fold_event(state, event, START)
+
+    features = feature_vector(state, {}, [])
+
+    assert count_of(features, "items_seen_before") == 2
+    assert count_of(features, "history:sessions") == 1
+    assert "items_carted_before" not in features
 
 
 def test_features_stay_few_and_small_in_a_very_long_session():
