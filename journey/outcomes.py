@@ -22,7 +22,7 @@ from journey.outcome_features import (
     session_state,
 )
 from journey.outcome_progress import ACHIEVED, STATE, achievements, predict
-from journey.work import SessionWork
+from journey.work import SessionWork, customer_tokens
 from live import topics
 from storage import customers as stored_customers
 from storage.database import Database
@@ -41,10 +41,12 @@ class OutcomeStage:
         """Bring the catalog up to date; while outcomes are predicted, read the history
         summary of the customers whose sessions open (one read, only then)."""
         catalog = await self._catalog.current()
-        opening = sorted({work.delta.customer_id for work in works if work.is_new})
+        opening = {work.delta.customer_id for work in works if work.is_new}
         self._histories = {}
         if catalog.evaluates and opening and self._db is not None:
-            self._histories = await stored_customers.histories(self._db, customer_ids=opening, field=HISTORY)
+            tokens = {customer_id: token for customer_id, token in customer_tokens(works).items()
+                      if customer_id in opening}
+            self._histories = await stored_customers.histories(self._db, tokens=tokens, field=HISTORY)
 
     def process(self, work: SessionWork) -> None:
         catalog = self._catalog.latest
@@ -53,7 +55,10 @@ class OutcomeStage:
         start = session_state(stored)
         started_at = stored.get("startedAt") or work.delta.started_at
         if work.is_new:
-            start = {**start, **opening_state(self._histories.get(work.delta.customer_id), started_at)}
+            history = self._histories.get(work.delta.customer_id)
+            start = {**start, **opening_state(history, started_at)}
+            if history is not None:
+                work.customer_counters.before = history
         fold = FeatureFold(
             start,
             started_at=started_at,

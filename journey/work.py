@@ -24,6 +24,9 @@ class CustomerCounters:
     bits: dict[str, int] = field(default_factory=dict)
     batch: str = ""
     """Names the batch parts they come from, so a retried batch moves them once."""
+    before: dict[str, Any] | None = None
+    """The customer's history as this batch read it, kept beside the token: the retry of
+    a batch cut off after moving the counters starts its sessions from it again."""
 
     def add(self, other: CustomerCounters) -> None:
         for path, value in other.increments.items():
@@ -32,6 +35,8 @@ class CustomerCounters:
             self.maxima[path] = max(self.maxima.get(path, value), value)
         for path, value in other.bits.items():
             self.bits[path] = self.bits.get(path, 0) | value
+        if other.before is not None:
+            self.before = other.before
 
     def __bool__(self) -> bool:
         return bool(self.increments or self.maxima or self.bits)
@@ -113,15 +118,27 @@ def customer_changes(
 
 def customer_counters(works: Iterable[SessionWork]) -> dict[str, CustomerCounters]:
     """What each customer's sessions in the batch add to its counters, by customer id."""
+    works = list(works)
+    tokens = customer_tokens(works)
     counters: dict[str, CustomerCounters] = defaultdict(CustomerCounters)
-    tokens: dict[str, list[str]] = defaultdict(list)
     for work in works:
         if work.customer_counters:
             counters[work.delta.customer_id].add(work.customer_counters)
-            tokens[work.delta.customer_id].append(work.delta.batch or "")
     for customer_id, counted in counters.items():
-        counted.batch = hashlib.sha256("\n".join(sorted(tokens[customer_id])).encode()).hexdigest()[:24]
+        counted.batch = tokens[customer_id]
     return dict(counters)
+
+
+def customer_tokens(works: Iterable[SessionWork]) -> dict[str, str]:
+    """A token per customer for what this batch part does to it, from its sessions'
+    tokens: the same on the retry of the batch."""
+    tokens: dict[str, list[str]] = defaultdict(list)
+    for work in works:
+        tokens[work.delta.customer_id].append(work.delta.batch or "")
+    return {
+        customer_id: hashlib.sha256("\n".join(sorted(batch)).encode()).hexdigest()[:24]
+        for customer_id, batch in tokens.items()
+    }
 
 
 def count(delta: SessionDelta, document: dict[str, Any], sign: int = 1) -> None:

@@ -14,6 +14,8 @@ from storage.events import DUPLICATE_KEY
 COUNTED = "countedBatches"
 """Tokens of the batches whose counters a customer has applied."""
 MAX_COUNTED = 64
+BEFORE = "historyBefore"
+"""The history summary as the latest batch that opened sessions read it, with its token."""
 
 
 async def touch(
@@ -54,6 +56,8 @@ async def touch(
             # fails on the _id instead (everything else here was applied with it).
             _add_counters(changes, counted.increments, counted.maxima, counted.bits)
             changes.setdefault("$push", {})[COUNTED] = {"$each": [counted.batch], "$slice": -MAX_COUNTED}
+            if counted.before is not None:
+                changes.setdefault("$set", {})[BEFORE] = {"batch": counted.batch, "history": counted.before}
             selector[COUNTED] = {"$ne": counted.batch}
         updates.append(UpdateOne(selector, changes, upsert=True))
     for _ in range(2):
@@ -80,12 +84,23 @@ def _add_counters(
         changes["$bit"] = {path: {"or": value} for path, value in bits.items()}
 
 
-async def histories(db: Database, *, customer_ids: list[str], field: str) -> dict[str, dict[str, Any]]:
-    """`field` of each customer that has it."""
-    if not customer_ids:
+async def histories(
+    db: Database, *, tokens: dict[str, str], field: str
+) -> dict[str, dict[str, Any]]:
+    """`field` of each customer (by id, with the token of the batch that asks; empty when
+    it has none), as it was before that batch: a batch cut off after it moved the counters finds its token
+    recorded, and the copy it kept of what it read."""
+    if not tokens:
         return {}
-    cursor = db.customers.find({"_id": {"$in": customer_ids}}, {field: 1})
-    return {doc["_id"]: doc[field] async for doc in cursor if doc.get(field)}
+    cursor = db.customers.find({"_id": {"$in": sorted(tokens)}}, {field: 1, COUNTED: 1, BEFORE: 1})
+    found: dict[str, dict[str, Any]] = dict.fromkeys(tokens, {})  # a customer not stored yet has none
+    async for doc in cursor:
+        before = doc.get(BEFORE) or {}
+        if tokens[doc["_id"]] in doc.get(COUNTED, []) and before.get("batch") == tokens[doc["_id"]]:
+            found[doc["_id"]] = before.get("history") or {}
+        else:
+            found[doc["_id"]] = doc.get(field) or {}
+    return found
 
 
 async def find(db: Database, *, customer_id: str) -> dict[str, Any] | None:
