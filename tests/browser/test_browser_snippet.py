@@ -4,6 +4,8 @@ stored twice when the service is unreachable (B1, S7)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 
 from playwright.async_api import Route
@@ -257,3 +259,22 @@ async def test_only_pages_carrying_the_snippet_are_tracked(shop: Shop):
     await shop.delivered()
     urls = [item["page"]["url"] for item in only_session(await shop.stored())["journey"]["nodes"]]
     assert urls == [shop.url + "index.html", shop.url + "index.html"]
+
+
+async def test_identify_passes_the_sites_signatures(shop: Shop, service: Service):
+    secret = (await service.data('mutation { rotateIdentitySecret(deploymentId: "default") { secret } }'))[
+        "rotateIdentitySecret"]["secret"]
+    await service.data('mutation { saveDeployment(input: {id: "default", allowedOrigins: ["*"], '
+                       'identityVerification: REQUIRED}) { id } }')
+    signature = hmac.new(secret.encode(), b"ada@example.com", hashlib.sha256).hexdigest()
+    await shop.visit("index.html")
+    await shop.page.evaluate("(s) => { journey('identify', {email: 'eve@example.com'}); "
+                             "journey('identify', {email: 'ada@example.com', signatures: {email: s}}); }", signature)
+    await shop.delivered()
+    unsigned, signed = [event for event in shop.traffic.events if event["type"] == "identify"]
+    assert "signatures" not in unsigned
+    assert signed["signatures"] == {"email": signature}
+    assert (shop.traffic.statuses(unsigned["id"]), shop.traffic.statuses(signed["id"])) == (["rejected"], ["accepted"])
+    customer = await service.data('{ customerByIdentity(type: EMAIL, value: "ada@example.com") '
+                                  '{ identities { type verified } } }')
+    assert {"type": "EMAIL", "verified": True} in customer["customerByIdentity"]["identities"]
