@@ -26,6 +26,8 @@ async def serve(engine_name: str, path: str | None, host: str, port: int, exit_w
     from mongoeco.engines import MemoryEngine, SQLiteEngine
     from mongoeco.wire import AsyncMongoEcoProxyServer
 
+    if engine_name == "sqlite":
+        _correct_engine()
     engine = MemoryEngine() if engine_name == "memory" else SQLiteEngine(path)
     server = AsyncMongoEcoProxyServer(engine=engine, host=host, port=port)
     address = await server.start()
@@ -45,6 +47,20 @@ async def serve(engine_name: str, path: str | None, host: str, port: int, exit_w
         await server.close()
         if uri_file is not None:
             uri_file.unlink(missing_ok=True)
+
+
+def _correct_engine() -> None:
+    """Apply storage.embedded_corrections unless JOURNEY_EMBEDDED_CORRECTIONS=0 (to
+    measure the store without them) or the installed mongoeco is another version."""
+    from storage import embedded_corrections
+
+    if os.environ.get("JOURNEY_EMBEDDED_CORRECTIONS", "1") == "0":
+        return
+    if not embedded_corrections.applicable():
+        print(f"embedded store: corrections for mongoeco {embedded_corrections.CORRECTED_VERSION} "
+              "not applied to another version; its cost grows with stored data", file=sys.stderr)
+        return
+    embedded_corrections.apply()
 
 
 def _await_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:

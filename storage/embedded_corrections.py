@@ -1,0 +1,211 @@
+"""Narrow corrections of the embedded store (mongoeco 4.11.0, SQLite engine) whose cost
+otherwise grows with the number of stored documents. Applied by the embedded-store
+launcher only when the installed mongoeco is the version they were written against;
+each keeps the engine's results and only avoids work (tests compare both).
+
+1. The one-document lookup behind update, upsert and findAndModify. An equality on a
+   string or ObjectId `_id` names one storage key, so the lookup reads that row and
+   tests the whole filter on it with the engine's own matcher, where the engine used
+   an index-free SQL scan whenever the filter held more than the `_id` or the document
+   did not exist (every upsert of a new document). A string equality on a field with a
+   single-field index whose values are never arrays is answered by the index also when
+   nothing matches, where the engine scanned the collection again after the miss.
+2. The per-collection cache of data features (is a field ever an array, does it ever
+   hold a decimal) that decides how a filter is translated. The engine forgets all of
+   a collection's features at every write, so the next filtered operation scans every
+   document once per feature. A write can only make a feature appear, and only through
+   the documents it writes: features of those two kinds are now checked on the written
+   documents; other kinds are forgotten as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from importlib.metadata import version
+from typing import Any
+
+from bson import ObjectId
+
+CORRECTED_VERSION = "4.11.0"
+_written = threading.local()
+
+
+def applicable() -> bool:
+    return version("mongoeco") == CORRECTED_VERSION
+
+
+@contextlib.contextmanager
+def applied() -> Iterator[None]:
+    """The corrections in force inside the block (for tests comparing both)."""
+    undo = apply()
+    try:
+        yield
+    finally:
+        undo()
+
+
+def apply() -> Any:
+    """Apply the corrections; return a function that takes them back."""
+    from mongoeco.engines import _sqlite_read_fast_path_runtime as fast_paths
+    from mongoeco.engines._sqlite_connection import sqlite_read_scope
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    originals = {
+        "_select_first_document_for_plan": SQLiteEngine._select_first_document_for_plan,
+        "_rebuild_scalar_entries_for_document": SQLiteEngine._rebuild_scalar_entries_for_document,
+        "_invalidate_collection_features_cache": SQLiteEngine._invalidate_collection_features_cache,
+        "_ensure_ttl_index_entries_sync": SQLiteEngine._ensure_ttl_index_entries_sync,
+    }
+    ensure_ttl_entries = originals["_ensure_ttl_index_entries_sync"]
+    select_first = originals["_select_first_document_for_plan"]
+    rebuild_scalar = originals["_rebuild_scalar_entries_for_document"]
+    invalidate = originals["_invalidate_collection_features_cache"]
+
+    def _select_first_document_for_plan(self, db_name, coll_name, plan, *, hint=None, context=None):
+        if hint is None:
+            found = _by_storage_key(self, db_name, coll_name, plan, context)
+            if found is not _UNDECIDED:
+                return found
+            if _index_answers_misses(self, fast_paths, db_name, coll_name, plan):
+                conn = self._require_connection(context)
+                with self._bind_connection(conn), sqlite_read_scope(conn):
+                    return fast_paths.select_first_document_for_scalar_index(
+                        self, db_name, coll_name, field=plan.field, value=plan.value,
+                        null_matches_undefined=plan.null_matches_undefined,
+                    )
+        return select_first(self, db_name, coll_name, plan, hint=hint, context=context)
+
+    def _rebuild_scalar_entries_for_document(self, conn, db_name, coll_name, storage_key, document, indexes):
+        pending = getattr(_written, "documents", None)
+        if pending is None:
+            pending = _written.documents = []
+        pending.append((self, db_name, coll_name, document))
+        return rebuild_scalar(self, conn, db_name, coll_name, storage_key, document, indexes)
+
+    def _invalidate_collection_features_cache(self, db_name=None, coll_name=None):
+        pending, _written.documents = getattr(_written, "documents", None) or [], []
+        written = [doc for engine, db, coll, doc in pending if (engine, db, coll) == (self, db_name, coll_name)]
+        if db_name is None or coll_name is None or not written:
+            return invalidate(self, db_name, coll_name)
+        _keep_features(self, db_name, coll_name, written)
+        return None
+
+    def _ensure_ttl_index_entries_sync(self, conn):
+        ensure_ttl_entries(self, conn)
+        for table in ("ttl_index_entries", "multikey_entries"):
+            conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_storage ON {table} (collection_id, storage_key)")
+
+    SQLiteEngine._ensure_ttl_index_entries_sync = _ensure_ttl_index_entries_sync
+    SQLiteEngine._select_first_document_for_plan = _select_first_document_for_plan
+    SQLiteEngine._rebuild_scalar_entries_for_document = _rebuild_scalar_entries_for_document
+    SQLiteEngine._invalidate_collection_features_cache = _invalidate_collection_features_cache
+
+    def undo() -> None:
+        for name, original in originals.items():
+            setattr(SQLiteEngine, name, original)
+
+    return undo
+
+
+_UNDECIDED = object()
+
+
+def _by_storage_key(engine, db_name: str, coll_name: str, plan, context) -> Any:
+    """The document an `_id` equality names, if it matches the whole filter; None if
+    none does; _UNDECIDED when the filter names no single storage key."""
+    from mongoeco.core.filtering import QueryEngine
+    from mongoeco.core.query_plan import AndCondition, EqualsCondition
+
+    clauses = plan.clauses if isinstance(plan, AndCondition) else [plan]
+    ids = [
+        clause.value for clause in clauses
+        if isinstance(clause, EqualsCondition) and clause.field == "_id"
+        # Numbers equal across types (1 == 1.0) and documents compare by shape: their
+        # storage key is not the only one that can match.
+        and type(clause.value) in (str, ObjectId)
+    ]
+    if not ids:
+        return _UNDECIDED
+    conn = engine._require_connection(context)
+    if engine._collection_options_or_empty_sync(conn, db_name, coll_name).get("collation"):
+        return _UNDECIDED  # the engine's matcher would need the collection's collation
+    row = conn.execute(
+        "SELECT storage_key, document FROM documents WHERE db_name = ? AND coll_name = ? AND storage_key = ?",
+        (db_name, coll_name, engine._storage_key(ids[0])),
+    ).fetchone()
+    if row is None:
+        return None
+    storage_key, serialized = row
+    document = engine._deserialize_document(serialized)
+    return (storage_key, document) if QueryEngine.match_plan(document, plan) else None
+
+
+def _index_answers_misses(engine, fast_paths, db_name: str, coll_name: str, plan) -> bool:
+    """Whether the engine's index lookup for this filter, finding nothing, means that no
+    document matches: a string equality on a top-level field with a single-field index,
+    in a collection where that field is never an array."""
+    from mongoeco.core.query_plan import EqualsCondition
+
+    return (
+        isinstance(plan, EqualsCondition)
+        and plan.field != "_id"
+        and "." not in plan.field
+        and type(plan.value) is str
+        and fast_paths._find_scalar_index(engine, db_name, coll_name, plan.field) is not None
+        and not engine._field_is_top_level_array_in_collection(db_name, coll_name, plan.field)
+    )
+
+
+def _keep_features(engine, db_name: str, coll_name: str, written: list[dict[str, Any]]) -> None:
+    """Keep the cached features that the written documents cannot change."""
+    cache = engine._collection_features_cache
+    encoded = None
+    for key in [key for key in cache if key[0] == db_name and key[1] == coll_name]:
+        kind, _, rest = key[2].partition(":")
+        value = cache[key]
+        if value is True and kind in ("top_level_array", "tagged_type"):
+            continue  # present already; a write elsewhere cannot remove it
+        if value is False and kind == "top_level_array":
+            if any(isinstance(_value_at(doc, rest.split(".")), list) for doc in written):
+                cache[key] = True
+            continue
+        if value is False and kind == "tagged_type":
+            field, _, value_type = rest.rpartition(":")
+            if encoded is None:
+                encoded = [json.loads(engine._serialize_document(doc)) for doc in written]
+            marker = _tag_marker()
+            if any(_tag_at(doc, field.split("."), marker) == value_type for doc in encoded):
+                cache[key] = True
+            continue
+        del cache[key]
+
+
+def _tag_marker() -> tuple[str, str]:
+    from mongoeco.core.codec import DocumentCodec
+
+    return DocumentCodec._MARKER, DocumentCodec._TYPE
+
+
+def _value_at(document: Any, path: list[str]) -> Any:
+    """The value at a dotted path as SQLite's JSON path of the engine reads it: a number
+    part indexes an array, a name part reads an object's key."""
+    for part in path:
+        if part.isdigit():
+            if not isinstance(document, list) or int(part) >= len(document):
+                return None
+            document = document[int(part)]
+        elif isinstance(document, dict) and part in document:
+            document = document[part]
+        else:
+            return None
+    return document
+
+
+def _tag_at(document: Any, path: list[str], marker: tuple[str, str]) -> Any:
+    tagged = _value_at(document, path)
+    if isinstance(tagged, dict) and isinstance(tagged.get(marker[0]), dict):
+        return tagged[marker[0]].get(marker[1])
+    return None

@@ -1,0 +1,198 @@
+"""The embedded store's corrections change its cost, never its answers: the same
+operations give the same results with and without them, and the writes of the ingest
+path cost the SQLite engine the same work with 4 times as many documents stored.
+
+Work is counted in SQLite virtual-machine steps (a progress handler on every connection
+the engine opens): it does not depend on the machine or its load."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bson import Decimal128, ObjectId
+from mongoeco.engines import SQLiteEngine
+from mongoeco.wire import AsyncMongoEcoProxyServer
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError
+
+from storage import embedded_corrections
+from storage.database import Database, connect, ensure_indexes
+
+NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
+STEP = 50
+
+pytestmark = pytest.mark.skipif(
+    not embedded_corrections.applicable(), reason="corrections are written for one mongoeco version"
+)
+
+
+class WorkCounter:
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def tick(self) -> int:
+        self.steps += STEP
+        return 0
+
+
+@asynccontextmanager
+async def sqlite_store(tmp_path: Path, counter: WorkCounter | None = None) -> AsyncIterator[Database]:
+    engine = SQLiteEngine(str(tmp_path / f"{uuid.uuid4().hex}.sqlite"))
+    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
+    address = await server.start()
+    db = connect(address.uri, "corrections")
+    try:
+        await ensure_indexes(db, retention_seconds=10**9)
+        yield db
+    finally:
+        await db.client.close()
+        await server.close()
+
+
+@pytest.fixture
+def counted(monkeypatch) -> WorkCounter:
+    """Counts the work of every SQLite connection opened from here on."""
+    counter = WorkCounter()
+    opened = sqlite3.connect
+
+    def connect_counted(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = opened(*args, **kwargs)
+        connection.set_progress_handler(counter.tick, STEP)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connect_counted)
+    return counter
+
+
+async def operations(db: Database) -> list[Any]:
+    """Ingest-path shapes and the edge cases the corrections must leave alone; every
+    result, and the stored collections at the end."""
+    results: list[Any] = []
+
+    async def record(action) -> None:
+        try:
+            outcome = await action
+        except BulkWriteError as error:
+            outcome = ("error", [(e["index"], e["code"]) for e in error.details["writeErrors"]])
+        if hasattr(outcome, "raw_result"):
+            outcome = outcome.raw_result
+        if hasattr(outcome, "bulk_api_result"):
+            outcome = {k: v for k, v in outcome.bulk_api_result.items() if k != "upserted"} | {
+                "upserted": [(u["index"], u["_id"]) for u in outcome.bulk_api_result.get("upserted", [])]}
+        results.append(outcome)
+
+    events, sessions = db.events, db.sessions
+    await record(events.bulk_write([
+        UpdateOne({"dedupeKey": f"d/{n}"}, {"$setOnInsert": {"_id": f"e{n}", "cookieId": "c", "occurredAt": NOW}},
+                  upsert=True) for n in range(5)]))
+    await record(events.bulk_write([  # existing and new keys; one insert loses to the unique index
+        UpdateOne({"dedupeKey": "d/1"}, {"$setOnInsert": {"_id": "e-other"}}, upsert=True),
+        UpdateOne({"dedupeKey": "d/9"}, {"$setOnInsert": {"_id": "e0"}}, upsert=True),
+        UpdateOne({"dedupeKey": "d/10"}, {"$set": {"cookieId": "c2"}, "$setOnInsert": {"_id": "e10"}},
+                  upsert=True)], ordered=False))
+    await record(events.find_one({"dedupeKey": "d/3"}))
+    await record(events.find_one_and_update({"dedupeKey": "nothing"}, {"$set": {"x": 1}}))
+    for batch in ("t1", "t1", "t2"):  # applied once per token; the repeat fails on _id
+        await record(sessions.bulk_write([UpdateOne(
+            {"_id": "s1", "appliedBatches": {"$ne": batch}},
+            {"$inc": {"eventCount": 1}, "$push": {"appliedBatches": {"$each": [batch], "$slice": -3}},
+             "$setOnInsert": {"status": "ACTIVE"}}, upsert=True)], ordered=False))
+    await record(sessions.find_one_and_update(
+        {"_id": "s1", "status": "ACTIVE"}, {"$set": {"status": "INACTIVE"}}, return_document=ReturnDocument.AFTER))
+    await record(sessions.find_one_and_update({"_id": "s1", "status": "ACTIVE"}, {"$set": {"status": "X"}}))
+    await record(sessions.update_one({"_id": ObjectId("650000000000000000000001")}, {"$set": {"a": 1}}, upsert=True))
+    await record(sessions.update_one({"_id": 7}, {"$set": {"n": 1}}, upsert=True))
+    await record(sessions.update_one({"_id": 7.0}, {"$inc": {"n": 1}}))  # equal across number types
+    # A field that becomes an array, and one that holds a decimal, after being cached as neither.
+    await record(events.update_one({"cookieId": "c2", "tags": "a"}, {"$set": {"y": 1}}))
+    await record(events.update_one({"dedupeKey": "d/2"}, {"$set": {"tags": ["a", "b"], "price": Decimal128("1.5")}}))
+    await record(events.update_one({"cookieId": "c", "tags": "a"}, {"$set": {"y": 2}}))
+    await record(events.find_one({"price": {"$gt": Decimal128("1.2")}}, {"_id": 1}))
+    await record(events.update_one({"price": {"$lt": 2}}, {"$set": {"cheap": True}}))
+    await record(sessions.update_one({"_id": "s9", "tags": "x"}, {"$set": {"z": 1}}, upsert=True))
+    results.append(await events.find({}).sort("_id", 1).to_list())
+    results.append(await sessions.find({}).sort("_id", 1).to_list())
+    return results
+
+
+async def test_results_are_those_of_the_unmodified_store(tmp_path: Path):
+    async with sqlite_store(tmp_path) as db:
+        unmodified = await operations(db)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path) as db:
+            corrected = await operations(db)
+    assert corrected == unmodified
+    changed = next(doc for doc in unmodified[-2] if doc["_id"] == "e2")
+    assert changed["tags"] == ["a", "b"] and changed["price"].to_decimal() == Decimal("1.5")  # edge cases ran
+
+
+async def seed(db: Database, start: int, end: int) -> None:
+    for first in range(start, end, 200):
+        numbers = range(first, min(end, first + 200))
+        await db.events.bulk_write([UpdateOne(
+            {"dedupeKey": f"d/{n}"},
+            {"$setOnInsert": {"_id": f"e{n}", "cookieId": f"c{n // 5}", "sessionId": f"s{n // 5}", "occurredAt": NOW}},
+            upsert=True) for n in numbers])
+        await db.sessions.bulk_write([UpdateOne(
+            {"_id": f"s{n // 5}"}, {"$inc": {"eventCount": 1}, "$max": {"lastActivityAt": NOW},
+                                    "$setOnInsert": {"status": "ACTIVE"}}, upsert=True) for n in numbers])
+        await db.identities.bulk_write([UpdateOne(
+            {"_id": f"COOKIE:c{n // 5}"}, {"$setOnInsert": {"web": {"seq": 0}}}, upsert=True) for n in numbers])
+
+
+WRITES: dict[str, Callable[[Database, int], Any]] = {
+    "event stored under a new dedupe key": lambda db, n: db.events.bulk_write([UpdateOne(
+        {"dedupeKey": f"new/{n}"}, {"$setOnInsert": {"_id": f"new{n}", "occurredAt": NOW}}, upsert=True)]),
+    "event already stored": lambda db, n: db.events.bulk_write([UpdateOne(
+        {"dedupeKey": "d/3"}, {"$setOnInsert": {"_id": "other"}}, upsert=True)]),
+    "new session, token checked": lambda db, n: db.sessions.bulk_write([UpdateOne(
+        {"_id": f"new-s{n}", "appliedBatches": {"$ne": "t"}},
+        {"$inc": {"eventCount": 1}, "$push": {"appliedBatches": {"$each": ["t"], "$slice": -64}}}, upsert=True)]),
+    "existing session, token checked": lambda db, n: db.sessions.bulk_write([UpdateOne(
+        {"_id": "s3", "appliedBatches": {"$ne": f"t{n}"}},
+        {"$inc": {"eventCount": 1}, "$push": {"appliedBatches": {"$each": [f"t{n}"], "$slice": -64}}}, upsert=True)]),
+    "new browser": lambda db, n: db.identities.bulk_write([UpdateOne(
+        {"_id": f"COOKIE:new{n}"}, {"$setOnInsert": {"web": {"seq": 0}}}, upsert=True)]),
+    "session ended if still active": lambda db, n: db.sessions.find_one_and_update(
+        {"_id": f"s{n // 10}", "status": "ACTIVE"}, {"$set": {"status": "INACTIVE"}}),
+}
+
+
+async def work_per_write(db: Database, counter: WorkCounter, stored: int) -> dict[str, int]:
+    work = {}
+    for name, write in WRITES.items():
+        await db.versions.update_one({"_id": "tick"}, {"$inc": {"n": 1}}, upsert=True)  # a write before, as in a batch
+        counter.steps = 0
+        await write(db, stored)
+        work[name] = counter.steps
+    return work
+
+
+async def growth(tmp_path: Path, counter: WorkCounter) -> dict[str, tuple[int, int]]:
+    async with sqlite_store(tmp_path, counter) as db:
+        await seed(db, 0, 250)
+        small = await work_per_write(db, counter, 250)
+        await seed(db, 250, 1000)
+        large = await work_per_write(db, counter, 1000)
+    return {name: (small[name], large[name]) for name in WRITES}
+
+
+async def test_ingest_writes_cost_the_same_with_four_times_the_data(tmp_path: Path, counted: WorkCounter):
+    with embedded_corrections.applied():
+        corrected = await growth(tmp_path, counted)
+    print("SQLite steps per write at 250 and 1000 stored events:", corrected)
+    for name, (small, large) in corrected.items():
+        assert large <= small * 1.3 + 500, (name, small, large)
+    # Positive control: without the corrections the same writes grow with the data.
+    unmodified = await growth(tmp_path, counted)
+    print("without the corrections:", unmodified)
+    grown = [name for name, (small, large) in unmodified.items() if large > small * 2]
+    assert len(grown) >= 4, unmodified
