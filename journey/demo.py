@@ -22,53 +22,30 @@ def _condition(field_name: str, operator: str, *values: str, count: int | None =
     return {"field": field_name, "operator": operator, "values": list(values), "count": count}
 
 
+def _segment(name: str, description: str, color: str, *conditions: dict, scope: str = "SESSION") -> dict:
+    return segment_definitions.definition(
+        name=name, description=description, color=color, scope=scope, display_to_agent=True,
+        conditions=list(conditions),
+    )
+
+
 SEGMENTS = [
-    segment_definitions.definition(
-        name="Mobile visitor",
-        description="Browsing on a phone or tablet.",
-        color="#1E88E5", scope="SESSION", display_to_agent=True,
-        conditions=[_condition("device.category", "EQUAL", "mobile", "tablet")],
-    ),
-    segment_definitions.definition(
-        name="Came from search",
-        description="Arrived from a search engine's results.",
-        color="#43A047", scope="SESSION", display_to_agent=True,
-        conditions=[_condition("referrer.medium", "EQUAL", "search")],
-    ),
-    segment_definitions.definition(
-        name="Campaign visitor",
-        description="Arrived through an ad or an email campaign (utm_medium cpc, email…).",
-        color="#8E24AA", scope="SESSION", display_to_agent=True,
-        conditions=[_condition("referrer.medium", "EQUAL", "paid", "email")],
-    ),
-    segment_definitions.definition(
-        name="Signed-in customer",
-        description="Signed in during a visit; every later visit starts with it, so a returning "
-        "customer is recognised at once.",
-        color="#00897B", scope="CUSTOMER", display_to_agent=True,
-        conditions=[_condition("authenticated", "EQUAL", "true")],
-    ),
-    segment_definitions.definition(
-        name="Cart with items",
-        description="Added something to the cart during this visit.",
-        color="#FB8C00", scope="SESSION", display_to_agent=True,
-        conditions=[_condition("eventName", "EQUAL", "add_to_cart")],
-    ),
-    segment_definitions.definition(
-        name="Viewed 3+ products",
-        description="Opened three product pages or more during this visit.",
-        color="#6D4C41", scope="SESSION", display_to_agent=True,
-        conditions=[_condition("page.url", "CONTAINS_ANY", PRODUCT_PAGE, count=3)],
-    ),
-    segment_definitions.definition(
-        name="High intent",
-        description="Looked at three products or more and put one in the cart: worth a chat.",
-        color="#E53935", scope="SESSION", display_to_agent=True,
-        conditions=[
-            _condition("page.url", "CONTAINS_ANY", PRODUCT_PAGE, count=3),
-            _condition("eventName", "EQUAL", "add_to_cart"),
-        ],
-    ),
+    _segment("Mobile visitor", "Browsing on a phone or tablet.", "#1E88E5",
+             _condition("device.category", "EQUAL", "mobile", "tablet")),
+    _segment("Came from search", "Arrived from a search engine's results.", "#43A047",
+             _condition("referrer.medium", "EQUAL", "search")),
+    _segment("Campaign visitor", "Arrived through an ad or an email campaign (utm_medium cpc, email…).",
+             "#8E24AA", _condition("referrer.medium", "EQUAL", "paid", "email")),
+    _segment("Signed-in customer", "Signed in during a visit; every later visit starts with it, so a "
+             "returning customer is recognised at once.", "#00897B",
+             _condition("authenticated", "EQUAL", "true"), scope="CUSTOMER"),
+    _segment("Cart with items", "Added something to the cart during this visit.", "#FB8C00",
+             _condition("eventName", "EQUAL", "add_to_cart")),
+    _segment("Viewed 3+ products", "Opened three product pages or more during this visit.", "#6D4C41",
+             _condition("page.url", "CONTAINS_ANY", PRODUCT_PAGE, count=3)),
+    _segment("High intent", "Looked at three products or more and put one in the cart: worth a chat.",
+             "#E53935", _condition("page.url", "CONTAINS_ANY", PRODUCT_PAGE, count=3),
+             _condition("eventName", "EQUAL", "add_to_cart")),
 ]
 
 OUTCOMES = [

@@ -17,7 +17,6 @@ LEGEND: dict[str, str] = {
 
 CUSTOM_ICONS: dict[str, str] = {
     "cart": "Added to cart",
-    "bag": "Bought something",
     "heart": "Saved as a favourite",
     "star": "Rated or reviewed",
     "download": "Downloaded",
@@ -27,6 +26,7 @@ CUSTOM_ICONS: dict[str, str] = {
     "tag": "Used a coupon",
     "user": "Account activity",
     "info": "Information",
+    "bag": "Bought something",
 }
 """Icons a custom event may name for itself."""
 LEGEND.update(CUSTOM_ICONS)

@@ -51,7 +51,7 @@ export class GraphQLSocket {
     const id = String(this.#nextId++);
     const subscription = { query, variables, handlers };
     this.#subscriptions.set(id, subscription);
-    if (this.#acknowledged) this.#start([[id, subscription]]);
+    if (this.#acknowledged) this.#start(id, subscription);
     return () => {
       if (this.#subscriptions.delete(id) && this.#acknowledged) this.#send({ id, type: 'complete' });
     };
@@ -85,7 +85,7 @@ export class GraphQLSocket {
         this.#attempt = 0;
         this.#timers.ping = setInterval(() => this.#ping(), PING_EVERY_MS);
         this.#onStatus('live');
-        this.#start([...this.#subscriptions]);
+        for (const [id, each] of this.#subscriptions) this.#start(id, each);
         break;
       case 'next':
         if (message.payload.errors) subscription?.handlers.error?.(message.payload.errors);
@@ -112,16 +112,12 @@ export class GraphQLSocket {
     }
   }
 
-  #start(entries) {
-    if (entries.length === 0) return;
-    for (const [id, subscription] of entries) {
-      this.#send({ id, type: 'subscribe', payload: { query: subscription.query, variables: subscription.variables } });
-    }
+  // A ping after each subscribe: a view waits for its own subscription, not for all of them.
+  #start(id, subscription) {
+    this.#send({ id, type: 'subscribe', payload: { query: subscription.query, variables: subscription.variables } });
     const mark = this.#nextMark++;
     this.#afterPong.set(mark, () => {
-      for (const [id, subscription] of entries) {
-        if (this.#subscriptions.get(id) === subscription) subscription.handlers.reload?.();
-      }
+      if (this.#subscriptions.get(id) === subscription) subscription.handlers.reload?.();
     });
     this.#send({ type: 'ping', payload: { mark } });
   }
