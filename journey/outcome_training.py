@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo.errors import ConnectionFailure
+
 from app.clock import Clock
 from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_definitions import Outcome
@@ -196,6 +198,9 @@ class TrainingSchedule:
                 elif await stored_outcomes.claim_training(self._db, now=self._clock.now(), interval=self._interval):
                     reports = await self._trainer.train()
                     log.info("outcome models retrained: %d of %d", sum(r.trained for r in reports), len(reports))
+            except ConnectionFailure as error:
+                log.warning("outcome training: store unreachable (%s); trying again at the next check",
+                            type(error).__name__)
             except Exception:
                 log.exception("outcome training failed; trying again at the next check")
             await asyncio.sleep(check_every)
