@@ -5,9 +5,12 @@ The service runs as `make run` runs it (`python -m app.cli serve`, embedded stor
 temporary data directory); the raw broadcaster runs in a process of its own; this process
 is the client of both, so client-side costs weigh the same on both sides.
 
-Printed: all-delivered time for each N (median and range of the rounds), the raw figure
-and the ratio; the service's RSS per idle subscribed socket; the delay from POST /collect
-to a subscriber with 1,000 other subscribers listening.
+Printed: all-delivered time for each N (median and range of the rounds) from sending the
+POST, so it includes the ingest before the push; the raw figure and the ratio; the
+first-to-last arrival spread of both (the fan-out alone); the service's RSS per idle
+subscribed socket; the delay from POST /collect to a subscriber with 1,000 other
+subscribers listening. Past N=1,000 each socket carries 20 subscriptions (--per-socket)
+and the raw server sends the frame as many times to each socket.
 
 Run: .venv/bin/python benchmarks/fanout.py [--sizes 100,1000,10000] [--rounds 5] [--port 18130]
 """
@@ -44,7 +47,9 @@ clients = set()
 async def handler(ws):
     if ws.request.path == "/control":
         async for message in ws:
-            broadcast(clients, message)
+            times, _, frame = message.partition("\n")
+            for _ in range(int(times)):
+                broadcast(clients, frame)
             await ws.send(str(len(clients)))
         return
     clients.add(ws)
@@ -88,6 +93,8 @@ class Receivers:
         self.expected = 0
         self.done = asyncio.Event()
         self.last_frame = ""
+        self.spreads: list[float] = []
+        """Per round: first to last arrival, the fan-out without the ingest before it."""
         self._tasks: list[asyncio.Task] = []
 
     def expect(self, count: int) -> None:
@@ -118,9 +125,15 @@ class Receivers:
 async def open_many(count: int, opener) -> list[ClientConnection]:
     gate = asyncio.Semaphore(OPENING_CONCURRENCY)
 
+    progress = {"opened": 0}
+
     async def one() -> ClientConnection:
         async with gate:
-            return await opener()
+            ws = await opener()
+            progress["opened"] += 1
+            if progress["opened"] % 2000 == 0:
+                print(f"    {progress['opened']} of {count} sockets open", flush=True)
+            return ws
 
     opened = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
     sockets = [ws for ws in opened if isinstance(ws, ClientConnection)]
@@ -130,15 +143,16 @@ async def open_many(count: int, opener) -> list[ClientConnection]:
     return sockets
 
 
-def journey_opener(url: str, session_id: str):
+def journey_opener(url: str, session_id: str, subscriptions: int = 1):
     async def opener() -> ClientConnection:
         ws = await connect(url, subprotocols=[PROTOCOL], open_timeout=60, max_queue=None)
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {TOKEN}"}}))
         ack = json.loads(await asyncio.wait_for(ws.recv(), 60))
         if ack["type"] != "connection_ack":
             raise RuntimeError(f"not acknowledged: {ack}")
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": MAP, "variables": {"id": session_id}}}))
+        for n in range(subscriptions):
+            await ws.send(json.dumps({"id": str(n + 1), "type": "subscribe",
+                                      "payload": {"query": MAP, "variables": {"id": session_id}}}))
         return ws
 
     return opener
@@ -164,7 +178,9 @@ async def timed_round(receivers: Receivers, count: int, trigger, timeout: float)
     except TimeoutError:
         print(f"    only {len(receivers.arrivals)} of {count} delivered within {timeout:.0f} s", flush=True)
         return None
-    return (max(receivers.arrivals[:count]) - started) * 1000
+    arrivals = receivers.arrivals[:count]
+    receivers.spreads.append((max(arrivals) - min(arrivals)) * 1000)
+    return (max(arrivals) - started) * 1000
 
 
 def summary(values: list[float | None]) -> str:
@@ -210,35 +226,45 @@ async def run(args: argparse.Namespace) -> None:
         idle_session = (await collect(0, "idle"))["sessionIds"][0]
         counter = iter(range(1, 1_000_000))
         rss_per_socket = None
+        rss_size = 0
 
         for size in args.sizes:
+            # Past 1,000 subscribers, 20 subscriptions per socket (as a console with several
+            # open cards has): the client process could not serve 10,000 sockets in time.
+            per_socket = 1 if size <= 1000 else args.per_socket
+            sockets = -(-size // per_socket)
+            label = f"{size:,}" if per_socket == 1 else f"{size:,} ({sockets:,} sockets × {per_socket})"
             rss_before = rss_kib(service.pid)
             receivers = Receivers()
-            receivers.sockets = await open_many(size, journey_opener(base.replace("http", "ws") + "/graphql", session_id))
-            if len(receivers.sockets) < size:
-                results.append((size, f"could not open {size:,} subscribed sockets", "–", "–"))
+            receivers.sockets = await open_many(
+                sockets, journey_opener(base.replace("http", "ws") + "/graphql", session_id, per_socket))
+            if len(receivers.sockets) < sockets:
+                results.append((label, f"could not open {sockets:,} subscribed sockets", "–", "–", "–"))
                 await receivers.close()
                 continue
-            await wait_subscribers(http, size)
+            await wait_subscribers(http, sockets * per_socket)
             await asyncio.sleep(1.0)
             rss_after = rss_kib(service.pid)
-            if size == max(args.sizes):
-                rss_per_socket = (rss_after - rss_before) / size
+            if per_socket == 1:
+                rss_per_socket = (rss_after - rss_before) / sockets
+                rss_size = sockets
+            size = sockets * per_socket
             receivers.start_reading()
             timeout = max(10.0, size / 200)
             journey = [await timed_round(receivers, size, lambda: collect(next(counter), "watched"), timeout)
                        for _ in range(args.rounds)]
             frame = receivers.last_frame
+            spread = receivers.spreads
             await receivers.close()
 
             raw_receivers = Receivers()
             raw_receivers.sockets = await open_many(
-                size, lambda: connect(f"ws://127.0.0.1:{args.port + 1}/", open_timeout=60, max_queue=None))
+                sockets, lambda: connect(f"ws://127.0.0.1:{args.port + 1}/", open_timeout=60, max_queue=None))
             control = await connect(f"ws://127.0.0.1:{args.port + 1}/control")
             raw_receivers.start_reading()
 
             async def broadcast() -> None:
-                await control.send(frame)
+                await control.send(f"{per_socket}\n{frame}")
                 await control.recv()
 
             raw_rounds = [await timed_round(raw_receivers, size, broadcast, timeout) for _ in range(args.rounds)]
@@ -247,9 +273,15 @@ async def run(args: argparse.Namespace) -> None:
             ratio = "–"
             if all(v is not None for v in journey):
                 ratio = f"{statistics.median(journey) / statistics.median(raw_rounds):.1f}×"
-            results.append((size, summary(journey), summary(raw_rounds), ratio))
-            print(f"N={size:>6}: journey graph {summary(journey)}; raw broadcast {summary(raw_rounds)}; "
-                  f"ratio {ratio}; RSS +{(rss_after - rss_before) / size:.1f} KiB per socket", flush=True)
+            raw_spread = raw_receivers.spreads
+            spreads = "–"
+            if spread and raw_spread and len(spread) == len(journey):
+                spreads = (f"{statistics.median(spread):.0f} ms vs raw {statistics.median(raw_spread):.0f} ms "
+                           f"({statistics.median(spread) / statistics.median(raw_spread):.1f}×)")
+            results.append((label, summary(journey), summary(raw_rounds), ratio, spreads))
+            print(f"N={label}: journey graph {summary(journey)}; raw broadcast {summary(raw_rounds)}; "
+                  f"ratio {ratio}; first→last {spreads}; RSS +{(rss_after - rss_before) / sockets:.1f} KiB per socket",
+                  flush=True)
             await asyncio.sleep(2.0)  # let the service close the sockets before the next size
 
         # Delay from POST /collect to one subscriber, 1,000 others listening to another session.
@@ -269,12 +301,14 @@ async def run(args: argparse.Namespace) -> None:
         await watcher.close()
         await listeners.close()
 
-        print("\n| N | Journey Graph (all delivered) | raw websockets.broadcast | ratio |")
-        print("|---|---|---|---|")
-        for size, journey_text, raw_text, ratio in results:
-            print(f"| {size:,} | {journey_text} | {raw_text} | {ratio} |")
+        print("\n| N | Journey Graph: POST sent → all delivered | raw websockets.broadcast | ratio "
+              "| first → last arrival (the fan-out alone) |")
+        print("|---|---|---|---|---|")
+        for label, journey_text, raw_text, ratio, spreads in results:
+            print(f"| {label} | {journey_text} | {raw_text} | {ratio} | {spreads} |")
         if rss_per_socket is not None:
-            print(f"\nservice RSS per idle subscribed socket (N={max(args.sizes):,}): {rss_per_socket:.1f} KiB")
+            print(f"\nservice RSS per idle subscribed socket ({rss_size:,} sockets, one subscription each): "
+                  f"{rss_per_socket:.1f} KiB")
         print(f"POST /collect → subscriber, 1,000 others listening, {args.latency_samples} pushes: "
               f"median {statistics.median(from_send):.1f} ms from sending the POST, "
               f"{statistics.median(from_answer):.1f} ms from its answer")
@@ -293,6 +327,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000",
                         type=lambda text: [int(part) for part in text.split(",")])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--per-socket", type=int, default=20, help="subscriptions per socket past N=1,000")
     parser.add_argument("--latency-samples", type=int, default=30)
     parser.add_argument("--port", type=int, default=18130, help="the service's; the raw server takes the next")
     asyncio.run(run(parser.parse_args()))
