@@ -27,6 +27,7 @@ FIT_SHARE = 0.6
 CALIBRATION_SHARE = 0.2
 """The rest, the latest sessions, is the holdout."""
 KINDS = (MODEL_SOURCE, TREES_SOURCE)
+CHANCE = 0.5
 
 Row = tuple[dict[str, float], bool, float]
 """A prefix's features, whether its session achieved the outcome, the fallback's score."""
@@ -83,10 +84,16 @@ def select_model(
     fallback_auc = roc_auc([fallback for _, _, fallback in holdout_rows], labels)
     measured = [(model.kind, _measures(model, holdout_rows)) for _, model in candidates]
     chosen_measures = dict(measured)[chosen.kind]
-    used = chosen_measures["auc"] > fallback_auc
-    reason = None if used else (
-        f"ranks the latest sessions no better than the fallback (AUC {chosen_measures['auc']:.3f}, "
-        f"fallback {fallback_auc:.3f}): the fallback stays")
+    # A model must rank better than the fallback, and better than chance: a model whose
+    # calibration flattened it says the same to every session.
+    used = chosen_measures["auc"] > max(fallback_auc, CHANCE)
+    reason = None
+    if not used:
+        reason = (
+            f"ranks the latest sessions no better than the fallback (AUC {chosen_measures['auc']:.3f}, "
+            f"fallback {fallback_auc:.3f}): the fallback stays"
+            if fallback_auc >= CHANCE else
+            f"ranks the latest sessions no better than chance (AUC {chosen_measures['auc']:.3f}): the fallback stays")
     all_scores = np.sort([chosen.predict(features).probability for features, _, _ in every_row])
     picks = np.linspace(0, len(all_scores) - 1, min(SCORE_SAMPLE_SIZE, len(all_scores))).round().astype(int)
     evaluation: dict[str, Any] = {

@@ -47,6 +47,22 @@ def test_a_model_that_does_not_beat_the_fallback_is_not_used():
     assert "fallback 1.000" in selection.reason
 
 
+def test_a_model_no_better_than_chance_is_not_used_even_against_a_worse_fallback():
+    rng = random.Random(8)
+    # Purchases at random, whatever the session did; a fallback that gets it backwards.
+    sessions = [
+        SessionRows(60.0 * number, [(f, achieved, 0.0 if achieved else 1.0) for f, _ in rows])
+        for number, (achieved, rows) in enumerate(
+            (rng.random() < 0.3, training_rows([journey], ["purchase"])) for journey in shop_journeys(600, seed=5))
+    ]
+
+    selection = select_model(sessions, trained_at=NOW, min_rows=200, min_positives=20)
+
+    assert selection.model.evaluation["fallbackAuc"] == 0.0
+    assert not selection.used
+    assert selection.reason.startswith("ranks the latest sessions no better than chance")
+
+
 def test_the_latest_sessions_must_hold_both_kinds():
     sessions = shop_sessions(600, seed=3)
     # Nothing achieved lately: the holdout cannot judge a ranking.
