@@ -1,0 +1,28 @@
+"""The live channel's liveness is judged in heartbeats, not in wall time: a loop kept busy
+(a large fan-out) is not taken for a dead channel."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { page { url } } }"
+
+
+def pageview(event_id: str, path: str) -> dict:
+    return {"id": event_id, "type": "pageview", "page": {"url": f"https://shop.example{path}"}}
+
+
+async def test_a_busy_loop_does_not_make_the_hub_reconnect(start):
+    service = await start(live_heartbeat_seconds=0.1)
+    hub = service.services.hub
+    body = await service.collect([pageview("0", "/")])
+    async with service.socket() as socket:
+        op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
+        await asyncio.sleep(0.5)  # heartbeats go round
+        channel = hub._backend
+        time.sleep(1.0)  # the whole loop is busy for ten heartbeat intervals
+        await asyncio.sleep(0.5)
+        assert hub.ready and hub._backend is channel  # no reconnect: nothing was lost
+        await service.collect([pageview("1", "/after")])
+        assert (await socket.next(op))["journeyMap"]["page"]["url"] == "https://shop.example/after"
