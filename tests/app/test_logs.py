@@ -14,8 +14,8 @@ import time
 import uuid
 
 import httpx
-from graphql import GraphQLError
 import pytest
+from graphql import GraphQLError
 
 TOKEN = "log-test-admin-token-0123456789"
 EMAIL = "jane.doe@example.com"

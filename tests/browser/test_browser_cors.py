@@ -30,7 +30,8 @@ CALL_API = """async ([url, token]) => {
 
 OPEN_SOCKET = """([url, token]) => new Promise((resolve) => {
   const socket = new WebSocket(url.replace("http", "ws") + "/graphql", "graphql-transport-ws");
-  socket.onopen = () => socket.send(JSON.stringify({type: "connection_init", payload: {authorization: "Bearer " + token}}));
+  const init = {type: "connection_init", payload: {authorization: "Bearer " + token}};
+  socket.onopen = () => socket.send(JSON.stringify(init));
   socket.onmessage = (message) => { resolve(JSON.parse(message.data).type); socket.close(); };
   socket.onerror = () => resolve("refused");
   setTimeout(() => resolve("timeout"), 8000);
