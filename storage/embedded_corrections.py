@@ -21,7 +21,9 @@ each keeps the engine's results and only avoids work (tests compare both).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import re
 import threading
 from collections.abc import Iterator
 from importlib.metadata import version
@@ -58,7 +60,9 @@ def apply() -> Any:
         "_rebuild_scalar_entries_for_document": SQLiteEngine._rebuild_scalar_entries_for_document,
         "_invalidate_collection_features_cache": SQLiteEngine._invalidate_collection_features_cache,
         "_ensure_ttl_index_entries_sync": SQLiteEngine._ensure_ttl_index_entries_sync,
+        "_compile_read_execution_plan": SQLiteEngine._compile_read_execution_plan,
     }
+    compile_read = originals["_compile_read_execution_plan"]
     ensure_ttl_entries = originals["_ensure_ttl_index_entries_sync"]
     select_first = originals["_select_first_document_for_plan"]
     rebuild_scalar = originals["_rebuild_scalar_entries_for_document"]
@@ -98,6 +102,27 @@ def apply() -> Any:
         for table in ("ttl_index_entries", "multikey_entries"):
             conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_storage ON {table} (collection_id, storage_key)")
 
+    def _compile_read_execution_plan(self, db_name, coll_name, semantics, *, select_clause="document", hint=None):
+        planned = compile_read(self, db_name, coll_name, semantics, select_clause=select_clause, hint=hint)
+        if semantics.collation is not None or not getattr(planned, "use_sql", False) or not planned.sql:
+            return planned
+        narrowing = _narrowing(self, fast_paths, db_name, coll_name, semantics.query_plan)
+        heads = _DOCUMENTS_OF_COLLECTION.findall(planned.sql)
+        if (
+            narrowing is None
+            or len(heads) != 1
+            or "?" in planned.sql.split(heads[0])[0]
+            or tuple(planned.params[:2]) != (db_name, coll_name)
+        ):
+            return planned
+        fragment, params = narrowing
+        return dataclasses.replace(
+            planned,
+            sql=planned.sql.replace(heads[0], f"{heads[0]} AND {fragment}"),
+            params=(db_name, coll_name, *params, *planned.params[2:]),
+        )
+
+    SQLiteEngine._compile_read_execution_plan = _compile_read_execution_plan
     SQLiteEngine._ensure_ttl_index_entries_sync = _ensure_ttl_index_entries_sync
     SQLiteEngine._select_first_document_for_plan = _select_first_document_for_plan
     SQLiteEngine._rebuild_scalar_entries_for_document = _rebuild_scalar_entries_for_document
@@ -111,6 +136,7 @@ def apply() -> Any:
 
 
 _UNDECIDED = object()
+_DOCUMENTS_OF_COLLECTION = re.compile(r"FROM\s+documents\s+WHERE\s+db_name\s*=\s*\?\s+AND\s+coll_name\s*=\s*\?")
 
 
 def _by_storage_key(engine, db_name: str, coll_name: str, plan, context) -> Any:
@@ -141,6 +167,54 @@ def _by_storage_key(engine, db_name: str, coll_name: str, plan, context) -> Any:
     storage_key, serialized = row
     document = engine._deserialize_document(serialized)
     return (storage_key, document) if QueryEngine.match_plan(document, plan) else None
+
+
+def _narrowing(engine, fast_paths, db_name: str, coll_name: str, plan) -> tuple[str, list[Any]] | None:
+    """A restriction of the documents table that every match of the filter meets: by
+    storage key for an `_id` equality or `$in`, by index entries for an indexed field."""
+    from mongoeco.core.query_plan import AndCondition, EqualsCondition, InCondition
+
+    clauses = plan.clauses if isinstance(plan, AndCondition) else [plan]
+    for clause in clauses:
+        if isinstance(clause, EqualsCondition):
+            values = [clause.value]
+        elif isinstance(clause, InCondition):
+            values = list(clause.values)
+        else:
+            continue
+        if not values or "." in clause.field:
+            continue
+        if clause.field == "_id":
+            if all(type(value) in (str, ObjectId) for value in values):
+                marks = ", ".join("?" for _ in values)
+                return f"storage_key IN ({marks})", [engine._storage_key(value) for value in values]
+            continue
+        if not all(type(value) is str for value in values):
+            continue
+        index = fast_paths._find_scalar_index(engine, db_name, coll_name, clause.field)
+        if (
+            index is None or index.get("partial_filter_expression") or index.get("collation")
+            or engine._field_is_top_level_array_in_collection(db_name, coll_name, clause.field)
+        ):
+            continue
+        collection_id = engine._lookup_collection_id(engine._require_connection(), db_name, coll_name)
+        if collection_id is None:
+            continue
+        keys_by_score: dict[int, list[str]] = {}
+        for value in values:
+            element_type, element_key = engine._multikey_value_signature(value)
+            keys_by_score.setdefault(engine._multikey_type_score(element_type), []).append(element_key)
+        entries, params = [], [collection_id, index["name"]]
+        for score, keys in keys_by_score.items():
+            # One IN list per type: SQLite then seeks the index once per key.
+            entries.append(f"(type_score = ? AND element_key IN ({', '.join('?' for _ in keys)}))")
+            params += [score, *keys]
+        return (
+            "storage_key IN (SELECT storage_key FROM scalar_index_entries WHERE collection_id = ? "
+            f"AND index_name = ? AND ({' OR '.join(entries)}))",
+            params,
+        )
+    return None
 
 
 def _index_answers_misses(engine, fast_paths, db_name: str, coll_name: str, plan) -> bool:
