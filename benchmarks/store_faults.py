@@ -7,6 +7,9 @@ a fixed port, kills (SIGKILL) under steady load for --outage seconds, and starts
 the same file and port. Clients behave as the snippet does: one-event batches, and on any
 answer but 200 the same batch again after Retry-After (0.5 s when there is none).
 
+Then, with `journey serve` starting its own embedded store as `make run` does: the store
+is killed once, and the time until the service is ready and stores a batch again is timed.
+
 Run: .venv/bin/python benchmarks/store_faults.py [--clients 20] [--outage 10]
 """
 
@@ -187,12 +190,74 @@ async def run(clients: int, outage: float) -> None:
     print(f"shutdown under load with the store away (SIGINT to exit): {shutdown:.2f} s")
 
 
+def store_pid(data: Path) -> int | None:
+    """The embedded store's process id: from its lock file, or found by its SQLite file."""
+    try:
+        return int((data / "store.lock").read_text())
+    except (OSError, ValueError):
+        pass
+    for entry in Path("/proc").iterdir():
+        try:
+            if str(data / "journey.sqlite") in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                return int(entry.name)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+async def supervision(wait: float = 60.0) -> None:
+    data = Path(tempfile.mkdtemp(prefix="store-supervision-"))
+    port = free_port()
+    env = {**os.environ, "JOURNEY_PORT": str(port), "JOURNEY_DATA_DIR": str(data),
+           "JOURNEY_ADMIN_TOKEN": "bench", "JOURNEY_DEMO": "false"}
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", "serve", env=env, cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    body = {"deploymentId": "default", "cookieId": "supervised", "events": [
+        {"id": "after-kill", "type": "pageview", "page": {"url": "https://shop.example/"}}]}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        async def status(path: str, **kwargs) -> int:
+            try:
+                return (await http.request("POST" if kwargs else "GET", path, **kwargs)).status_code
+            except httpx.HTTPError:
+                return 0
+
+        while await status("/healthz") != 200:
+            await asyncio.sleep(0.1)
+        pid = store_pid(data)
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        ready = stored = None
+        while time.monotonic() - killed < wait and (ready is None or stored is None):
+            if ready is None and await status("/healthz") == 200:
+                ready = time.monotonic() - killed
+            if stored is None and await status("/collect", json=body) == 200:
+                stored = time.monotonic() - killed
+            await asyncio.sleep(0.1)
+    service.send_signal(signal.SIGTERM)
+    await service.wait()
+    leftover = store_pid(data)
+    if leftover is not None:  # the one started by hand when unsupervised; gone otherwise
+        try:
+            os.kill(leftover, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    def shown(seconds: float | None) -> str:
+        return f"{seconds:.2f} s" if seconds is not None else f"not within {wait:.0f} s"
+
+    print(f"embedded store killed under `journey serve`: ready again after {shown(ready)}, "
+          f"a batch stored again after {shown(stored)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--outage", type=float, default=10.0)
     args = parser.parse_args()
     asyncio.run(run(args.clients, args.outage))
+    asyncio.run(supervision())
 
 
 if __name__ == "__main__":
