@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from app import logs
 from app.clock import SystemClock
 from app.settings import Settings
+from journey import identity_verification as verification
 from journey.errors import InvalidInput
 from storage.database import Database, connect, ensure_indexes
 from storage.embedded import EmbeddedStore
@@ -154,10 +155,23 @@ async def save_deployment(settings: Settings, args: argparse.Namespace) -> None:
     async with database(settings) as db:
         doc = await save(
             db, deployment_id=args.id, name=args.name, allowed_origins=args.origin,
-            form_fields=args.form_field or [], now=SystemClock().now(),
+            form_fields=args.form_field or [], identity_verification=args.identity_verification,
+            now=SystemClock().now(),
         )
     print(json.dumps({"id": doc["_id"], "name": doc["name"], "allowedOrigins": doc["allowedOrigins"],
-                      "formFields": doc["formFields"]}))
+                      "formFields": doc["formFields"],
+                      "identityVerification": doc.get("identityVerification") or verification.DEFAULT_MODE}))
+
+
+async def rotate_identity_secret(settings: Settings, args: argparse.Namespace) -> None:
+    from storage import deployments
+
+    secret = verification.new_secret()
+    async with database(settings) as db:
+        if not await deployments.set_identity_secret(db, deployment_id=args.id, secret=secret,
+                                                     now=SystemClock().now()):
+            raise InvalidInput("id", "no such deployment")
+    print(secret)
 
 
 async def install_demo(settings: Settings, args: argparse.Namespace) -> None:
@@ -209,6 +223,13 @@ def main(argv: list[str] | None = None) -> None:
     save.add_argument("--name")
     save.add_argument("--origin", action="append", required=True, help='repeatable; "*" for any')
     save.add_argument("--form-field", action="append", help="a form field whose value is kept; repeatable")
+    save.add_argument(
+        "--identity-verification", choices=verification.MODES,
+        help="whether browser identities must be signed by the site (default: kept; OFF when new)",
+    )
+    rotate = actions.add_parser(
+        "rotate-identity-secret", help="make a new identity secret and print it once (the old one stops working)")
+    rotate.add_argument("id")
 
     imports = commands.add_parser("import", help="import historical events (admin); pushes nothing live")
     imports.add_argument("file", help="a CSV or JSON Lines file of events")
@@ -233,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "keys":
         _run({"create": create_key, "list": list_keys, "revoke": revoke_key}[args.action], args)
     elif args.command == "deployments":
-        _run(save_deployment, args)
+        _run({"save": save_deployment, "rotate-identity-secret": rotate_identity_secret}[args.action], args)
     elif args.command == "demo":
         _run(install_demo, args)
     elif args.command == "import":

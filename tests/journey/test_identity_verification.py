@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import subprocess
+import sys
 
 import pytest
 
@@ -142,3 +145,25 @@ async def test_verification_needs_a_secret_first_and_off_is_the_default(service:
         "identityVerification: needs an identity secret first: call rotateIdentitySecret")
     unknown = await service.graphql('mutation { rotateIdentitySecret(deploymentId: "nope") { secret } }')
     assert unknown["errors"][0]["message"] == "deploymentId: no such deployment"
+
+
+def cli(service: Service, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "deployments", *args],
+        env={"JOURNEY_MONGODB_URI": service.settings.mongodb_uri, "JOURNEY_DATABASE": service.settings.database,
+             "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+async def test_the_command_line_rotates_the_secret_and_sets_verification(service: Service):
+    refused = cli(service, "save", "default", "--origin", "*", "--identity-verification", "REQUIRED")
+    assert refused.returncode == 2
+    assert "identityVerification: needs an identity secret first" in refused.stderr
+    secret = cli(service, "rotate-identity-secret", "default").stdout.strip().splitlines()[-1]
+    saved = cli(service, "save", "default", "--origin", "*", "--identity-verification", "REQUIRED")
+    assert json.loads(saved.stdout.strip().splitlines()[-1])["identityVerification"] == "REQUIRED"
+    service.services.ingestor.forget_deployment("default")  # saved by another process: no cache to wait out
+    body = await service.collect([identify("1", {"email": sign(secret, "cli@shop.example")}, email="cli@shop.example"),
+                                  identify("2", email="other@shop.example")], cookie_id="cli")
+    assert [e["status"] for e in body["events"]] == ["accepted", "rejected"]
