@@ -278,6 +278,7 @@ class Ingestor:
                     await self.stitcher.claim(
                         customer_id=cookie["customerId"], claimed=identify["claims"],
                         traits={} if identify["identities"] else identify["traits"],
+                        claimed_at=doc["occurredAt"], event_key=doc["dedupeKey"],
                     )
                 if identify["identities"]:
                     await self.stitcher.identify(

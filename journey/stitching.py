@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.clock import Clock
@@ -82,11 +83,14 @@ class Stitcher:
         await customers.mark_identified(self._db, customer_id=target, traits=traits, now=now)
         return Identified(customer_id=target, merged_from=customer_id, conflicts=conflicts)
 
-    async def claim(self, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any]) -> None:
+    async def claim(
+        self, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any], claimed_at: datetime,
+        event_key: str,
+    ) -> None:
         """Note identities a browser claimed without proof on its own customer: shown as
         unverified, never stitched, never checked against other customers."""
-        await customers.add_claims(db=self._db, customer_id=customer_id, claimed=claimed, traits=traits,
-                                   now=self._clock.now())
+        await customers.add_claims(self._db, customer_id=customer_id, claimed=claimed, traits=traits,
+                                   claimed_at=claimed_at, event_key=event_key)
 
     async def _is_identified(self, customer_id: str) -> bool:
         doc = await customers.find(self._db, customer_id=customer_id)

@@ -125,14 +125,17 @@ MAX_CLAIMS = 20
 
 
 async def add_claims(
-    db: Database, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any], now: datetime
+    db: Database, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any],
+    claimed_at: datetime, event_key: str,
 ) -> None:
-    """Unverified identities, newest last, at most MAX_CLAIMS kept."""
-    claims = [{"type": kind, "value": value, "createdAt": now} for kind, value in claimed.items()]
+    """Unverified identities, newest last, at most MAX_CLAIMS kept; the claims of one event
+    are added once, however often a cut-off batch carrying it is retried."""
+    claims = [{"type": kind, "value": value, "createdAt": claimed_at, "event": event_key}
+              for kind, value in claimed.items()]
     changes: dict[str, Any] = {"$push": {"claims": {"$each": claims, "$slice": -MAX_CLAIMS}}}
     if traits:
         changes["$set"] = {f"traits.{key}": value for key, value in traits.items()}
-    await db.customers.update_one({"_id": customer_id}, changes)
+    await db.customers.update_one({"_id": customer_id, "claims.event": {"$ne": event_key}}, changes)
 
 
 async def mark_merged(db: Database, *, source_id: str, target_id: str | None, now: datetime) -> None:

@@ -167,3 +167,15 @@ async def test_the_command_line_rotates_the_secret_and_sets_verification(service
     body = await service.collect([identify("1", {"email": sign(secret, "cli@shop.example")}, email="cli@shop.example"),
                                   identify("2", email="other@shop.example")], cookie_id="cli")
     assert [e["status"] for e in body["events"]] == ["accepted", "rejected"]
+
+
+async def test_a_claim_carried_out_again_after_a_cut_is_kept_once(service: Service):
+    await verifying(service, "OPTIONAL")
+    batch = [pageview("1"), identify("2", email="kim@shop.example")]
+    body = await service.collect(batch, cookie_id="retry")
+    # As if the service had stopped after noting the claim, before marking the event carried out.
+    await service.services.db.events.update_many({"type": "identify"}, {"$unset": {"acted": ""}})
+    await service.collect(batch, cookie_id="retry")
+    profile = (await service.data(PROFILE, {"c": body["customerIds"][0]}))["customer"]
+    assert [i for i in profile["identities"] if not i["verified"]] == [
+        {"type": "EMAIL", "value": "kim@shop.example", "verified": False}]
