@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -188,6 +189,7 @@ async def run(clients: int, outage: float) -> None:
           f"{len(stored)}; confirmed but not stored {len(confirmed - stored)}; counted on their "
           f"sessions {on_sessions}")
     print(f"shutdown under load with the store away (SIGINT to exit): {shutdown:.2f} s")
+    shutil.rmtree(data, ignore_errors=True)
 
 
 def store_pid(data: Path) -> int | None:
@@ -243,6 +245,8 @@ async def supervision(wait: float = 60.0) -> None:
             os.kill(leftover, signal.SIGTERM)
         except ProcessLookupError:
             pass
+
+    shutil.rmtree(data, ignore_errors=True)
 
     def shown(seconds: float | None) -> str:
         return f"{seconds:.2f} s" if seconds is not None else f"not within {wait:.0f} s"
