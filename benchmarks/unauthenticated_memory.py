@@ -7,7 +7,8 @@ of three attacks that need no token.
 
 The service runs as `make run` runs it (`python -m app.cli serve`, embedded in-memory store
 in a temporary data directory) from `--tree` (default: this checkout; point it at another
-checkout to compare). Printed: RSS (MiB) before, after each attack, and the growth.
+checkout to compare). Printed: RSS (MiB) before and after each attack, the growth that
+stays and the peak during the attack.
 
 Run: .venv/bin/python benchmarks/unauthenticated_memory.py [--port 18142] [--tree DIR]
      [--collects 600] [--tokens 2500] [--frames 12]
@@ -60,6 +61,12 @@ def start(tree: Path, port: int, data_dir: str) -> subprocess.Popen:
     raise RuntimeError("the service did not start")
 
 
+async def sample_peak(pid: int, peak: list[float]) -> None:
+    while True:
+        peak[0] = max(peak[0], rss_mib(pid))
+        await asyncio.sleep(0.05)
+
+
 async def in_parallel(count: int, one) -> dict[str, int]:
     outcomes: dict[str, int] = {}
     queue = iter(range(count))
@@ -99,7 +106,8 @@ async def huge_frames_before_init(ws_url: str, count: int) -> dict[str, int]:
     frame = "x" * (15 * 1024 * 1024)
     outcomes: dict[str, int] = {}
     held = []
-    for _ in range(count):
+
+    async def one() -> None:
         try:
             socket = await connect(ws_url, subprotocols=["graphql-transport-ws"], max_size=None, open_timeout=30)
             held.append(socket)
@@ -108,6 +116,8 @@ async def huge_frames_before_init(ws_url: str, count: int) -> dict[str, int]:
         except (WebSocketException, OSError) as error:
             outcome = type(error).__name__
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    await asyncio.gather(*(one() for _ in range(count)))
     await asyncio.sleep(2)
     for socket in held:
         await socket.close()
@@ -138,11 +148,14 @@ async def main() -> None:
             for label, attack in attacks:
                 before = rss_mib(process.pid)
                 started = time.monotonic()
+                peak = [before]
+                sampler = asyncio.create_task(sample_peak(process.pid, peak))
                 outcomes = await attack
+                sampler.cancel()
                 await asyncio.sleep(1)
                 after = rss_mib(process.pid)
-                print(f"{label:55} RSS {before:6.0f} -> {after:6.0f} MiB  (+{after - before:5.0f})  "
-                      f"answers {outcomes}  {time.monotonic() - started:.0f} s")
+                print(f"{label:55} RSS {before:6.0f} -> {after:6.0f} MiB  (+{after - before:5.0f}, peak "
+                      f"+{peak[0] - before:.0f})  answers {outcomes}  {time.monotonic() - started:.0f} s")
             print(f"total growth: +{rss_mib(process.pid) - baseline:.0f} MiB")
         finally:
             process.terminate()
