@@ -77,6 +77,18 @@ class Authenticator:
             return await self._api_key(token)
         return self._jwt(token)
 
+    def expiry(self, authorization: str) -> float | None:
+        """When a JWT that authenticate() accepted stops being valid (epoch seconds); None
+        for the admin token and API keys, which end only when changed or revoked."""
+        token = authorization.strip().partition(" ")[2].strip()
+        if token.startswith(API_KEY_PREFIX) or token == self._settings.admin_token:
+            return None
+        try:
+            # Its signature was verified when it was accepted; only its expiry is read here.
+            return float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+            return 0.0
+
     def _jwt(self, token: str) -> Principal | None:
         settings = self._settings
         if settings.jwt_public_key:

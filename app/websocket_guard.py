@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
-from access.principal import Principal
 from access.tokens import Authenticator
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,8 @@ def credential_watch(connection: Scope | WebSocket) -> CredentialWatch:
 class _OpenSocket:
     websocket: WebSocket
     authorization: str
+    expires_at: float | None
+    """A JWT's expiry: checked against the time, without decoding it again."""
 
 
 class CredentialWatch:
@@ -147,14 +149,18 @@ class CredentialWatch:
         self._task: asyncio.Task | None = None
 
     def watch(self, websocket: WebSocket, authorization: str) -> None:
-        self._sockets[id(websocket.scope)] = _OpenSocket(websocket, authorization)
+        self._sockets[id(websocket.scope)] = _OpenSocket(
+            websocket, authorization, self._authenticator.expiry(authorization)
+        )
 
     def forget(self, connection: Scope | WebSocket) -> None:
         scope = connection.scope if isinstance(connection, WebSocket) else connection
         self._sockets.pop(id(scope), None)
 
-    async def still_valid(self, authorization: str) -> Principal | None:
-        return await self._authenticator.authenticate(authorization)
+    async def _still_valid(self, socket: _OpenSocket) -> bool:
+        if socket.expires_at is not None:
+            return time.time() < socket.expires_at
+        return await self._authenticator.authenticate(socket.authorization) is not None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -176,7 +182,7 @@ class CredentialWatch:
     async def check(self) -> None:
         await self._authenticator.follow_revocations()
         for key, socket in list(self._sockets.items()):
-            if await self.still_valid(socket.authorization) is None:
+            if not await self._still_valid(socket):
                 self._sockets.pop(key, None)
                 with suppress(Exception):
                     await socket.websocket.close(code=CLOSE_FORBIDDEN, reason=CREDENTIALS_ENDED)
