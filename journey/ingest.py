@@ -185,7 +185,7 @@ class Ingestor:
                 excluded_params=settings.excluded_query_params,
             )
         ]
-        found = await events.stored(self._db, keys=(doc["dedupeKey"] for _, doc in items))
+        found = await events.stored(self._db, documents=(doc for _, doc in items))
         settled = await self._settled(found)
         duplicates = {index for index, doc in items if doc["dedupeKey"] in settled}
         # An identify or logout stored by a batch cut off before it acted acts now.

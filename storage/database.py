@@ -92,11 +92,16 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
                 name="journey",
             ),
             IndexModel([("customerId", ASCENDING)], name="customer"),
+            # Dedupe lookups are led by the browser: see storage.events.stored.
+            IndexModel([("cookieId", ASCENDING)], name="cookie"),
             IndexModel(
                 [("occurredAt", ASCENDING)], name="retention", expireAfterSeconds=retention_seconds
             ),
         ],
         "sessions": [
+            # Beside _id in session upserts: an embedded store serves a new session's
+            # upsert from it where an _id alone would read the whole collection.
+            IndexModel([("cookieId", ASCENDING)], name="cookie"),
             IndexModel(
                 [("customerId", ASCENDING), ("startedAt", DESCENDING), ("_id", DESCENDING)],
                 name="cards",
@@ -115,7 +120,11 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
                 expireAfterSeconds=retention_seconds,
             ),
         ],
-        "identities": [IndexModel([("customerId", ASCENDING)], name="customer")],
+        "identities": [
+            IndexModel([("customerId", ASCENDING)], name="customer"),
+            # Beside _id in a new browser's upsert, for the same reason as sessions' cookie.
+            IndexModel([("value", ASCENDING)], name="value"),
+        ],
         "customers": [
             IndexModel([("mergedInto", ASCENDING)], name="merged", sparse=True),
             IndexModel(

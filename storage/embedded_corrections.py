@@ -175,6 +175,8 @@ def _narrowing(engine, fast_paths, db_name: str, coll_name: str, plan) -> tuple[
     from mongoeco.core.query_plan import AndCondition, EqualsCondition, InCondition
 
     clauses = plan.clauses if isinstance(plan, AndCondition) else [plan]
+    # The narrowest restriction: ids, then a unique index, then any plain index.
+    candidates = []
     for clause in clauses:
         if isinstance(clause, EqualsCondition):
             values = [clause.value]
@@ -197,24 +199,27 @@ def _narrowing(engine, fast_paths, db_name: str, coll_name: str, plan) -> tuple[
             or engine._field_is_top_level_array_in_collection(db_name, coll_name, clause.field)
         ):
             continue
-        collection_id = engine._lookup_collection_id(engine._require_connection(), db_name, coll_name)
-        if collection_id is None:
-            continue
-        keys_by_score: dict[int, list[str]] = {}
-        for value in values:
-            element_type, element_key = engine._multikey_value_signature(value)
-            keys_by_score.setdefault(engine._multikey_type_score(element_type), []).append(element_key)
-        entries, params = [], [collection_id, index["name"]]
-        for score, keys in keys_by_score.items():
-            # One IN list per type: SQLite then seeks the index once per key.
-            entries.append(f"(type_score = ? AND element_key IN ({', '.join('?' for _ in keys)}))")
-            params += [score, *keys]
-        return (
-            "storage_key IN (SELECT storage_key FROM scalar_index_entries WHERE collection_id = ? "
-            f"AND index_name = ? AND ({' OR '.join(entries)}))",
-            params,
-        )
-    return None
+        candidates.append((not index.get("unique"), len(candidates), index, values))
+    if not candidates:
+        return None
+    _, _, index, values = min(candidates, key=lambda candidate: candidate[:2])
+    collection_id = engine._lookup_collection_id(engine._require_connection(), db_name, coll_name)
+    if collection_id is None:
+        return None
+    keys_by_score: dict[int, list[str]] = {}
+    for value in values:
+        element_type, element_key = engine._multikey_value_signature(value)
+        keys_by_score.setdefault(engine._multikey_type_score(element_type), []).append(element_key)
+    entries, params = [], [collection_id, index["name"]]
+    for score, keys in keys_by_score.items():
+        # One IN list per type: SQLite then seeks the index once per key.
+        entries.append(f"(type_score = ? AND element_key IN ({', '.join('?' for _ in keys)}))")
+        params += [score, *keys]
+    return (
+        "storage_key IN (SELECT storage_key FROM scalar_index_entries WHERE collection_id = ? "
+        f"AND index_name = ? AND ({' OR '.join(entries)}))",
+        params,
+    )
 
 
 def _index_answers_misses(engine, fast_paths, db_name: str, coll_name: str, plan) -> bool:

@@ -7,6 +7,8 @@ retry of that batch completes it rather than calling it a duplicate."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,18 +22,20 @@ BATCH = "ingestBatch"
 _STORED_FIELDS = {"_id": 0, "dedupeKey": 1, "sessionId": 1, "type": 1, BATCH: 1, "acted": 1}
 
 
-async def stored(db: Database, *, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The stored events among these dedupe keys: their session, type, batch token and
-    whether their identity action was carried out."""
-    keys = list(keys)
-    if not keys:
-        return {}
-    cursor = db.events.find({"dedupeKey": {"$in": keys}}, _STORED_FIELDS)
-    return {doc["dedupeKey"]: doc async for doc in cursor}
+async def stored(db: Database, *, documents: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The stored events among these (by their dedupe key): their session, type, batch
+    token and whether their identity action was carried out.
 
-
-async def existing_dedupe_keys(db: Database, *, keys: Iterable[str]) -> set[str]:
-    return set(await stored(db, keys=keys))
+    One lookup per browser, led by an equality on its cookie: an embedded store serves
+    that from an index where a bare `$in` reads the whole collection."""
+    by_cookie: dict[str, list[str]] = defaultdict(list)
+    for doc in documents:
+        by_cookie[doc["cookieId"]].append(doc["dedupeKey"])
+    found = await asyncio.gather(*(
+        db.events.find({"cookieId": cookie, "dedupeKey": {"$in": keys}}, _STORED_FIELDS).to_list()
+        for cookie, keys in by_cookie.items()
+    ))
+    return {doc["dedupeKey"]: doc for docs in found for doc in docs}
 
 
 async def upsert(db: Database, *, documents: list[dict[str, Any]], reclaimed: set[str]) -> set[int]:
@@ -61,7 +65,7 @@ async def upsert(db: Database, *, documents: list[dict[str, Any]], reclaimed: se
     found = [position for position in range(len(documents)) if position not in inserted]
     if not found:
         return set()
-    holders = await stored(db, keys=(documents[position]["dedupeKey"] for position in found))
+    holders = await stored(db, documents=(documents[position] for position in found))
     return {
         position for position in found
         if holders.get(documents[position]["dedupeKey"], {}).get(BATCH) != documents[position][BATCH]

@@ -35,11 +35,11 @@ async def claim_cookies(
     await db.identities.bulk_write(
         [
             UpdateOne(
-                {"_id": identity_key("COOKIE", cookie)},
+                # The value beside the _id lets an embedded store find it by an index.
+                {"_id": identity_key("COOKIE", cookie), "value": cookie},
                 {
                     "$setOnInsert": {
                         "type": "COOKIE",
-                        "value": cookie,
                         "customerId": str(uuid.uuid4()),
                         "createdAt": now,
                         "web": {"seq": 0},

@@ -59,7 +59,6 @@ class SessionDelta:
             sets["lastPage"] = self.last_page
         on_insert = {
             "customerId": self.customer_id,
-            "cookieId": self.cookie_id,
             "deploymentId": self.deployment_id,
             "type": "WEB",
             "seq": self.seq,
@@ -83,7 +82,11 @@ class SessionDelta:
             pushes["searches"] = {"$each": self.searches, "$slice": -MAX_SEARCHES}
         pushes[APPLIED] = {"$each": [self.batch], "$slice": -MAX_APPLIED}
         changes["$push"] = pushes
-        return UpdateOne({"_id": self.session_id, APPLIED: {"$ne": self.batch}}, changes, upsert=True)
+        # The cookie beside the _id (it names the session's browser: an inserted session
+        # takes it from here) lets an embedded store find the session by an index.
+        return UpdateOne(
+            {"_id": self.session_id, "cookieId": self.cookie_id, APPLIED: {"$ne": self.batch}}, changes, upsert=True
+        )
 
 
 async def apply(db: Database, *, deltas: Iterable[SessionDelta]) -> None:
