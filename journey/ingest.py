@@ -18,6 +18,7 @@ from cachetools import TTLCache
 from app.clock import Clock
 from app.settings import Settings
 from identity import InvalidIdentity, normalize_cookie_id
+from journey.browser_locks import BrowserLocks
 from journey.deployment_ids import is_deployment_id
 from journey.errors import InvalidInput
 from journey.identity_verification import split_claims
@@ -77,6 +78,17 @@ class RawEvent:
     """Sent by a caller holding a permission (a site's server): its identities need no signature."""
 
 
+def _well_formed_cookie_ids(batch: list[RawEvent]) -> set[str]:
+    """The browsers a batch speaks for; a malformed id is refused per event later."""
+    ids = set()
+    for raw in batch:
+        try:
+            ids.add(cookie_id_of(raw.cookie_id))
+        except InvalidInput:
+            pass
+    return ids
+
+
 def cookie_id_of(raw: Any) -> str:
     if raw is None:
         raise InvalidInput("cookieId", "is required")
@@ -122,6 +134,7 @@ class Ingestor:
         self._deployments: TTLCache[str, dict[str, Any] | None] = TTLCache(
             maxsize=_DEPLOYMENT_CACHE_ENTRIES, ttl=_DEPLOYMENT_CACHE_SECONDS
         )
+        self._browsers = BrowserLocks()
 
     async def deployment(self, deployment_id: str) -> dict[str, Any] | None:
         """Deployments change rarely; a short cache saves a round trip per batch."""
@@ -139,6 +152,10 @@ class Ingestor:
     async def ingest(self, *, deployment_id: Any, batch: list[RawEvent]) -> IngestResult:
         """Ingest a batch. Batch-level mistakes raise InvalidInput; event-level ones are
         answered per event."""
+        async with self._browsers.turn(_well_formed_cookie_ids(batch)):
+            return await self._ingest(deployment_id=deployment_id, batch=batch)
+
+    async def _ingest(self, *, deployment_id: Any, batch: list[RawEvent]) -> IngestResult:
         settings = self._settings
         deployment_id = text(deployment_id, "deploymentId", limit=64)
         if not batch:
