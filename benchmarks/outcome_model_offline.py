@@ -140,6 +140,9 @@ def main() -> None:
     for kind in KINDS:
         selection = select_model(train, trained_at=datetime.now(UTC), min_rows=200, min_positives=20, kinds=(kind,))
         model = selection.model
+        if model is None:
+            print(f"{kind:<12} no model: {selection.reason}")
+            continue
         started = time.perf_counter()
         probabilities = [model.predict(features).probability for features, _, _ in test]
         scoring = (time.perf_counter() - started) / len(test) * 1e6
@@ -147,6 +150,8 @@ def main() -> None:
         print(f"{kind:<12} {measures(probabilities, labels)} ({len(model.features)} features; "
               f"predict with factors {scoring:.1f} µs)")
 
+    if not results:
+        return
     every = [SessionRows(ended, session_rows) for _, ended, session_rows in labelled]
     repeated = (every * (TRAINING_SESSIONS // len(every) + 1))[:TRAINING_SESSIONS]
     started = time.perf_counter()

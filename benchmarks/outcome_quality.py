@@ -182,11 +182,11 @@ async def main() -> None:
         print(f"trained on {report.rows} prefixes of sessions ended by the cut-off ({report.positives} of "
               f"sessions that purchased) in {time.perf_counter() - started:.1f} s: "
               f"{'used' if report.used else report.reason}")
-        [stored] = await stored_outcomes.models(db)
-        model = model_from_document(stored["model"])
+        stored = await stored_outcomes.models(db)
+        model = model_from_document(stored[0]["model"]) if stored else None
 
         later = await db.sessions.find(
-            {"startedAt": {"$gte": cut}}, {"context": 1, "lastActivityAt": 1, "outcomes": 1}).to_list()
+            {"startedAt": {"$gte": cut}}, {"context": 1, "lastActivityAt": 1}).to_list()
         items = await tracked_items(db, session_ids=[session["_id"] for session in later])
         journeys = [(session["lastActivityAt"], (session.get("context"), items[session["_id"]])) for session in later]
         test = [row for session in sessions_for(outcome, journeys) for row in session.rows]
@@ -196,21 +196,23 @@ async def main() -> None:
     replay_seconds = time.perf_counter() - total_started
 
     labels = [achieved for _, achieved, _ in test]
+    print(f"test: {len(later)} sessions started after the cut-off; {len(test)} stored prefixes before any "
+          f"purchase, positive rate {sum(labels) / len(labels):.3f}")
+    print(f"fallback: {figures([fallback for *_, fallback in test], labels, probabilities=False)}")
+    print(f"has added to cart: {figures([count_of(f, CART) > 0 for f, _, _ in test], labels, probabilities=False)}")
+    print(f"replay and training took {replay_seconds:.0f} s")
+    if model is None:
+        print(f"no model: {report.reason}")
+        return
     probabilities = [model.predict(features).probability for features, _, _ in test]
     model_auc = roc_auc(probabilities, labels)
     cart_auc = roc_auc([count_of(features, CART) > 0 for features, _, _ in test], labels)
-    purchased = sum(bool(session.get("outcomes")) for session in later)
     evaluation = model.evaluation or {}
-    print(f"test: {len(later)} sessions started after the cut-off, {purchased} achieved purchase; {len(test)} "
-          f"stored prefixes before any purchase, positive rate {sum(labels) / len(labels):.3f}")
     print(f"model {model.kind}, {len(model.features)} features: {figures(probabilities, labels)}")
     print(f"  on its own holdout at training: AUC {evaluation.get('auc', float('nan')):.3f}, "
           f"fallback {evaluation.get('fallbackAuc', float('nan')):.3f}")
-    print(f"fallback: {figures([fallback for *_, fallback in test], labels, probabilities=False)}")
-    print(f"has added to cart: {figures([count_of(f, CART) > 0 for f, _, _ in test], labels, probabilities=False)}")
     print(f"scoring {scoring_cost(model, test):.1f} µs per event per outcome; keeping the features "
           f"{folding_cost([journey for _, journey in journeys]):.1f} µs per event for all outcomes")
-    print(f"replay and training took {replay_seconds:.0f} s")
     print(f"auc={model_auc:.3f} baseline_auc={cart_auc:.3f} pr_auc={pr_auc(probabilities, labels):.3f} "
           f"brier={brier(probabilities, labels):.4f}")
 
