@@ -42,6 +42,10 @@ _DOT, _ESCAPED_DOT = ".", "\u2024"
 # Customer document fields, under `history`.
 _SESSIONS, _LAST_AT, _COUNTS, _SEEN, _CARTED = "sessions", "lastAt", "counts", "seen", "carted"
 _SKETCHES = ((ITEM_SKETCH, _SEEN, HISTORY_SEEN_SKETCH), (CARTED_SKETCH, _CARTED, HISTORY_CARTED_SKETCH))
+_SESSION_SKETCH_FIELDS = tuple(
+    (sketch_key(session_key, word), f"{field}{word}") for session_key, field, _ in _SKETCHES for word in range(SKETCH_WORDS)
+)
+_HISTORY_NAME = HISTORY_PREFIX + NAME_PREFIX
 
 
 def snapshot(history: Mapping[str, Any] | None, started_at: datetime) -> FeatureState:
@@ -78,9 +82,9 @@ def changes(
     increments: dict[str, int] = {}
     if opened:
         increments[_SESSIONS] = 1
-    known = sum(1 for key in end if key.startswith(HISTORY_PREFIX + NAME_PREFIX))
+    known = -1  # counted when first needed
     for key, value in end.items():
-        if not is_counted(key):
+        if value == start.get(key) or not is_counted(key):
             continue
         added = int(value - start.get(key, 0))
         if not added:
@@ -88,6 +92,8 @@ def changes(
         # The summary keeps as many event names as a session does; a new name beyond
         # that is not remembered.
         if key.startswith(NAME_PREFIX) and HISTORY_PREFIX + key not in end:
+            if known < 0:
+                known = sum(1 for name in end if name.startswith(_HISTORY_NAME))
             if known >= MAX_TRACKED_NAMES:
                 continue
             known += 1
@@ -95,12 +101,10 @@ def changes(
     for outcome_id in achieved:
         increments[f"{_COUNTS}.{ACHIEVED_PREFIX}{outcome_id}"] = 1
     bits: dict[str, int] = {}
-    for session_key, field, _ in _SKETCHES:
-        for word in range(SKETCH_WORDS):
-            key = sketch_key(session_key, word)
-            added_bits = int(end.get(key, 0)) & ~int(start.get(key, 0))
-            if added_bits:
-                bits[f"{field}{word}"] = added_bits
+    for key, field in _SESSION_SKETCH_FIELDS:
+        added_bits = int(end.get(key, 0)) & ~int(start.get(key, 0))
+        if added_bits:
+            bits[field] = added_bits
     return increments, {_LAST_AT: last_at}, bits
 
 

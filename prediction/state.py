@@ -123,13 +123,18 @@ def category_of(event: Mapping) -> str | None:
     return None
 
 
+SKETCH_KEYS = {prefix: tuple(f"{prefix}{word}" for word in range(SKETCH_WORDS)) for prefix in SKETCH_PREFIXES}
+"""The keys of each sketch's words, made once: they are read on every event."""
+_SKETCH_KEY_SET = frozenset({PAGE_SKETCH, *(key for keys in SKETCH_KEYS.values() for key in keys)})
+
+
 def is_sketch(key: str) -> bool:
     """A key holding bits of a sketch: stored by or-ing, never by adding."""
-    return key == PAGE_SKETCH or key.rstrip("0123456789") in SKETCH_PREFIXES
+    return key in _SKETCH_KEY_SET
 
 
 def sketch_key(prefix: str, word: int) -> str:
-    return f"{prefix}{word}"
+    return SKETCH_KEYS[prefix][word]
 
 
 def sketch_position(value: str) -> tuple[int, int]:
@@ -152,7 +157,7 @@ def add_to_sketch(state: FeatureState, prefix: str, value: str) -> None:
 def sketch_count(state: Mapping[str, int | float], prefix: str) -> float:
     """Estimated distinct values in a sketch (linear counting)."""
     total = SKETCH_WORDS * _SKETCH_BITS
-    set_bits = sum(int(state.get(sketch_key(prefix, word), 0)).bit_count() for word in range(SKETCH_WORDS))
+    set_bits = sum(int(state.get(key, 0)).bit_count() for key in SKETCH_KEYS[prefix])
     if not set_bits:
         return 0.0
     return total * math.log(total / max(1, total - set_bits))
