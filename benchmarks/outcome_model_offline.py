@@ -154,10 +154,12 @@ def main() -> None:
         return
     every = [SessionRows(ended, session_rows) for _, ended, session_rows in labelled]
     repeated = (every * (TRAINING_SESSIONS // len(every) + 1))[:TRAINING_SESSIONS]
-    started = time.perf_counter()
-    chosen = select_model(repeated, trained_at=datetime.now(UTC), min_rows=200, min_positives=20).model
+    started, started_cpu = time.perf_counter(), time.process_time()
+    select_model(repeated, trained_at=datetime.now(UTC), min_rows=200, min_positives=20)
+    # The sessions are repeated to reach the count: the time is what this measures, not the choice.
     print(f"training on {len(repeated)} sessions ({sum(len(s.rows) for s in repeated)} prefixes), "
-          f"every kind fitted, calibrated and judged: {time.perf_counter() - started:.1f} s; chose {chosen.kind}")
+          f"every kind fitted, calibrated and judged: {time.perf_counter() - started:.1f} s "
+          f"({time.process_time() - started_cpu:.1f} s CPU)")
     best = max(results, key=results.get)
     cart_auc = roc_auc([count_of(f, CART) > 0 for f, _, _ in test], labels)
     print(f"auc={results[best]:.3f} baseline_auc={cart_auc:.3f}")
