@@ -88,7 +88,8 @@ class LiveSocket:
             while self._backlog and not self.closed:
                 if self._protocol is not None:
                     await self._protocol.writable.wait()
-                    if self.closed or self._protocol.close_sent:
+                    if self.closed or self._protocol.close_sent or self._protocol.transport.is_closing():
+                        self.closed = True
                         return
                     conn = self._protocol.conn
                     while self._backlog and self._protocol.writable.is_set():

@@ -234,6 +234,7 @@ async def run(args: argparse.Namespace) -> None:
             per_socket = 1 if size <= 1000 else args.per_socket
             sockets = -(-size // per_socket)
             label = f"{size:,}" if per_socket == 1 else f"{size:,} ({sockets:,} sockets × {per_socket})"
+            print(f"  N={label}: opening {sockets:,} sockets", flush=True)
             rss_before = rss_kib(service.pid)
             receivers = Receivers()
             receivers.sockets = await open_many(
@@ -250,6 +251,7 @@ async def run(args: argparse.Namespace) -> None:
                 rss_size = sockets
             size = sockets * per_socket
             receivers.start_reading()
+            print(f"  N={label}: {args.rounds} rounds", flush=True)
             timeout = max(10.0, size / 200)
             journey = [await timed_round(receivers, size, lambda: collect(next(counter), "watched"), timeout)
                        for _ in range(args.rounds)]
@@ -257,6 +259,7 @@ async def run(args: argparse.Namespace) -> None:
             spread = receivers.spreads
             await receivers.close()
 
+            print(f"  N={label}: raw broadcast", flush=True)
             raw_receivers = Receivers()
             raw_receivers.sockets = await open_many(
                 sockets, lambda: connect(f"ws://127.0.0.1:{args.port + 1}/", open_timeout=60, max_queue=None))
