@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 ABORT_AFTER_CLOSE_SECONDS = 10.0
 """A peer that reads nothing never takes our close frame; its buffers go after this."""
 _PROTOCOL_KEY = "journey.ws_protocol"
+_PROTOCOL_ATTRIBUTES = ("conn", "transport", "writable", "close_sent", "queue", "read_paused", "close_timer")
+"""What this module uses of uvicorn's protocol; without any of them, the ASGI path serves."""
 
 
 class DirectWriteMiddleware:
@@ -38,7 +40,7 @@ class DirectWriteMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             protocol = getattr(send, "__self__", None)
-            if all(hasattr(protocol, name) for name in ("conn", "transport", "writable", "close_sent")):
+            if all(hasattr(protocol, name) for name in _PROTOCOL_ATTRIBUTES):
                 scope[_PROTOCOL_KEY] = protocol
         await self.app(scope, receive, send)
 
