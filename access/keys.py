@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from access import permissions
 from access.principal import ALL_DIVISIONS, Principal
 from access.tokens import hash_secret, new_api_key
+from core.errors import InvalidInput
 from journey import deployment_ids
 from journey.deployment_ids import is_deployment_id
-from journey.errors import InvalidInput
 from journey.form_events import SENSITIVE_NAME
 from storage import api_keys, deployments
 from storage.database import Database

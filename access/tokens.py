@@ -12,7 +12,7 @@ import jwt
 from cachetools import TTLCache
 
 from access.principal import Principal
-from app.settings import Settings
+from core.settings import Settings
 from storage import api_keys
 from storage.database import Database
 

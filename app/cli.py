@@ -14,14 +14,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from app import logs
-from app.clock import SystemClock
-from app.settings import Settings
+from core.clock import SystemClock
+from core.errors import InvalidInput
+from core.settings import Settings
 from journey import identity_verification as verification
-from journey.errors import InvalidInput
 from storage.database import Database, connect, ensure_indexes
 from storage.embedded import EmbeddedStore
 from storage.store_lock import SERVICE_LOCK_FILE, DirectoryLock
-
 
 _held_locks: list[DirectoryLock] = []
 

@@ -10,9 +10,9 @@ from starlette.responses import JSONResponse, Response
 
 from app.admission import STORE_UNREACHABLE
 from app.rate_limit import retry_after
+from core.errors import InvalidInput
 from journey import deployment_ids
 from journey.deployment_ids import is_deployment_id
-from journey.errors import InvalidInput
 from journey.incoming import Source
 from journey.ingest import RawEvent
 
@@ -97,7 +97,7 @@ async def _collect(request: Request, services: Any, cors: dict[str, str]) -> Res
     client = request.client.host if request.client else "unknown"
     # Unknown ids share one bucket per address: rotating made-up ids gains nothing.
     bucket = deployment_id if deployment is not None else UNKNOWN_DEPLOYMENT
-    wait = services.collect_limiter.acquire((bucket, client))
+    wait = request.app.state.collect_limiter.acquire((bucket, client))
     if wait:
         return _refuse(
             request,

@@ -24,8 +24,8 @@ from app import graphql_http
 from app.live_connection import LiveConnection
 from app.live_groups import LiveGroups
 from app.live_limits import PrincipalLimits
-from app.settings import Settings
 from app.websocket_guard import credential_watch
+from core.settings import Settings
 from resolvers.context import Context
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "static" / "graphiql" / "index.html"

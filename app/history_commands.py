@@ -7,10 +7,10 @@ import argparse
 from pathlib import Path
 
 from app.cli import database
-from app.clock import SystemClock
-from app.settings import Settings
+from core.clock import SystemClock
+from core.errors import InvalidInput
+from core.settings import Settings
 from journey import event_types
-from journey.errors import InvalidInput
 from journey.history import read_rows
 from journey.importing import SilentHub, import_rows
 from journey.pipeline import build_pipeline

@@ -15,7 +15,7 @@ import uvicorn
 from uvicorn.middleware.proxy_headers import _TrustedHosts
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from app.settings import Settings
+from core.settings import Settings
 
 
 class LimitedH11Protocol(H11Protocol):

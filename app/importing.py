@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from access import permissions as perm
 from app.graphql_view import UNAUTHORIZED
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from journey.history import FORMATS, read_rows
 from journey.importing import import_rows
 

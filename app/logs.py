@@ -16,7 +16,7 @@ from pythonjsonlogger.json import JsonFormatter
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.settings import Settings
+from core.settings import Settings
 from telemetry.metrics import Metrics
 
 REQUEST_ID_HEADER = "x-request-id"

@@ -20,7 +20,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from access.tokens import Authenticator
 from app.admission import STORE_UNREACHABLE, Admission
 from app.body_limit import BodyLimitMiddleware
-from app.clock import Clock, SystemClock
 from app.collect import collect, preflight
 from app.cors import graphql_cors, parse_origins
 from app.graphql_view import JourneyGraphQL
@@ -30,8 +29,9 @@ from app.logs import RequestLogMiddleware
 from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metrics_page
 from app.probes import Readiness, livez, readyz
 from app.rate_limit import RateLimiter, retry_after
-from app.settings import Settings
 from app.websocket_guard import ConnectionLimits, CredentialWatch
+from core.clock import Clock, SystemClock
+from core.settings import Settings
 from enrichment import warm_up
 from journey import demo, event_types
 from journey.outcome_training import TrainingSchedule
@@ -139,8 +139,8 @@ def create_app(
                 importer=pipeline.importer,
                 trainer=pipeline.trainer,
                 authenticator=authenticator,
-                collect_limiter=RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock),
             )
+            app.state.collect_limiter = RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock)
             readiness.attach(db=db, hub=hub)
             sweeper.start()
             training.start()

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.probes import Readiness
-from app.settings import Settings
+from core.settings import Settings
 from telemetry.metrics import Metrics
 
 

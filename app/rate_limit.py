@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from app.clock import Clock
+from core.clock import Clock
 
 MAX_KEYS = 100_000
 

@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import logs  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from telemetry.metrics import Metrics  # noqa: E402
 
 REQUESTS = 20_000

@@ -38,9 +38,9 @@ sys.path.insert(0, str(REPO))  # a script's own folder, not the repository, is o
 
 from tqdm import tqdm  # noqa: E402
 
-from app.clock import ManualClock, SystemClock  # noqa: E402
-from app.settings import Settings  # noqa: E402
 from benchmarks import clickstream  # noqa: E402
+from core.clock import ManualClock, SystemClock  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from journey import event_types  # noqa: E402
 from journey.history import read_rows  # noqa: E402
 from journey.importing import SilentHub, import_rows  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from rules import RuleDefinitionError, parse_conditions
 
 MAX_DESCRIPTION = 1000

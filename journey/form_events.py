@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.errors import InvalidInput
 from journey import icons, incoming, items
-from journey.errors import InvalidInput
 from journey.incoming import TrackedEvent, text
 
 MAX_FIELDS = 50

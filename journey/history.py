@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from journey.incoming import Source
 
 FORMATS = ("csv", "jsonl")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.errors import InvalidInput
 from identity import InvalidIdentity, normalize_email, normalize_external_id, normalize_phone
 from journey import icons, incoming, items
-from journey.errors import InvalidInput
 from journey.identity_verification import parse_signatures
 from journey.incoming import TrackedEvent, attributes
 

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from typing import Any
 
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 
 OFF = "OFF"
 """Browser identities are believed as sent (no verification)."""

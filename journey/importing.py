@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.clock import Clock
-from journey.errors import InvalidInput
+from core.clock import Clock
+from core.errors import InvalidInput
 from journey.history import Row, in_pipeline_order
 from journey.ingest import Ingestor, RawEvent
 from journey.work import SessionWork

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from journey.icons import CUSTOM_ICONS
 
 MAX_ID = 128

@@ -15,12 +15,12 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from app.clock import Clock
-from app.settings import Settings
+from core.clock import Clock
+from core.errors import InvalidInput
+from core.settings import Settings
 from identity import InvalidIdentity, normalize_cookie_id
 from journey.browser_locks import BrowserLocks
 from journey.deployment_ids import is_deployment_id
-from journey.errors import InvalidInput
 from journey.identity_verification import split_claims
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from journey.errors import InvalidInput
-from journey.ingest import IngestResult, Ingestor, RawEvent
+from core.errors import InvalidInput
+from journey.ingest import Ingestor, IngestResult, RawEvent
 from journey.work import SessionWork, Stage
 from telemetry.metrics import Metrics
 

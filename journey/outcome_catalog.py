@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.clock import Clock
+from core.clock import Clock
 from journey.outcome_definitions import Outcome
 from journey.versioned_catalog import VersionedCatalog
 from prediction import TrainedModel, model_from_document

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.errors import InvalidInput
 from journey import definition_fields as fields
-from journey.errors import InvalidInput
 from journey.incoming import text
 from rules import EVENT_FIELDS, Rule, parse_conditions
 from rules.fields import is_context_field

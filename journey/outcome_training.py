@@ -19,7 +19,7 @@ from typing import Any
 
 from pymongo.errors import ConnectionFailure
 
-from app.clock import Clock
+from core.clock import Clock
 from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_definitions import Outcome
 from journey.outcome_features import FEATURES, decoded

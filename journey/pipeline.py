@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from app.clock import Clock
-from app.settings import Settings
+from core.clock import Clock
+from core.settings import Settings
 from journey.context import VisitContextStage
 from journey.engagements import EngagementStage
 from journey.form_fields import FormFieldStage

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from app.clock import Clock
+from core.clock import Clock
 from journey.segment_definitions import CUSTOMER, Segment
 from journey.versioned_catalog import VersionedCatalog
 from rules import RuleDefinitionError, RuleSet

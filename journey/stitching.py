@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.clock import Clock
-from journey.errors import InvalidInput
+from core.clock import Clock
+from core.errors import InvalidInput
 from journey.outcome_features import HISTORY, merged_history
 from live import topics
 from live.hub import LiveHub

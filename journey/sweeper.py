@@ -7,7 +7,7 @@ import logging
 
 from pymongo.errors import ConnectionFailure
 
-from app.clock import Clock
+from core.clock import Clock
 from live import topics
 from live.hub import LiveHub
 from storage import sessions

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from pymongo.errors import PyMongoError
 
-from app.clock import Clock
+from core.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from live.codec import decode, encode
 
 

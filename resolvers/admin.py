@@ -11,8 +11,8 @@ from strawberry.types import Info
 
 from access import keys
 from access import permissions as perm
+from core.errors import InvalidInput
 from journey import identity_verification as verification
-from journey.errors import InvalidInput
 from resolvers.permissions import requires
 from storage import api_keys, deployments
 

@@ -8,9 +8,8 @@ from typing import Any
 
 from access.principal import Principal
 from access.tokens import Authenticator
-from app.clock import Clock
-from app.rate_limit import RateLimiter
-from app.settings import Settings
+from core.clock import Clock
+from core.settings import Settings
 from journey.ingest import Ingestor
 from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_training import OutcomeTrainer
@@ -30,7 +29,6 @@ class Services:
     hub: LiveHub
     ingestor: Ingestor
     authenticator: Authenticator
-    collect_limiter: RateLimiter
     stitcher: Stitcher
     segments: SegmentCatalog
     outcomes: OutcomeCatalog

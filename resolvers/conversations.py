@@ -11,8 +11,8 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
+from core.errors import InvalidInput
 from journey import icons
-from journey.errors import InvalidInput
 from live import topics
 from resolvers.permissions import requires
 from schema.types import Session

@@ -10,12 +10,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from access import permissions as perm
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from journey.identify_events import identities_of
 from journey.incoming import attributes
 from resolvers.permissions import requires
 from schema.types import Customer
-
 
 CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]
 

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from journey.ingest import RawEvent
 from resolvers.permissions import requires
 from schema.types import Session

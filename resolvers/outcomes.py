@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
+from core.errors import InvalidInput
 from journey import outcome_definitions as definitions
-from journey.errors import InvalidInput
 from resolvers.permissions import requires
 from schema.outcomes import Outcome, OutcomeInput, OutcomeTraining
 from storage import outcomes as stored_outcomes

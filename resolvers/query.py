@@ -8,9 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
+from core.errors import InvalidInput
 from identity import InvalidIdentity, normalize_identity
 from journey import icons
-from journey.errors import InvalidInput
 from loaders import SESSION_ORDER
 from resolvers.customers import CustomerQuery
 from resolvers.outcomes import OutcomeQuery

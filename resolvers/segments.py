@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
+from core.errors import InvalidInput
 from journey import segment_definitions as definitions
-from journey.errors import InvalidInput
 from resolvers.permissions import requires
 from schema.segments import Segment, SegmentInput
 from storage import segments as stored_segments

@@ -14,8 +14,8 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 
-from app.settings import Settings
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
+from core.settings import Settings
 from resolvers.field_access import declared, guard_fields
 from resolvers.mutation import Mutation
 from resolvers.query import Query

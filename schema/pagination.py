@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from loaders.cursors import decode_cursor, encode_cursor
 
 

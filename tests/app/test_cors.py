@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 
 UI = "https://console.example.com"
 

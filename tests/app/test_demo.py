@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from app import cli
-from app.settings import Settings
+from core.settings import Settings
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.clock import ManualClock
-from app.settings import Settings
+from core.clock import ManualClock
+from core.settings import Settings
 from journey import event_types
 from journey.importing import SilentHub
 from journey.ingest import RawEvent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from journey.errors import InvalidInput
+from core.errors import InvalidInput
 from journey.history import Row, in_pipeline_order, read_rows
 from journey.incoming import Source
 

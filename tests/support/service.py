@@ -11,10 +11,10 @@ import httpx
 import uvicorn
 from pymongo import monitoring
 
-from app.clock import ManualClock
 from app.http_limits import server_config
 from app.main import create_app
-from app.settings import Settings
+from core.clock import ManualClock
+from core.settings import Settings
 from tests.support.graphql_ws import GraphQLSocket
 
 ADMIN_TOKEN = "test-admin-token"
