@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 
@@ -100,7 +100,6 @@ class Settings:
     """Largest WebSocket message accepted at all (the transport refuses it unread)."""
     max_connections_per_client: int = 128
     """Open connections (HTTP and WebSocket counted apart) from one address."""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def installs_demo(self) -> bool:
@@ -113,8 +112,6 @@ class Settings:
         environ = dict(os.environ if environ is None else environ)
         values: dict[str, object] = {}
         for spec in fields(cls):
-            if spec.name == "extra":
-                continue
             raw = environ.get(f"JOURNEY_{spec.name.upper()}")
             if raw is None:
                 continue

@@ -33,7 +33,6 @@ ATTEMPTS = 3
 @dataclass(slots=True)
 class Identified:
     customer_id: str
-    merged_from: str | None = None
     conflicts: int = 0
 
 
@@ -81,7 +80,7 @@ class Stitcher:
         unheld = {kind: value for kind, value in claimed.items() if kind not in owners}
         await identities.attach(self._db, customer_id=target, identities=unheld, now=now)
         await customers.mark_identified(self._db, customer_id=target, traits=traits, now=now)
-        return Identified(customer_id=target, merged_from=customer_id, conflicts=conflicts)
+        return Identified(customer_id=target, conflicts=conflicts)
 
     async def claim(
         self, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any], claimed_at: datetime,

@@ -19,7 +19,7 @@ from strawberry.types.field import StrawberryField
 from access import permissions as perm
 from resolvers.admin import ApiKey, ApiKeyCreated, Deployment, IdentitySecret
 from resolvers.mutation import Mutation
-from resolvers.permissions import Authenticated, RequiresDirective, requires
+from resolvers.permissions import RequiresDirective, requires
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 from schema import journey_detail, outcomes, pagination, segments, types, viewer, visit_context
@@ -78,7 +78,7 @@ def declared(owner: type, field: StrawberryField) -> Access | None:
     """The permission a field declares, next to its definition or in FIELDS; None if none."""
     if field.permission_classes:
         (permission,) = field.permission_classes
-        return OPEN if permission is Authenticated else permission
+        return permission
     entry = FIELDS.get(owner)
     if isinstance(entry, dict):
         return entry.get(field.python_name)

@@ -51,11 +51,3 @@ def requires(*permissions: str) -> type[BasePermission]:
     Requires.permissions = permissions
     Requires.__name__ = Requires.__qualname__ = f"Requires[{'|'.join(permissions)}]"
     return Requires
-
-
-class Authenticated(BasePermission):
-    message = "Unauthorized: send 'Authorization: Bearer <token>'"
-    error_extensions = {"code": "UNAUTHENTICATED"}
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.principal is not None

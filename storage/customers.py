@@ -107,12 +107,6 @@ async def find(db: Database, *, customer_id: str) -> dict[str, Any] | None:
     return await db.customers.find_one({"_id": customer_id})
 
 
-async def create_anonymous(db: Database, *, customer_id: str, now: datetime) -> None:
-    await db.customers.insert_one(
-        {"_id": customer_id, "createdAt": now, "identified": False, "traits": {}, "lastSeenAt": now}
-    )
-
-
 async def mark_identified(
     db: Database, *, customer_id: str, traits: dict[str, Any], now: datetime
 ) -> None:

@@ -86,10 +86,6 @@ async def catch_up_cursors(db: Database, *, latest: dict[str, tuple[int, datetim
     await db.identities.bulk_write(writes, ordered=True)
 
 
-async def for_customers(db: Database, *, customer_ids: list[str]) -> list[dict[str, Any]]:
-    return await db.identities.find({"customerId": {"$in": customer_ids}}).to_list()
-
-
 async def find(db: Database, *, kind: str, value: str) -> dict[str, Any] | None:
     return await db.identities.find_one({"_id": identity_key(kind, value)})
 
@@ -132,8 +128,3 @@ async def rotate_cookie(
         {"$set": {"customerId": to_customer, "web.closed": True}},
     )
     return result.modified_count == 1
-
-
-async def move(db: Database, *, keys: list[str], to_customer: str) -> None:
-    if keys:
-        await db.identities.update_many({"_id": {"$in": keys}}, {"$set": {"customerId": to_customer}})
