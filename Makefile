@@ -1,4 +1,4 @@
-.PHONY: run test setup schema browser
+.PHONY: run test lint setup schema browser
 
 setup:
 	bash scripts/bootstrap.sh
@@ -12,6 +12,10 @@ run: setup
 
 test: setup browser
 	.venv/bin/python -m pytest -q
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 schema: setup
 	.venv/bin/python -m schema.export

@@ -98,4 +98,4 @@ async def save_deployment(
     )
 
 
-__all__ = ["ALL_DIVISIONS", "create_api_key", "save_deployment", "clean_origin"]
+__all__ = ["ALL_DIVISIONS", "clean_origin", "create_api_key", "save_deployment"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.embedded import EmbeddedStore  # noqa: E402
-from tests.support.service import start_service  # noqa: E402
+from storage.embedded import EmbeddedStore
+from tests.support.service import start_service
 
 CARD = """id status startedAt lastActivityAt pageviewCount eventCount customer { id }
   lastPage { url title } searches { query occurredAt } segments { segment { id name color } assignedAt }

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.embedded import EmbeddedStore  # noqa: E402
-from tests.support.service import start_service  # noqa: E402
+from storage.embedded import EmbeddedStore
+from tests.support.service import start_service
 
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { id } }"
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import logs  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from telemetry.metrics import Metrics  # noqa: E402
+from app import logs
+from core.settings import Settings
+from telemetry.metrics import Metrics
 
 REQUESTS = 20_000
 BATCHES = 2_000

@@ -20,14 +20,14 @@ from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from journey.outcome_catalog import Catalog  # noqa: E402
-from journey.outcome_definitions import Outcome, definition  # noqa: E402
-from journey.outcome_features import FEATURES, FeatureFold  # noqa: E402
-from journey.outcomes import OutcomeStage  # noqa: E402
-from journey.work import SessionWork  # noqa: E402
-from prediction import TREES_SOURCE, SessionRows, select_model  # noqa: E402
-from prediction.selection import KINDS  # noqa: E402
-from storage.sessions import SessionDelta  # noqa: E402
+from journey.outcome_catalog import Catalog
+from journey.outcome_definitions import Outcome, definition
+from journey.outcome_features import FEATURES, FeatureFold
+from journey.outcomes import OutcomeStage
+from journey.work import SessionWork
+from prediction import TREES_SOURCE, SessionRows, select_model
+from prediction.selection import KINDS
+from storage.sessions import SessionDelta
 
 SEED = 7
 OUTCOMES = 10

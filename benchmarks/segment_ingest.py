@@ -21,7 +21,7 @@ from bson import ObjectId
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from segment_evaluation import (  # noqa: E402
+from segment_evaluation import (
     EVENTS,
     RULES,
     SEED,
@@ -32,11 +32,11 @@ from segment_evaluation import (  # noqa: E402
     random_event_condition,
 )
 
-from journey.segment_catalog import Catalog  # noqa: E402
-from journey.segment_definitions import Segment, definition  # noqa: E402
-from journey.segmenting import STATE, SegmentStage  # noqa: E402
-from journey.work import SessionWork  # noqa: E402
-from storage.sessions import SessionDelta  # noqa: E402
+from journey.segment_catalog import Catalog
+from journey.segment_definitions import Segment, definition
+from journey.segmenting import STATE, SegmentStage
+from journey.work import SessionWork
+from storage.sessions import SessionDelta
 
 BATCH = 5
 START = datetime(2026, 1, 1, tzinfo=UTC)

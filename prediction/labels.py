@@ -7,12 +7,12 @@ from prediction.features import (
     DEVICE_PREFIX,
     DISTINCT_ITEMS,
     GAP_MINUTES,
-    WEEKEND,
     PAID_CAMPAIGN,
     REFERRER_PREFIX,
     REPEAT_PAGEVIEWS,
     SEGMENT_PREFIX,
     SESSION_MINUTES,
+    WEEKEND,
     count_of,
 )
 from prediction.history import ACHIEVED_PREFIX, HOURS_SINCE, SESSIONS

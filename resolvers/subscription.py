@@ -60,7 +60,7 @@ class Subscription:
     )
     async def journey_map(
         self, info: Info, session_id: SessionId
-    ) -> AsyncGenerator[JourneyEvent, None]:
+    ) -> AsyncGenerator[JourneyEvent]:
         if await info.context.loaders.session.load(str(session_id)) is None:
             raise InvalidInput("sessionId", "no such session")
         async for item in _stream(info, topics.journey(str(session_id)), JourneyEvent.from_doc):
@@ -75,7 +75,7 @@ class Subscription:
     )
     async def outcome_progress(
         self, info: Info, session_id: SessionId
-    ) -> AsyncGenerator[OutcomeProgress, None]:
+    ) -> AsyncGenerator[OutcomeProgress]:
         if await info.context.loaders.session.load(str(session_id)) is None:
             raise InvalidInput("sessionId", "no such session")
         async for payload in _stream(info, topics.outcomes(str(session_id)), lambda payload: payload):
@@ -93,7 +93,7 @@ class Subscription:
         customer_id: Annotated[
             strawberry.ID, strawberry.argument(description="The customer whose cards to follow.")
         ],
-    ) -> AsyncGenerator[SessionChange, None]:
+    ) -> AsyncGenerator[SessionChange]:
         async for item in _stream(info, topics.cards(str(customer_id)), _session_change(info)):
             yield item
 
@@ -101,6 +101,6 @@ class Subscription:
         permission_classes=[requires(perm.VISIT_VIEW)],
         description="Live Now: web sessions appearing, changing and going inactive.",
     )
-    async def live_visitors(self, info: Info) -> AsyncGenerator[SessionChange, None]:
+    async def live_visitors(self, info: Info) -> AsyncGenerator[SessionChange]:
         async for item in _stream(info, topics.LIVE_VISITORS, _session_change(info)):
             yield item

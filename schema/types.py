@@ -35,7 +35,6 @@ from schema.pagination import (
 from schema.segments import MatchedSegment, SegmentAssignment, assignments
 from schema.visit_context import VisitContext
 
-
 JourneyFirst = first_argument(default=100, maximum=500)
 SessionsFirst = first_argument(default=20, maximum=100)
 
