@@ -18,6 +18,7 @@ from core.errors import InvalidInput
 from journey.history import Row, in_pipeline_order
 from journey.ingest import Ingestor, RawEvent
 from journey.work import SessionWork
+from live.topics import Message
 
 MAX_REJECTIONS_LISTED = 100
 """A summary names this many rejected rows; a bad file should not flood the answer."""
@@ -25,9 +26,9 @@ _POSITION = re.compile(r"^events\[\d+\]\.?")
 
 
 class SilentHub:
-    """Stands in for the live hub where nothing is to be pushed."""
+    """The publisher where nothing is to be pushed."""
 
-    async def publish(self, messages: Iterable[tuple[str, Any]]) -> None:
+    async def publish(self, messages: Iterable[Message]) -> None:
         pass
 
 

@@ -28,7 +28,8 @@ from journey.sessionize import SessionCursor, assign_sessions, session_id
 from journey.stitching import Stitcher
 from journey.work import SessionWork, Stage, count, customer_changes, customer_counters
 from live import topics
-from live.hub import LiveHub
+from live.publishing import Publisher
+from live.topics import Message
 from storage import customers, deployments, events, identities, sessions
 from storage.database import Database
 from storage.sessions import SessionDelta
@@ -120,7 +121,7 @@ def passes(items: list[tuple[int, dict[str, Any]]]) -> list[list[tuple[int, dict
 
 class Ingestor:
     def __init__(
-        self, *, db: Database, hub: LiveHub, clock: Clock, settings: Settings,
+        self, *, db: Database, hub: Publisher, clock: Clock, settings: Settings,
         stages: list[Stage] | None = None,
         stitcher: Stitcher | None = None,
     ) -> None:
@@ -411,7 +412,7 @@ class Ingestor:
 
     async def _publish(self, works: dict[str, SessionWork], touched: list[dict[str, Any]]) -> None:
         documents = [doc for work in works.values() for doc in work.items]
-        messages: list[tuple[str, Any]] = [
+        messages: list[Message] = [
             (topics.journey(doc["sessionId"]), doc)
             for doc in sorted(documents, key=lambda doc: (doc["occurredAt"], doc["_id"]))
         ]

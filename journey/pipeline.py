@@ -22,7 +22,8 @@ from journey.outcomes import OutcomeStage
 from journey.segment_catalog import SegmentCatalog
 from journey.segmenting import SegmentStage
 from journey.stitching import Stitcher
-from live.hub import LiveHub
+from journey.work import Stage
+from live.publishing import Publisher
 from storage.database import Database
 from telemetry.metrics import Metrics
 
@@ -41,13 +42,13 @@ class Pipeline:
 
 
 def build_pipeline(
-    *, db: Database, hub: LiveHub | SilentHub, clock: Clock, settings: Settings, metrics: Metrics | None = None,
+    *, db: Database, hub: Publisher, clock: Clock, settings: Settings, metrics: Metrics | None = None,
 ) -> Pipeline:
     metrics = metrics or Metrics()
     stitcher = Stitcher(db=db, hub=hub, clock=clock)
     segments = SegmentCatalog(db=db, clock=clock, refresh_seconds=settings.segment_refresh_seconds)
     outcomes = OutcomeCatalog(db=db, clock=clock, refresh_seconds=settings.outcome_refresh_seconds)
-    stages = [
+    stages: list[Stage] = [
         EngagementStage(),
         # Late-bound: the ingestor's cached deployment lookup, made just below.
         FormFieldStage(lambda deployment_id: ingestor.deployment(deployment_id)),

@@ -17,7 +17,7 @@ from core.clock import Clock
 from core.errors import InvalidInput
 from journey.outcome_features import HISTORY, merged_history
 from live import topics
-from live.hub import LiveHub
+from live.publishing import Publisher
 from storage import customers, identities, merges, sessions
 from storage.database import Database
 from storage.identities import identity_key
@@ -37,7 +37,7 @@ class Identified:
 
 
 class Stitcher:
-    def __init__(self, *, db: Database, hub: LiveHub, clock: Clock) -> None:
+    def __init__(self, *, db: Database, hub: Publisher, clock: Clock) -> None:
         self._db = db
         self._hub = hub
         self._clock = clock

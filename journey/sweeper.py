@@ -9,7 +9,7 @@ from pymongo.errors import ConnectionFailure
 
 from core.clock import Clock
 from live import topics
-from live.hub import LiveHub
+from live.publishing import Publisher
 from storage import sessions
 from storage.database import Database
 
@@ -19,7 +19,7 @@ BATCH = 200
 
 class Sweeper:
     def __init__(
-        self, *, db: Database, hub: LiveHub, clock: Clock, timeout_seconds: int, interval: float
+        self, *, db: Database, hub: Publisher, clock: Clock, timeout_seconds: int, interval: float
     ) -> None:
         self._db = db
         self._hub = hub

@@ -23,6 +23,7 @@ from broadcaster import Broadcast
 from broadcaster._backends.base import BroadcastBackend
 
 from live.codec import decode, encode
+from live.topics import Message
 from telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ class LiveHub:
                     await task
         await self._disconnect()
 
-    async def publish(self, messages: Iterable[tuple[str, Any]]) -> None:
+    async def publish(self, messages: Iterable[Message]) -> None:
         """Send messages to every instance that has subscribers for their topics, one
         broadcast per topic. Best effort: the data is already stored, so a broken channel
         loses live pushes, never data."""

@@ -6,6 +6,9 @@ from typing import Any
 
 LIVE_VISITORS = "visitors"
 
+Message = tuple[str, Any]
+"""A topic and the payload its subscribers receive."""
+
 
 def journey(session_id: str) -> str:
     return f"journey:{session_id}"
@@ -20,7 +23,7 @@ def outcomes(session_id: str) -> str:
     return f"outcomes:{session_id}"
 
 
-def session_change(change: str, session: dict[str, Any]) -> list[tuple[str, Any]]:
+def session_change(change: str, session: dict[str, Any]) -> list[Message]:
     """The messages that tell card and Live Now subscribers a session changed."""
     payload = {"change": change, "session": session}
     messages = [(cards(session["customerId"]), payload)]
