@@ -135,6 +135,11 @@ class LiveHub:
         """Hub subscriptions: one per group of subscribers sharing an execution."""
         return sum(len(subs) for subs in self._subscribers.values())
 
+    def listening(self, topic: str) -> int:
+        """Hub subscriptions to a topic that messages reach now: registered, with the topic's
+        channel joined. Lets a caller know a subscription is live before it publishes."""
+        return len(self._subscribers.get(topic, ())) if topic in self._joined else 0
+
     @property
     def topics(self) -> frozenset[str]:
         """The topics whose channels this instance has joined."""

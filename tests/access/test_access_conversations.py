@@ -3,10 +3,10 @@ session they started in, and division isolation including live pushes."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import token
 
 RECORD = """mutation($input: ConversationInput!) { recordConversation(input: $input) { id status
@@ -92,6 +92,6 @@ async def test_conversation_map_is_pushed_only_within_the_division(secured):
         message = await outsider.message(refused)
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["message"] == "sessionId: no such session"
-        await asyncio.sleep(0.1)
+        await secured.until_listening(topics.journey(session_id))
         await secured.data(RECORD, {"input": conversation(customer, now, connectedAt=now.isoformat())})
         assert (await insider.next(allowed))["journeyMap"] == {"name": "connected"}

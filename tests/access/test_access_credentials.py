@@ -7,6 +7,7 @@ import asyncio
 import uuid
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import JWT_SECRET, token
 
 CREATE = ("mutation($p: [String!]!, $d: [String!]!) { createApiKey(input: {name: \"k\", permissions: $p, "
@@ -46,7 +47,7 @@ async def test_a_key_revoked_on_one_instance_closes_sockets_and_requests_on_anot
     headers = {"Authorization": f"Bearer {created['token']}"}
     async with second.socket(token=created["token"]) as socket:
         op = await socket.subscribe(LIVE)
-        await asyncio.sleep(0.2)
+        await second.until_listening(topics.LIVE_VISITORS)
         await second.collect(SEARCH)
         assert (await socket.next(op))["liveVisitors"]["kind"] == "CREATED", "works before revocation"
         assert (await second.http.post("/graphql", json=query, headers=headers)).status_code == 200
@@ -62,7 +63,7 @@ async def test_a_socket_closes_when_its_jwt_expires(start):
     service = await start(jwt_secret=JWT_SECRET, credential_check_seconds=0.3)
     async with service.socket(token=token([perm.VISIT_VIEW], expires_in=2)) as socket:
         op = await socket.subscribe(LIVE)
-        await asyncio.sleep(0.2)
+        await service.until_listening(topics.LIVE_VISITORS)
         await service.collect(SEARCH)
         assert (await socket.next(op))["liveVisitors"]["kind"] == "CREATED", "works while valid"
         code, _ = await socket.wait_closed(timeout=6)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import token
 
 RECORD = """mutation($input: ConversationInput!) { recordConversation(input: $input) { id type divisionId status
@@ -80,7 +79,7 @@ async def test_card_subscription_never_pushes_another_divisions_conversation(sec
     sub = "subscription($c: ID!) { sessionCards(customerId: $c) { kind session { id divisionId } } }"
     async with secured.socket(token=token(VIEW, ["sales"])) as socket:
         op = await socket.subscribe(sub, {"c": customer})
-        await asyncio.sleep(0.1)
+        await secured.until_listening(topics.cards(customer))
         for division in ("support", "sales"):
             await secured.data(RECORD, {"input": {
                 "conversationId": f"c-{division}", "customerId": customer, "channel": "EMAIL",

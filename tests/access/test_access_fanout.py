@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 import jwt
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import JWT_SECRET
 from tests.access.test_access_divisions import RECORD
 
@@ -42,7 +42,7 @@ async def test_mixed_principals_on_one_operation_each_see_only_their_own(secured
         await socket.open()
     try:
         ops = {name: await socket.subscribe(CARDS, {"c": customer}) for name, socket in sockets.items()}
-        await asyncio.sleep(0.2)
+        await secured.until_listening(topics.cards(customer), 4)
         assert (await secured.http.get("/healthz")).json()["liveSubscribers"] == 5
         assert secured.services.hub.topic_subscriptions == 4  # the two sales agents share one
 
@@ -60,6 +60,11 @@ async def test_mixed_principals_on_one_operation_each_see_only_their_own(secured
         assert pushed["session"]["divisionId"] == "support"
         for name in ("sales-1", "sales-2", "web-only"):
             await sockets[name].nothing(ops[name], wait=0.1)
+        # The same subscriptions still receive what each may see: the visit on the web goes on.
+        await secured.collect([{"id": "2", "type": "pageview", "page": {"url": "https://shop.example/more"}}])
+        for name in ("sales-1", "sales-2", "support", "web-only"):
+            pushed = (await sockets[name].next(ops[name]))["sessionCards"]
+            assert (pushed["kind"], pushed["session"]["id"]) == ("UPDATED", body["sessionIds"][0])
     finally:
         for socket in sockets.values():
             await socket.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from live import topics
 
 
 async def test_too_deep_query_is_refused(start):
@@ -61,6 +61,6 @@ async def test_client_mistakes_never_crash_the_connection(service):
         bad = await socket.subscribe("subscription { noSuchField }")
         assert (await socket.message(bad))["type"] == "error"
         good = await socket.subscribe("subscription { liveVisitors { kind } }")
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.LIVE_VISITORS)
         await service.collect([{"id": "1", "type": "search", "query": "x"}])
         assert (await socket.next(good))["liveVisitors"]["kind"] == "CREATED"

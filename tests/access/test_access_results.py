@@ -3,11 +3,10 @@ returns or writes a conversation keeps to the caller's divisions."""
 
 from __future__ import annotations
 
-import asyncio
-
 from graphql import get_named_type
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import token
 from tests.access.test_access_field_matrix import SCHEMA, fields_of, object_types
 
@@ -72,7 +71,7 @@ async def test_live_visitors_show_outcomes_only_with_the_session_permission(secu
     sub = "subscription { liveVisitors { kind session { id %s } } }"
     async with secured.socket(token=visits) as socket:
         bare, detailed = await socket.subscribe(sub % ""), await socket.subscribe(sub % "searches { query }")
-        await asyncio.sleep(0.1)
+        await secured.until_listening(topics.LIVE_VISITORS, 2)
         await secured.collect([{"id": "3", "type": "search", "query": "blue boots"}], cookie_id="leak")
         assert (await socket.next(bare))["liveVisitors"]["kind"] == "UPDATED"
         pushed = (await socket.message(detailed))["payload"]

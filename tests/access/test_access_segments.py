@@ -3,11 +3,10 @@ reach only callers who hold it, on every path."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import all_but, token
 from tests.support.segments import condition, create_segment, map_matches, matched
 
@@ -85,7 +84,7 @@ async def test_pushed_matches_of_hidden_segments_reach_only_editors(secured, cal
         op = await socket.subscribe(
             "subscription($s: ID!) { journeyMap(sessionId: $s) { kind name } }", {"s": body["sessionIds"][0]}
         )
-        await asyncio.sleep(0.1)
+        await secured.until_listening(topics.journey(body["sessionIds"][0]))
         await secured.collect([{"id": "2", "type": "custom", "name": "add_to_cart"}])
         pushed = [(await socket.next(op))["journeyMap"] for _ in range(1 + len(expected))]
         assert pushed == [{"kind": "CUSTOM", "name": "add_to_cart"}] + [

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from live import topics
 from tests.support.service import Service
 
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind name page { url } query icon } }"
@@ -21,7 +20,7 @@ async def test_journey_map_delivers_each_new_event_in_order(service: Service):
     body = await service.collect([pageview("1", "/home")])
     async with service.socket() as socket:
         op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
         await service.collect([
             pageview("2", "/shoes"),
             {"id": "3", "type": "search", "query": "red shoes"},
@@ -40,9 +39,11 @@ async def test_journey_map_of_another_session_stays_quiet(service: Service):
     mine = await service.collect([pageview("1")], cookie_id="mine")
     async with service.socket() as socket:
         op = await socket.subscribe(MAP, {"id": mine["sessionIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.journey(mine["sessionIds"][0]))
         await service.collect([pageview("2")], cookie_id="other")
         await socket.nothing(op)
+        await service.collect([pageview("3", "/mine")], cookie_id="mine")
+        assert (await socket.next(op))["journeyMap"]["page"] == {"url": "https://shop.example/mine"}
 
 
 async def test_subscribing_to_an_unknown_session_is_a_clear_error(service: Service):
@@ -59,13 +60,13 @@ async def test_a_subscriber_that_falls_behind_is_disconnected_with_a_reason(star
     body = await service.collect([pageview("0")])
     async with service.socket() as socket:
         await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
         # One batch pushes 20 items at once: more than the subscriber's queue holds.
         await service.collect([pageview(str(n)) for n in range(1, 21)])
         code, reason = await socket.wait_closed()
         assert code == 4499
         assert reason == "Subscriber fell too far behind; resubscribe and reload"
-    await asyncio.sleep(0.1)
+    await service.until_live_subscribers(0)
     assert (await health(service))["liveSubscribers"] == 0
 
 
@@ -76,10 +77,10 @@ async def test_live_handlers_are_released_when_clients_leave(service: Service):
     for _ in range(3):
         await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
     await socket.subscribe("subscription { liveVisitors { kind } }")
-    await asyncio.sleep(0.2)
+    await service.until_live_subscribers(4)
     assert (await health(service))["liveSubscribers"] == 4
     await socket.close()
-    await asyncio.sleep(0.2)
+    await service.until_live_subscribers(0)
     assert (await health(service))["liveSubscribers"] == 0
 
 
@@ -87,9 +88,9 @@ async def test_complete_message_stops_one_subscription(service: Service):
     body = await service.collect([pageview("0")])
     async with service.socket() as socket:
         op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
         await socket.connection.send('{"id": "%s", "type": "complete"}' % op)
-        await asyncio.sleep(0.2)
+        await service.until_live_subscribers(0)
         assert (await health(service))["liveSubscribers"] == 0
 
 
@@ -100,7 +101,9 @@ async def test_lagging_socket_with_several_subscriptions_closes_cleanly(start):
         await socket.subscribe("subscription { liveVisitors { session { customer { id traits } } } }")
         await socket.subscribe("subscription($c: ID!) { sessionCards(customerId: $c) { session { customer { id } segments { segment { id name color } } } } }", {"c": body["customerIds"][0]})
         await socket.subscribe("subscription($s: ID!) { journeyMap(sessionId: $s) { id segment { name color } } }", {"s": body["sessionIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.LIVE_VISITORS)
+        await service.until_listening(topics.cards(body["customerIds"][0]))
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
         await service.collect([{"id": str(n), "type": "pageview", "page": {"url": "https://shop.example/"}} for n in range(1, 21)])
         code, _ = await socket.wait_closed()
         assert code == 4499

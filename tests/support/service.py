@@ -16,6 +16,7 @@ from app.main import create_app
 from core.clock import ManualClock
 from core.settings import Settings
 from tests.support.graphql_ws import GraphQLSocket
+from tests.support.waiting import until
 
 ADMIN_TOKEN = "test-admin-token"
 
@@ -93,6 +94,20 @@ class Service:
 
     def socket(self, token: str | None = ADMIN_TOKEN) -> GraphQLSocket:
         return GraphQLSocket(self.ws_url, token=token)
+
+    async def until_listening(self, topic: str, count: int = 1, timeout: float = 10) -> None:
+        """Return once `count` shared executions on this instance receive the topic's pushes
+        (subscribers with the same operation and reach share one)."""
+        hub = self.services.hub
+        await until(lambda: hub.listening(topic) >= count,
+                    lambda: f"{count} subscription(s) to {topic!r} listening; {hub.listening(topic)} are", timeout)
+
+    async def until_live_subscribers(self, count: int, timeout: float = 10) -> None:
+        """Return once this instance counts exactly `count` WebSocket subscriptions, the
+        figure readiness reports as liveSubscribers."""
+        hub = self.services.hub
+        await until(lambda: hub.subscriber_count == count,
+                    lambda: f"{count} live subscribers; there are {hub.subscriber_count}", timeout)
 
     @property
     def port(self) -> int:

@@ -1,0 +1,20 @@
+"""Waiting on a fact with a deadline, instead of sleeping for a guessed time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+POLL_SECONDS = 0.01
+
+
+async def until(fact: Callable[[], bool], what: Callable[[], str], timeout: float = 10) -> None:
+    """Return as soon as fact() holds; fail with what() (said when the time is up) after
+    `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not fact():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"not within {timeout:g} s: {what()}")
+        await asyncio.sleep(POLL_SECONDS)
