@@ -18,4 +18,4 @@ lint: setup
 	.venv/bin/mypy
 
 schema: setup
-	.venv/bin/python -m schema.export
+	.venv/bin/python -m resolvers.export

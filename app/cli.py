@@ -149,7 +149,7 @@ async def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def save_deployment(settings: Settings, args: argparse.Namespace) -> None:
-    from access.keys import save_deployment as save
+    from journey.deployments import save_deployment as save
 
     async with database(settings) as db:
         doc = await save(
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "serve":
         serve(Settings.from_env(**({"demo": "false"} if args.no_demo else {})))
     elif args.command == "export-schema":
-        from schema.export import SCHEMA_FILE, sdl
+        from resolvers.export import SCHEMA_FILE, sdl
 
         SCHEMA_FILE.write_text(sdl())
         print(f"wrote {SCHEMA_FILE}")

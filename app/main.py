@@ -38,8 +38,8 @@ from journey.outcome_training import TrainingSchedule
 from journey.pipeline import build_pipeline
 from journey.sweeper import Sweeper
 from live.hub import LiveHub
+from resolvers.build import build_schema
 from resolvers.context import Services
-from schema.build import build_schema
 from storage import deployments
 from storage.database import connect, ensure_indexes
 from storage.embedded import EmbeddedStore

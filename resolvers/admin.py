@@ -13,7 +13,8 @@ from access import keys
 from access import permissions as perm
 from core.errors import InvalidInput
 from journey import identity_verification as verification
-from resolvers.permissions import requires
+from journey.deployments import save_deployment
+from schema.permissions import requires
 from storage import api_keys, deployments
 
 
@@ -167,7 +168,7 @@ class AdminMutation:
         input: Annotated[DeploymentInput, strawberry.argument(description="The deployment to save.")],
     ) -> Deployment:
         services = info.context.services
-        doc = await keys.save_deployment(
+        doc = await save_deployment(
             services.db, deployment_id=str(input.id), name=input.name,
             allowed_origins=input.allowed_origins, form_fields=input.form_fields,
             identity_verification=input.identity_verification.value if input.identity_verification else None,

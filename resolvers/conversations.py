@@ -14,7 +14,7 @@ from access import permissions as perm
 from core.errors import InvalidInput
 from journey import icons
 from live import topics
-from resolvers.permissions import requires
+from schema.permissions import requires
 from schema.types import Session
 from storage import conversations
 

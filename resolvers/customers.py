@@ -13,7 +13,7 @@ from access import permissions as perm
 from core.errors import InvalidInput
 from journey.identify_events import identities_of
 from journey.incoming import attributes
-from resolvers.permissions import requires
+from schema.permissions import requires
 from schema.types import Customer
 
 CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]

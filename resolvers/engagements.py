@@ -11,7 +11,7 @@ from strawberry.types import Info
 from access import permissions as perm
 from core.errors import InvalidInput
 from journey.ingest import RawEvent
-from resolvers.permissions import requires
+from schema.permissions import requires
 from schema.types import Session
 
 

@@ -19,10 +19,10 @@ from strawberry.types.field import StrawberryField
 from access import permissions as perm
 from resolvers.admin import ApiKey, ApiKeyCreated, Deployment, IdentitySecret
 from resolvers.mutation import Mutation
-from resolvers.permissions import RequiresDirective, requires
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 from schema import journey_detail, outcomes, pagination, segments, types, viewer, visit_context
+from schema.permissions import RequiresDirective, requires
 
 OPEN: Literal["open"] = "open"
 """Any authenticated caller."""

@@ -14,10 +14,10 @@ from resolvers.conversations import ConversationMutation
 from resolvers.customers import CustomerMutation
 from resolvers.engagements import EngagementMutation
 from resolvers.outcomes import OutcomeMutation
-from resolvers.permissions import requires
 from resolvers.segments import SegmentMutation
 from schema.enums import ReceiptStatus
 from schema.inputs import TrackEventInput
+from schema.permissions import requires
 from schema.types import EventReceipt, TrackResult
 
 

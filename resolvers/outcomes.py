@@ -10,8 +10,8 @@ from strawberry.types import Info
 from access import permissions as perm
 from core.errors import InvalidInput
 from journey import outcome_definitions as definitions
-from resolvers.permissions import requires
 from schema.outcomes import Outcome, OutcomeInput, OutcomeTraining
+from schema.permissions import requires
 from storage import outcomes as stored_outcomes
 
 EDIT = [requires(perm.OUTCOME_EDIT)]

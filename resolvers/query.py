@@ -14,11 +14,11 @@ from journey import icons
 from loaders import SESSION_ORDER
 from resolvers.customers import CustomerQuery
 from resolvers.outcomes import OutcomeQuery
-from resolvers.permissions import requires
 from resolvers.segments import SegmentQuery
 from schema.enums import IdentityType
 from schema.journey_detail import JourneyIcon
 from schema.pagination import AfterArgument, after_key, first_argument, page_size
+from schema.permissions import requires
 from schema.types import Customer, Session, SessionConnection, session_connection
 from schema.viewer import Viewer
 from storage import identities, sessions

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from access import permissions as perm
 from core.errors import InvalidInput
 from journey import segment_definitions as definitions
-from resolvers.permissions import requires
+from schema.permissions import requires
 from schema.segments import Segment, SegmentInput
 from storage import segments as stored_segments
 

@@ -12,9 +12,9 @@ from access import permissions as perm
 from core.errors import InvalidInput
 from live import topics
 from live.hub import SubscriberLagged
-from resolvers.permissions import requires
 from schema.enums import SessionChangeKind
 from schema.outcomes import OutcomeProgress, pushed_progress
+from schema.permissions import requires
 from schema.types import JourneyEvent, Session, SessionChange
 
 

@@ -12,7 +12,6 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from loaders import JOURNEY_ORDER, SESSION_ORDER
-from resolvers.permissions import requires
 from schema.enums import (
     IdentityType,
     JourneyEventKind,
@@ -32,6 +31,7 @@ from schema.pagination import (
     page_size,
     split_page,
 )
+from schema.permissions import requires
 from schema.segments import MatchedSegment, SegmentAssignment, assignments
 from schema.visit_context import VisitContext
 

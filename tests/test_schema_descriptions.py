@@ -9,7 +9,7 @@ import strawberry
 from graphql import get_introspection_query
 
 from access import permissions as perm
-from schema.build import build_schema
+from resolvers.build import build_schema
 
 # Shorter than this is a placeholder ("ID", "The id"), not an explanation.
 MIN_LENGTH = 12

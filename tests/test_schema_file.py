@@ -1,4 +1,4 @@
-from schema.export import SCHEMA_FILE, sdl
+from resolvers.export import SCHEMA_FILE, sdl
 
 
 def test_schema_graphql_matches_the_code():

@@ -7,8 +7,8 @@ from __future__ import annotations
 from graphql import GraphQLObjectType, get_named_type, is_object_type
 
 from access import permissions as perm
+from resolvers.build import build_schema
 from resolvers.field_access import INHERITED, OPEN, ROOTS, declared
-from schema.build import build_schema
 from tests.access.conftest import token
 
 SCHEMA = build_schema()

@@ -21,7 +21,7 @@ from pymongo import MongoClient
 
 from journey import event_types
 from journey.incoming import PARSERS
-from schema.build import UNEXPECTED
+from resolvers.build import UNEXPECTED
 from tests.support.service import ADMIN_TOKEN
 
 # The service runs in this process, so its own use of `random` (jitter, ids) happens while

@@ -119,7 +119,7 @@ def test_text_format_for_development(mongodb_uri):
 def test_a_server_fault_is_logged_without_the_query_text(caplog):
     from graphql import Source
 
-    from schema.build import build_schema
+    from resolvers.build import build_schema
 
     query = '{ customerByIdentity(type: EMAIL, value: "jane.doe@example.com") { id } }'
     fault = GraphQLError(

@@ -1,8 +1,8 @@
-"""Writes schema.graphql from the code: `python -m schema.export`."""
+"""Writes schema.graphql from the code: `python -m resolvers.export`."""
 
 from pathlib import Path
 
-from schema.build import build_schema
+from resolvers.build import build_schema
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
 
