@@ -34,8 +34,7 @@ def assign_sessions(
     seq, last, closed = cursor.seq, cursor.last_activity, cursor.closed
     numbers: list[int] = []
     for moment in moments:
-        late = last is not None and moment < last
-        if seq == 0 or (not late and (closed or moment - last >= timeout)):
+        if seq == 0 or last is None or (moment >= last and (closed or moment - last >= timeout)):
             seq += 1
             closed = False
         numbers.append(seq)

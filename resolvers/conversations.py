@@ -100,7 +100,8 @@ def _moments(input: ConversationInput) -> dict[str, datetime | None]:
         if moment is not None and moment.tzinfo is None:
             raise InvalidInput(field, "must include a time zone")
     for field in ("queuedAt", "connectedAt", "endedAt"):
-        if moments[field] is not None and moments[field] < input.started_at:
+        moment = moments[field]
+        if moment is not None and moment < input.started_at:
             raise InvalidInput(field, "is before startedAt")
     return moments
 

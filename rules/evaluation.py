@@ -12,7 +12,7 @@ a new id (or its sessions' states dropped) for old counts not to carry over.
 """
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from rules.conditions import Condition
@@ -79,6 +79,7 @@ class RuleSet:
                     slot = context_slots.setdefault(condition, len(context_slots))
                     slots.append(slot)
                     continue
+                assert condition.count is not None, "an event condition counts at least one event"
                 tally = _Tally(f"{rule.id}:{index}", condition.count)
                 test_key = (condition.path, condition.operator, condition.values)
                 _, sharing = event_tests.setdefault(test_key, (condition.accepts, []))
@@ -133,21 +134,22 @@ class RuleSet:
         return held
 
     def _fold(self, state: State, event: dict) -> State:
-        folded = state
+        folded: dict[str, int] | None = None  # copied on the first count that moves
         for field in self._event_fields:
             text = as_text(read(event, field.path))
+            satisfied: Sequence[_EventTest]
             if text is None:
                 satisfied = field.tests_when_missing
             else:
                 satisfied = [test for test in field.tests if test.accepts(text)]
             for test in satisfied:
                 for key, target in test.tallies:
-                    count = folded.get(key, 0)
+                    count = (state if folded is None else folded).get(key, 0)
                     if count < target:
-                        if folded is state:
+                        if folded is None:
                             folded = dict(state)
                         folded[key] = count + 1
-        return folded
+        return state if folded is None else folded
 
 
 def _group_by_field(

@@ -133,6 +133,8 @@ def compile_test(operator: Operator, values: Sequence[str]) -> TextTest:
             return lambda text: text is not None and text.endswith(values)
     relation = _RELATIONS[operator]
     threshold = parse_number(values[0])
+    if threshold is None:
+        raise ValueError(f"{operator.value} compares with a number, not {values[0]!r}")
 
     def compares(text: str | None) -> bool:
         if text is None:

@@ -86,6 +86,7 @@ async def record(
     lost = await events.insert_new(db, documents=items)
     added = [item for position, item in enumerate(items) if position not in lost]
     after = await db.sessions.find_one({"_id": session_id})
+    assert after is not None, "written just above"
     return after, before is None, added
 
 

@@ -93,7 +93,7 @@ async def histories(
     if not tokens:
         return {}
     cursor = db.customers.find({"_id": {"$in": sorted(tokens)}}, {field: 1, COUNTED: 1, BEFORE: 1})
-    found: dict[str, dict[str, Any]] = dict.fromkeys(tokens, {})  # a customer not stored yet has none
+    found: dict[str, dict[str, Any]] = {key: {} for key in tokens}  # a customer not stored yet has none
     async for doc in cursor:
         before = doc.get(BEFORE) or {}
         if tokens[doc["_id"]] in doc.get(COUNTED, []) and before.get("batch") == tokens[doc["_id"]]:

@@ -39,7 +39,9 @@ async def upsert(
         },
         upsert=True,
     )
-    return await find(db, deployment_id=deployment_id)
+    deployment = await find(db, deployment_id=deployment_id)
+    assert deployment is not None, "upserted just above"
+    return deployment
 
 
 async def listing(db: Database) -> list[dict[str, Any]]:

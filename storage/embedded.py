@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 _RESTART_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 _ADOPTED_POLL_SECONDS = 0.5
 _LEFTOVER_GRACE_SECONDS = 10.0
+_PROJECT = Path(__file__).resolve().parent.parent
 """How long a store that holds the file but does not answer is waited for: it may be busy
 with one long write, or finishing its exit."""
 
@@ -123,7 +124,7 @@ class EmbeddedStore:
             args += ["--path", str(self._path)]
         self._process = process = await asyncio.create_subprocess_exec(
             *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=_PROJECT,
             start_new_session=True,  # Ctrl+C is for the service; it stops the store after draining
         )
         assert process.stdout is not None
@@ -143,6 +144,7 @@ class EmbeddedStore:
             self._supervisor = asyncio.create_task(self._supervise(), name="embedded-store-supervisor")
 
     async def _supervise(self) -> None:
+        assert self.uri is not None, "supervise() follows start()"
         port = int(self.uri.removeprefix("mongodb://").split("/")[0].rsplit(":", 1)[1])
         while not self._stopping:
             await self._exited()
@@ -168,8 +170,9 @@ class EmbeddedStore:
         if self._process is not None:
             await self._process.wait()
             return
+        assert self._directory is not None, "only a store kept in a directory is adopted"
         lock = DirectoryLock(self._directory / LOCK_FILE)
-        while lock.is_held():
+        while lock.is_held():  # noqa: ASYNC110 - another process holds it; nothing here can signal its release
             await asyncio.sleep(_ADOPTED_POLL_SECONDS)
 
     async def stop(self) -> None:

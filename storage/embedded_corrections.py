@@ -25,7 +25,7 @@ import dataclasses
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from typing import Any
 
@@ -55,7 +55,7 @@ def apply() -> Any:
     from mongoeco.engines._sqlite_connection import sqlite_read_scope
     from mongoeco.engines.sqlite import SQLiteEngine
 
-    originals = {
+    originals: dict[str, Callable[..., Any]] = {
         "_select_first_document_for_plan": SQLiteEngine._select_first_document_for_plan,
         "_rebuild_scalar_entries_for_document": SQLiteEngine._rebuild_scalar_entries_for_document,
         "_invalidate_collection_features_cache": SQLiteEngine._invalidate_collection_features_cache,
@@ -122,11 +122,15 @@ def apply() -> Any:
             params=(db_name, coll_name, *params, *planned.params[2:]),
         )
 
-    SQLiteEngine._compile_read_execution_plan = _compile_read_execution_plan
-    SQLiteEngine._ensure_ttl_index_entries_sync = _ensure_ttl_index_entries_sync
-    SQLiteEngine._select_first_document_for_plan = _select_first_document_for_plan
-    SQLiteEngine._rebuild_scalar_entries_for_document = _rebuild_scalar_entries_for_document
-    SQLiteEngine._invalidate_collection_features_cache = _invalidate_collection_features_cache
+    corrections: dict[str, Callable[..., Any]] = {
+        "_select_first_document_for_plan": _select_first_document_for_plan,
+        "_rebuild_scalar_entries_for_document": _rebuild_scalar_entries_for_document,
+        "_invalidate_collection_features_cache": _invalidate_collection_features_cache,
+        "_ensure_ttl_index_entries_sync": _ensure_ttl_index_entries_sync,
+        "_compile_read_execution_plan": _compile_read_execution_plan,
+    }
+    for name, correction in corrections.items():
+        setattr(SQLiteEngine, name, correction)
 
     def undo() -> None:
         for name, original in originals.items():
@@ -176,7 +180,7 @@ def _narrowing(engine, fast_paths, db_name: str, coll_name: str, plan) -> tuple[
 
     clauses = plan.clauses if isinstance(plan, AndCondition) else [plan]
     # The narrowest restriction: ids, then a unique index, then any plain index.
-    candidates = []
+    candidates: list[tuple[bool, int, dict[str, Any], list[Any]]] = []
     for clause in clauses:
         if isinstance(clause, EqualsCondition):
             values = [clause.value]

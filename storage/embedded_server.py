@@ -26,9 +26,13 @@ async def serve(engine_name: str, path: str | None, host: str, port: int, exit_w
     from mongoeco.engines import MemoryEngine, SQLiteEngine
     from mongoeco.wire import AsyncMongoEcoProxyServer
 
+    engine: MemoryEngine | SQLiteEngine
     if engine_name == "sqlite":
+        assert path is not None, "main() refuses --engine sqlite without --path"
         _correct_engine()
-    engine = MemoryEngine() if engine_name == "memory" else SQLiteEngine(path)
+        engine = SQLiteEngine(path)
+    else:
+        engine = MemoryEngine()
     server = AsyncMongoEcoProxyServer(engine=engine, host=host, port=port)
     address = await server.start()
     uri_file = Path(path).parent / URI_FILE if path else None

@@ -56,7 +56,7 @@ async def upsert(db: Database, *, documents: list[dict[str, Any]], reclaimed: se
         writes.append(UpdateOne({"dedupeKey": doc["dedupeKey"]}, changes, upsert=True))
     try:
         result = await db.events.bulk_write(writes, ordered=False)
-        inserted = set(result.upserted_ids)
+        inserted = set(result.upserted_ids or ())
     except BulkWriteError as error:
         # Two writers inserting one key at once: the loser's upsert fails on the unique index.
         if any(item.get("code") != DUPLICATE_KEY for item in error.details.get("writeErrors", [])):

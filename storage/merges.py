@@ -30,6 +30,7 @@ async def move_customer(
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
+    assert record is not None, "an upsert returning the document after it always has one"
     await _reassign(db, session_ids=record["sessionIds"], identity_keys=[], to_customer=target_id)
     return record
 

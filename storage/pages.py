@@ -16,7 +16,7 @@ def after_filter(sort: Sort, after: list[Any] | None) -> dict[str, Any]:
         return {}
     clauses = []
     for depth, (field, direction) in enumerate(sort):
-        clause = {name: value for (name, _), value in zip(sort[:depth], after[:depth])}
+        clause = {name: value for (name, _), value in zip(sort[:depth], after[:depth], strict=True)}
         clause[field] = {"$gt" if direction > 0 else "$lt": after[depth]}
         clauses.append(clause)
     return {"$or": clauses}

@@ -77,7 +77,7 @@ class SessionDelta:
             changes["$set"] = sets
         if self.bits_or:
             changes["$bit"] = {path: {"or": value} for path, value in self.bits_or.items()}
-        pushes = {name: {"$each": values} for name, values in self.pushes.items() if values}
+        pushes: dict[str, dict[str, Any]] = {name: {"$each": values} for name, values in self.pushes.items() if values}
         if self.searches:
             pushes["searches"] = {"$each": self.searches, "$slice": -MAX_SEARCHES}
         pushes[APPLIED] = {"$each": [self.batch], "$slice": -MAX_APPLIED}
