@@ -13,23 +13,11 @@ from access import permissions as perm
 from core.errors import InvalidInput
 from journey.identify_events import identities_of
 from journey.incoming import attributes
+from schema.inputs import IdentifyInput
 from schema.permissions import requires
 from schema.types import Customer
 
 CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]
-
-
-@strawberry.input(description="Who a customer is: at least one of email, phone and externalId.")
-class IdentifyInput:
-    customer_id: strawberry.ID = strawberry.field(description="The customer to identify.")
-    email: str | None = strawberry.field(default=None, description="An email address.")
-    phone: str | None = strawberry.field(
-        default=None, description="A phone number; without a country code the default region's is assumed."
-    )
-    external_id: str | None = strawberry.field(default=None, description="The site's own customer id.")
-    traits: JSON | None = strawberry.field(
-        default=None, description="Other things known, like {\"name\": \"Ada\", \"plan\": \"gold\"}."
-    )
 
 
 async def _customer(info: Info, customer_id: str) -> Customer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -11,27 +10,9 @@ from strawberry.types import Info
 from access import permissions as perm
 from core.errors import InvalidInput
 from journey.ingest import RawEvent
+from schema.inputs import EngagementInput
 from schema.permissions import requires
 from schema.types import Session
-
-
-@strawberry.input(description="One step of an engagement offered to a visitor.")
-class EngagementInput:
-    session_id: strawberry.ID = strawberry.field(description="The visitor's web session.")
-    engagement_id: str = strawberry.field(description="The engagement's id, the same for all its steps.")
-    media_type: str = strawberry.field(description="webchat, webmessaging, content or custom.")
-    state: str = strawberry.field(description=
-        "qualified, offered, frequencycapreached, accepted, rejected, ignored, timedout, errored, "
-        "started, engaged, completed or abandoned."
-    )
-    action_name: str | None = strawberry.field(
-        default=None,
-        description="The name of the action that offered it.",
-    )
-    occurred_at: datetime | None = strawberry.field(
-        default=None,
-        description="Defaults to the time of receipt.",
-    )
 
 
 @strawberry.type

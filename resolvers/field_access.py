@@ -17,11 +17,11 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
 from access import permissions as perm
-from resolvers.admin import ApiKey, ApiKeyCreated, Deployment, IdentitySecret
 from resolvers.mutation import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
 from schema import journey_detail, outcomes, pagination, segments, types, viewer, visit_context
+from schema.admin import ApiKey, ApiKeyCreated, Deployment, IdentitySecret
 from schema.permissions import RequiresDirective, requires
 
 OPEN: Literal["open"] = "open"

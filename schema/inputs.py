@@ -72,3 +72,35 @@ class TrackEventInput:
             if value is not None:
                 raw[key] = value
         return raw
+
+
+@strawberry.input(description="Who a customer is: at least one of email, phone and externalId.")
+class IdentifyInput:
+    customer_id: strawberry.ID = strawberry.field(description="The customer to identify.")
+    email: str | None = strawberry.field(default=None, description="An email address.")
+    phone: str | None = strawberry.field(
+        default=None, description="A phone number; without a country code the default region's is assumed."
+    )
+    external_id: str | None = strawberry.field(default=None, description="The site's own customer id.")
+    traits: JSON | None = strawberry.field(
+        default=None, description="Other things known, like {\"name\": \"Ada\", \"plan\": \"gold\"}."
+    )
+
+
+@strawberry.input(description="One step of an engagement offered to a visitor.")
+class EngagementInput:
+    session_id: strawberry.ID = strawberry.field(description="The visitor's web session.")
+    engagement_id: str = strawberry.field(description="The engagement's id, the same for all its steps.")
+    media_type: str = strawberry.field(description="webchat, webmessaging, content or custom.")
+    state: str = strawberry.field(description=
+        "qualified, offered, frequencycapreached, accepted, rejected, ignored, timedout, errored, "
+        "started, engaged, completed or abandoned."
+    )
+    action_name: str | None = strawberry.field(
+        default=None,
+        description="The name of the action that offered it.",
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description="Defaults to the time of receipt.",
+    )
