@@ -10,10 +10,9 @@ from app.cli import database
 from core.clock import SystemClock
 from core.errors import InvalidInput
 from core.settings import Settings
-from journey import event_types
+from journey.assembly import build_pipeline
 from journey.history import read_rows
 from journey.importing import SilentHub, import_rows
-from journey.pipeline import build_pipeline
 from prediction import model_from_document
 from storage import deployments
 from storage import outcomes as stored_outcomes
@@ -41,7 +40,6 @@ async def import_file(settings: Settings, args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     rows = list(read_rows(_text(args.file), _format(args)))
-    event_types.register(phone_default_region=settings.phone_default_region)
     clock = SystemClock()
     async with database(settings) as db:
         await deployments.ensure_default(db, now=clock.now())

@@ -33,9 +33,9 @@ from app.websocket_guard import ConnectionLimits, CredentialWatch
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from enrichment import warm_up
-from journey import demo, event_types
+from journey import demo
+from journey.assembly import build_pipeline
 from journey.outcome_training import TrainingSchedule
-from journey.pipeline import build_pipeline
 from journey.sweeper import Sweeper
 from live.hub import LiveHub
 from resolvers.build import build_schema
@@ -77,7 +77,6 @@ def create_app(
     metrics = Metrics()
     metrics_access = MetricsAccess(settings)
     metrics_access.validate()
-    event_types.register(phone_default_region=settings.phone_default_region)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -132,6 +131,7 @@ def create_app(
                 clock=clock,
                 db=db,
                 hub=hub,
+                event_types=pipeline.event_types,
                 ingestor=pipeline.ingestor,
                 stitcher=pipeline.stitcher,
                 segments=pipeline.segments,

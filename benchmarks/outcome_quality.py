@@ -41,13 +41,12 @@ from tqdm import tqdm  # noqa: E402
 from benchmarks import clickstream  # noqa: E402
 from core.clock import ManualClock, SystemClock  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from journey import event_types  # noqa: E402
+from journey.assembly import build_pipeline  # noqa: E402
 from journey.history import read_rows  # noqa: E402
 from journey.importing import SilentHub, import_rows  # noqa: E402
 from journey.outcome_definitions import Outcome, definition  # noqa: E402
 from journey.outcome_features import FeatureFold  # noqa: E402
 from journey.outcome_training import OutcomeTrainer, sessions_for  # noqa: E402
-from journey.pipeline import build_pipeline  # noqa: E402
 from prediction import TrainedModel, brier, model_from_document, pr_auc, roc_auc  # noqa: E402
 from prediction.features import count_of  # noqa: E402
 from storage import deployments  # noqa: E402
@@ -154,7 +153,6 @@ async def main() -> None:
     print(f"{path.name}: {len(rows)} events of {len(users)} users ({'all' if args.all else 'subset'} of "
           f"{len(everyone)}); cut-off {cut:%Y-%m-%d %H:%M} UTC")
 
-    event_types.register(phone_default_region=SETTINGS.phone_default_region)
     store = EmbeddedStore(engine="memory")
     # Once the events collection is large, one insert keeps the embedded store busy for
     # longer than the driver's default heartbeat wait, which would drop the connection.

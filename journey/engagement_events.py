@@ -1,7 +1,6 @@
 """Engagements: what an agent or the system offered a visitor on a page, and the answer.
 
-Importing this module registers the `engagement` event type.
-"""
+ENGAGEMENT is the `engagement` event type, as journey.assembly lists it."""
 
 from __future__ import annotations
 
@@ -9,7 +8,8 @@ import re
 from typing import Any
 
 from core.errors import InvalidInput
-from journey import icons, incoming, items
+from journey import incoming
+from journey.event_types import EventType
 from journey.incoming import TrackedEvent, text
 
 MEDIA_TYPES = {
@@ -94,13 +94,12 @@ def icon_name(media: str, state: str) -> str:
     return f"{media}-{state}"
 
 
-def register() -> None:
-    incoming.PARSERS["engagement"] = _engagement
-    items.KINDS["engagement"] = "WEB_ACTION"
-    items.EXTRAS["engagement"] = _engagement_item
-    for media, media_label in MEDIA_TYPES.items():
-        for state, state_label in STATES.items():
-            icons.LEGEND[icon_name(media, state)] = f"{media_label} {state_label}"
-    icons.BY_DETAIL["WEB_ACTION"] = lambda doc: icon_name(
-        doc["engagement"]["mediaType"], doc["engagement"]["state"]
-    )
+ENGAGEMENT = EventType(
+    "engagement", "WEB_ACTION", _engagement, fill=_engagement_item,
+    legend={
+        icon_name(media, state): f"{media_label} {state_label}"
+        for media, media_label in MEDIA_TYPES.items()
+        for state, state_label in STATES.items()
+    },
+    icon_rule=lambda doc: icon_name(doc["engagement"]["mediaType"], doc["engagement"]["state"]),
+)

@@ -1,7 +1,6 @@
 """Form events: a form submitted or abandoned, with only the fields a deployment allows.
 
-Importing this module registers the `form_submitted` and `form_abandoned` event types.
-"""
+FORM_SUBMITTED and FORM_ABANDONED are the two event types, as journey.assembly lists them."""
 
 from __future__ import annotations
 
@@ -9,7 +8,8 @@ import re
 from typing import Any
 
 from core.errors import InvalidInput
-from journey import icons, incoming, items
+from journey import incoming
+from journey.event_types import EventType
 from journey.incoming import TrackedEvent, text
 
 MAX_FIELDS = 50
@@ -77,14 +77,11 @@ def _form_item(event: TrackedEvent, document: dict[str, Any]) -> None:
     document["attributes"] = {"form": event.name}
 
 
-def register() -> None:
-    for event_type, kind, label in (
-        ("form_submitted", "FORM_SUBMITTED", "Form submitted"),
-        ("form_abandoned", "FORM_ABANDONED", "Form abandoned"),
-    ):
-        incoming.PARSERS[event_type] = _form
-        items.KINDS[event_type] = kind
-        items.EXTRAS[event_type] = _form_item
-        icons.LEGEND[event_type.replace("_", "-")] = label
-    icons.BY_DETAIL["FORM_SUBMITTED"] = lambda doc: "form-submitted"
-    icons.BY_DETAIL["FORM_ABANDONED"] = lambda doc: "form-abandoned"
+FORM_SUBMITTED = EventType(
+    "form_submitted", "FORM_SUBMITTED", _form, fill=_form_item,
+    legend={"form-submitted": "Form submitted"}, icon_rule=lambda doc: "form-submitted",
+)
+FORM_ABANDONED = EventType(
+    "form_abandoned", "FORM_ABANDONED", _form, fill=_form_item,
+    legend={"form-abandoned": "Form abandoned"}, icon_rule=lambda doc: "form-abandoned",
+)

@@ -1,21 +1,19 @@
-"""Icon names of journey map items, and the legend a UI builds from them."""
+"""Icon names of journey map items, and the legend a UI builds from them.
+
+Each event type brings the icons of its items (journey.event_types); journey.assembly
+puts them, with those of the items the pipeline adds, into one Icons value."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-LEGEND: dict[str, str] = {
-    "pageview": "Page viewed",
-    "search": "Search performed",
-    "custom": "Custom event",
-    "segment": "Segment matched (in the segment's colour)",
-    "outcome": "Outcome achieved",
-    "identified": "Visitor identified",
-    "conversation": "Conversation",
-}
+IconRule = Callable[[dict[str, Any]], str]
+"""The icon of an item whose kind draws it by its detail (an engagement's media and state, say)."""
 
-CUSTOM_ICONS: dict[str, str] = {
+CUSTOM_ICONS: Mapping[str, str] = MappingProxyType({
     "cart": "Added to cart",
     "heart": "Saved as a favourite",
     "star": "Rated or reviewed",
@@ -27,11 +25,10 @@ CUSTOM_ICONS: dict[str, str] = {
     "user": "Account activity",
     "info": "Information",
     "bag": "Bought something",
-}
+})
 """Icons a custom event may name for itself."""
-LEGEND.update(CUSTOM_ICONS)
 
-_BY_KIND = {
+BY_KIND: Mapping[str, str] = MappingProxyType({
     "PAGEVIEW": "pageview",
     "SEARCH": "search",
     "CUSTOM": "custom",
@@ -39,23 +36,31 @@ _BY_KIND = {
     "OUTCOME_ACHIEVED": "outcome",
     "IDENTIFIED": "identified",
     "CONVERSATION": "conversation",
-}
-
-BY_DETAIL: dict[str, Callable[[dict[str, Any]], str]] = {}
-"""Kinds whose icon depends on the item's detail (an engagement's media and state, say)."""
-
-NAMED: dict[str, str] = {}
-"""Icons of custom events known by name (a logout, say)."""
+})
 
 
-def icon_for(event: dict[str, Any]) -> str:
-    kind = event["kind"]
-    if kind in BY_DETAIL:
-        return BY_DETAIL[kind](event)
-    if kind == "CUSTOM":
-        chosen = (event.get("display") or {}).get("icon")
-        if chosen in CUSTOM_ICONS:
-            return chosen
-        if event.get("name") in NAMED:
-            return NAMED[event["name"]]
-    return _BY_KIND.get(kind, "custom")
+def plain_icon(kind: str) -> str:
+    """The icon of an item drawn by its kind alone, as the items the pipeline adds are."""
+    return BY_KIND.get(kind, "custom")
+
+
+@dataclass(frozen=True, slots=True)
+class Icons:
+    legend: Mapping[str, str]
+    """Every icon name an item can carry, with what it means."""
+    by_detail: Mapping[str, IconRule]
+    """Kinds whose icon depends on the item's detail."""
+    named: Mapping[str, str]
+    """Icons of custom events known by name (a logout, say)."""
+
+    def icon_for(self, item: dict[str, Any]) -> str:
+        kind = item["kind"]
+        if kind in self.by_detail:
+            return self.by_detail[kind](item)
+        if kind == "CUSTOM":
+            chosen = (item.get("display") or {}).get("icon")
+            if isinstance(chosen, str) and chosen in CUSTOM_ICONS:
+                return chosen
+            if item.get("name") in self.named:
+                return self.named[item["name"]]
+        return plain_icon(kind)

@@ -1,7 +1,6 @@
 """The identify and logout event types: how a visitor says who they are, or stops being it.
 
-Importing this module registers both types with the event parsers and item builders.
-"""
+journey.assembly lists both among the types the service accepts."""
 
 from __future__ import annotations
 
@@ -9,7 +8,8 @@ from typing import Any
 
 from core.errors import InvalidInput
 from identity import InvalidIdentity, normalize_email, normalize_external_id, normalize_phone
-from journey import icons, incoming, items
+from journey import incoming
+from journey.event_types import EventType
 from journey.identity_verification import parse_signatures
 from journey.incoming import TrackedEvent, attributes
 
@@ -73,11 +73,14 @@ def _identify_item(event: TrackedEvent, document: dict[str, Any]) -> None:
     document["identify"] = {key: value for key, value in event.data.items() if key != "signatures"}
 
 
-def register(default_region: str) -> None:
-    incoming.PARSERS["identify"] = identify_parser(default_region)
-    incoming.PARSERS["logout"] = _logout
-    items.KINDS["identify"] = "IDENTIFIED"
-    items.KINDS["logout"] = "CUSTOM"
-    items.EXTRAS["identify"] = _identify_item
-    icons.LEGEND.setdefault("logout", "Visitor logged out")
-    icons.NAMED["logout"] = "logout"
+def identify_type(*, default_region: str) -> EventType:
+    """default_region: the country a phone number without one is taken to be in."""
+    return EventType(
+        "identify", "IDENTIFIED", identify_parser(default_region), fill=_identify_item,
+        legend={"identified": "Visitor identified"},
+    )
+
+
+LOGOUT = EventType(
+    "logout", "CUSTOM", _logout, legend={"logout": "Visitor logged out"}, named_icons={"logout": "logout"},
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,27 +152,15 @@ def page(value: Any, path: str, *, required: bool) -> dict[str, str | None] | No
 Parser = Callable[[dict[str, Any], str], dict[str, Any]]
 """Reads the type-specific fields of one raw event into TrackedEvent keyword arguments."""
 
-PARSERS: dict[str, Parser] = {}
 
-
-def parses(event_type: str) -> Callable[[Parser], Parser]:
-    def register(parser: Parser) -> Parser:
-        PARSERS[event_type] = parser
-        return parser
-
-    return register
-
-
-@parses("pageview")
-def _pageview(raw: dict[str, Any], path: str) -> dict[str, Any]:
+def pageview_fields(raw: dict[str, Any], path: str) -> dict[str, Any]:
     return {
         "page": page(raw.get("page"), f"{path}.page", required=True),
         "referrer": web_url(raw.get("referrer"), f"{path}.referrer", required=False),
     }
 
 
-@parses("search")
-def _search(raw: dict[str, Any], path: str) -> dict[str, Any]:
+def search_fields(raw: dict[str, Any], path: str) -> dict[str, Any]:
     return {
         "query": text(raw.get("query"), f"{path}.query", limit=MAX_QUERY),
         "page": page(raw.get("page"), f"{path}.page", required=False),
@@ -186,8 +174,7 @@ def event_name(value: Any, path: str) -> str:
     return name
 
 
-@parses("custom")
-def _custom(raw: dict[str, Any], path: str) -> dict[str, Any]:
+def custom_fields(raw: dict[str, Any], path: str) -> dict[str, Any]:
     icon = raw.get("icon")
     if icon is not None and icon not in CUSTOM_ICONS:
         raise InvalidInput(f"{path}.icon", f"must be one of {', '.join(CUSTOM_ICONS)}")
@@ -200,15 +187,16 @@ def _custom(raw: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def parse_event(
-    raw: Any, path: str, *, cookie_id: str, limits: Limits, source: Source | None = None
+    raw: Any, path: str, *, parsers: Mapping[str, Parser], cookie_id: str, limits: Limits,
+    source: Source | None = None,
 ) -> TrackedEvent:
     if not isinstance(raw, dict):
         raise InvalidInput(path, "must be an object")
     client_id = text(raw.get("id"), f"{path}.id", limit=MAX_ID)
     kind = raw.get("type")
-    parser = PARSERS.get(kind) if isinstance(kind, str) else None
+    parser = parsers.get(kind) if isinstance(kind, str) else None
     if parser is None:
-        raise InvalidInput(f"{path}.type", f"must be one of {', '.join(PARSERS)}")
+        raise InvalidInput(f"{path}.type", f"must be one of {', '.join(parsers)}")
     return TrackedEvent(
         client_id=client_id,
         type=kind,

@@ -21,6 +21,7 @@ from core.settings import Settings
 from identity import InvalidIdentity, normalize_cookie_id
 from journey.browser_locks import BrowserLocks
 from journey.deployment_ids import is_deployment_id
+from journey.event_types import EventTypes
 from journey.identity_verification import split_claims
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
@@ -121,10 +122,11 @@ def passes(items: list[tuple[int, dict[str, Any]]]) -> list[list[tuple[int, dict
 
 class Ingestor:
     def __init__(
-        self, *, db: Database, hub: Publisher, clock: Clock, settings: Settings,
+        self, *, db: Database, hub: Publisher, clock: Clock, settings: Settings, event_types: EventTypes,
         stages: list[Stage] | None = None,
         stitcher: Stitcher | None = None,
     ) -> None:
+        self.event_types = event_types
         self.stages: list[Stage] = stages or []
         self.stitcher = stitcher
         self._db = db
@@ -183,7 +185,10 @@ class Ingestor:
             receipts.append(EventReceipt(id=client_id if isinstance(client_id, str) else None, status="accepted"))
             try:
                 cookie = cookie_id_of(raw.cookie_id)
-                event = parse_event(raw.payload, path, cookie_id=cookie, limits=limits, source=raw.source)
+                event = parse_event(
+                    raw.payload, path, parsers=self.event_types.parsers, cookie_id=cookie, limits=limits,
+                    source=raw.source,
+                )
                 if event.type == "identify":
                     split_claims(event.data, deployment, path, trusted=raw.trusted)
             except InvalidInput as error:
@@ -199,8 +204,8 @@ class Ingestor:
             (index, document)
             for index, event in accepted
             for document in journey_items(
-                event, deployment_id=deployment_id, now=now, search_params=settings.search_query_params,
-                excluded_params=settings.excluded_query_params,
+                event, event_types=self.event_types, deployment_id=deployment_id, now=now,
+                search_params=settings.search_query_params, excluded_params=settings.excluded_query_params,
             )
         ]
         found = await events.stored(self._db, documents=(doc for _, doc in items))

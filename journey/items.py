@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 
 from enrichment import strip_query_params
-from journey.icons import icon_for
+from journey.event_types import EventTypes
+from journey.icons import plain_icon
 from journey.incoming import TrackedEvent, search_in_url
 
-KINDS: dict[str, str] = {"pageview": "PAGEVIEW", "search": "SEARCH", "custom": "CUSTOM"}
-"""The journey item kind of each event type."""
 
-Extra = Callable[[TrackedEvent, dict[str, Any]], None]
-EXTRAS: dict[str, Extra] = {}
-"""Per event type: fills the type's own fields into its item."""
-
-
-def item(event: TrackedEvent, *, deployment_id: str, now: datetime) -> dict[str, Any]:
+def item(event: TrackedEvent, *, event_types: EventTypes, deployment_id: str, now: datetime) -> dict[str, Any]:
+    event_type = event_types.by_name[event.type]
     document = {
         "_id": ObjectId(),
         "dedupeKey": f"{deployment_id}/{event.cookie_id}/{event.client_id}",
@@ -28,7 +22,7 @@ def item(event: TrackedEvent, *, deployment_id: str, now: datetime) -> dict[str,
         "deploymentId": deployment_id,
         "cookieId": event.cookie_id,
         "type": event.type,
-        "kind": KINDS[event.type],
+        "kind": event_type.kind,
         "name": event.name or event.type,
         "occurredAt": event.occurred_at,
         "receivedAt": now,
@@ -37,10 +31,9 @@ def item(event: TrackedEvent, *, deployment_id: str, now: datetime) -> dict[str,
         "query": event.query,
         "attributes": event.attributes,
     }
-    extra = EXTRAS.get(event.type)
-    if extra is not None:
-        extra(event, document)
-    document["icon"] = icon_for(document)
+    if event_type.fill is not None:
+        event_type.fill(event, document)
+    document["icon"] = event_types.icons.icon_for(document)
     return document
 
 
@@ -55,7 +48,7 @@ def derived(parent: dict[str, Any], suffix: str, **fields: Any) -> dict[str, Any
         "attributes": {},
         **fields,
     }
-    document["icon"] = icon_for(document)
+    document["icon"] = plain_icon(document["kind"])
     return document
 
 
@@ -71,10 +64,10 @@ def without_params(document: dict[str, Any], excluded: tuple[str, ...]) -> None:
 
 
 def journey_items(
-    event: TrackedEvent, *, deployment_id: str, now: datetime, search_params: tuple[str, ...],
-    excluded_params: tuple[str, ...] = (),
+    event: TrackedEvent, *, event_types: EventTypes, deployment_id: str, now: datetime,
+    search_params: tuple[str, ...], excluded_params: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    first = item(event, deployment_id=deployment_id, now=now)
+    first = item(event, event_types=event_types, deployment_id=deployment_id, now=now)
     without_params(first, excluded_params)
     items = [first]
     if event.type == "pageview" and first["page"]:

@@ -10,6 +10,7 @@ from access.principal import Principal
 from access.tokens import Authenticator
 from core.clock import Clock
 from core.settings import Settings
+from journey.event_types import EventTypes
 from journey.ingest import Ingestor
 from journey.outcome_catalog import OutcomeCatalog
 from journey.outcome_training import OutcomeTrainer
@@ -27,6 +28,7 @@ class Services:
     clock: Clock
     db: Database
     hub: LiveHub
+    event_types: EventTypes
     ingestor: Ingestor
     authenticator: Authenticator
     stitcher: Stitcher

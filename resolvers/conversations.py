@@ -11,7 +11,6 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from core.errors import InvalidInput
-from journey import icons
 from live import topics
 from schema.conversations import ConversationInput
 from schema.permissions import requires
@@ -19,8 +18,6 @@ from schema.types import Session
 from storage import conversations
 
 MAX_TEXT = 200
-for _, _milestone, _label in conversations.MILESTONES:
-    icons.LEGEND[f"conversation-{_milestone}"] = _label
 
 
 def _short(value: str | None, field: str) -> str | None:

@@ -10,7 +10,6 @@ from strawberry.types import Info
 from access import permissions as perm
 from core.errors import InvalidInput
 from identity import InvalidIdentity, normalize_identity
-from journey import icons
 from loaders import SESSION_ORDER
 from resolvers.customers import CustomerQuery
 from resolvers.outcomes import OutcomeQuery
@@ -38,8 +37,9 @@ class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
         return Viewer.of(info.context.require_principal())
 
     @strawberry.field(description="Every icon name a journey item can carry, with what it means.")
-    def journey_icons(self) -> list[JourneyIcon]:
-        return [JourneyIcon(name=name, description=text) for name, text in sorted(icons.LEGEND.items())]
+    def journey_icons(self, info: Info) -> list[JourneyIcon]:
+        legend = info.context.services.event_types.icons.legend
+        return [JourneyIcon(name=name, description=text) for name, text in sorted(legend.items())]
 
     @strawberry.field(
         permission_classes=[requires(perm.CUSTOMER_VIEW)],

@@ -19,8 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymongo import MongoClient
 
-from journey import event_types
-from journey.incoming import PARSERS
+from journey.assembly import event_types
 from resolvers.build import UNEXPECTED
 from tests.support.service import ADMIN_TOKEN
 
@@ -28,8 +27,7 @@ from tests.support.service import ADMIN_TOKEN
 # Hypothesis draws examples in the worker thread; that use is not the strategies'.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 
-event_types.register(phone_default_region="US")
-EVENT_TYPES = sorted(PARSERS)
+EVENT_TYPES = sorted(event_types(phone_default_region="US").by_name)
 FUZZ = settings(
     max_examples=20, deadline=timedelta(seconds=20), database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

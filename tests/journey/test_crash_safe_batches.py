@@ -17,12 +17,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from core.clock import ManualClock
 from core.settings import Settings
-from journey import event_types
+from journey.assembly import build_pipeline
 from journey.importing import SilentHub
 from journey.ingest import RawEvent
 from journey.outcome_definitions import definition as outcome_definition
 from journey.outcome_progress import of_session
-from journey.pipeline import build_pipeline
 from journey.segment_definitions import definition as segment_definition
 from storage import deployments, outcomes, segments
 from storage.database import CODEC, Database, connect, ensure_indexes
@@ -204,11 +203,6 @@ def differences(got: Any, want: Any, path: str = "") -> list[str]:
         return [line for key in sorted(set(got) | set(want), key=str)
                 for line in differences(got.get(key), want.get(key), f"{path}.{key}")]
     return [] if got == want else [f"{path}: {got!r} != {want!r}"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def event_kinds():
-    event_types.register(phone_default_region="US")
 
 
 @pytest.fixture

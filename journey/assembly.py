@@ -1,18 +1,26 @@
-"""The ingest pipeline put together: its stages, the live door and the history door.
+"""The ingest pipeline put together, read top to bottom: the event types a client may send
+(with the journey items and icons they become), then the stages each batch goes through,
+then the live door and the history door.
 
-The service and the command line build it the same way, so an import from either
-gives the same sessions, segments and outcomes."""
+The service, the command line and the benchmarks all build it here, so an import from
+any of them gives the same sessions, segments and outcomes."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from core.clock import Clock
 from core.settings import Settings
 from journey.context import VisitContextStage
+from journey.engagement_events import ENGAGEMENT
 from journey.engagements import EngagementStage
+from journey.event_types import CUSTOM, PAGEVIEW, SEARCH, EventTypes
+from journey.form_events import FORM_ABANDONED, FORM_SUBMITTED
 from journey.form_fields import FormFieldStage
+from journey.identify_events import LOGOUT, identify_type
 from journey.importing import IdleOnArrival, SilentHub
 from journey.ingest import Ingestor
 from journey.measured import MeasuredIngestor, TimedStage
@@ -24,12 +32,39 @@ from journey.segmenting import SegmentStage
 from journey.stitching import Stitcher
 from journey.work import Stage
 from live.publishing import Publisher
+from storage import conversations
 from storage.database import Database
 from telemetry.metrics import Metrics
+
+ADDED_ITEM_ICONS: Mapping[str, str] = MappingProxyType({
+    "segment": "Segment matched (in the segment's colour)",
+    "outcome": "Outcome achieved",
+    "conversation": "Conversation",
+    **{f"conversation-{milestone}": label for _, milestone, label in conversations.MILESTONES},
+})
+"""Icons of the items no client sends: the pipeline and recorded conversations add them."""
+
+
+def event_types(*, phone_default_region: str) -> EventTypes:
+    """Every type a client may send, in the order an unknown type's rejection lists them."""
+    return EventTypes.of(
+        [
+            PAGEVIEW,
+            SEARCH,
+            CUSTOM,
+            identify_type(default_region=phone_default_region),
+            LOGOUT,
+            ENGAGEMENT,
+            FORM_SUBMITTED,
+            FORM_ABANDONED,
+        ],
+        legend=ADDED_ITEM_ICONS,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Pipeline:
+    event_types: EventTypes
     ingestor: Ingestor
     """Live events: at most an hour old; what they change is pushed to subscribers.
     Counted and timed in the service's metrics."""
@@ -45,23 +80,30 @@ def build_pipeline(
     *, db: Database, hub: Publisher, clock: Clock, settings: Settings, metrics: Metrics | None = None,
 ) -> Pipeline:
     metrics = metrics or Metrics()
+    types = event_types(phone_default_region=settings.phone_default_region)
     stitcher = Stitcher(db=db, hub=hub, clock=clock)
     segments = SegmentCatalog(db=db, clock=clock, refresh_seconds=settings.segment_refresh_seconds)
     outcomes = OutcomeCatalog(db=db, clock=clock, refresh_seconds=settings.outcome_refresh_seconds)
+    # Each batch's sessions go through these in order, between sessionising and storing.
     stages: list[Stage] = [
+        # First: an engagement move that is not allowed is refused before any stage counts it.
         EngagementStage(),
+        # Form fields the deployment does not allow are gone before anything reads them.
         # Late-bound: the ingestor's cached deployment lookup, made just below.
         FormFieldStage(lambda deployment_id: ingestor.deployment(deployment_id)),
+        # The visit context (device, country, campaign) that segments and outcomes match on.
         VisitContextStage(anonymise_ip=settings.anonymise_ip),
         SegmentStage(db=db, catalog=segments),
+        # After segments: outcome features count the segments this batch matched.
         TimedStage(OutcomeStage(catalog=outcomes, db=db), metrics.scoring_seconds),
     ]
     ingestor = MeasuredIngestor(
-        metrics=metrics, db=db, hub=hub, clock=clock, settings=settings, stitcher=stitcher, stages=stages
+        metrics=metrics, db=db, hub=hub, clock=clock, settings=settings, event_types=types,
+        stitcher=stitcher, stages=stages,
     )
     silent = SilentHub()
     importer = Ingestor(
-        db=db, hub=silent, clock=clock,
+        db=db, hub=silent, clock=clock, event_types=types,
         # Anything retention would keep may be imported; older events would be removed at once.
         settings=dataclasses.replace(settings, max_event_age_seconds=settings.retention_days * 86400),
         stitcher=Stitcher(db=db, hub=silent, clock=clock),
@@ -72,4 +114,4 @@ def build_pipeline(
         session_timeout_seconds=settings.session_timeout_seconds,
         sessions=settings.outcome_training_sessions, kinds=settings.outcome_model_kinds,
     )
-    return Pipeline(ingestor, importer, stitcher, segments, outcomes, trainer)
+    return Pipeline(types, ingestor, importer, stitcher, segments, outcomes, trainer)
