@@ -4,15 +4,14 @@ a fresh database per service, and the real service on a loopback port."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import subprocess
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from storage.embedded import EmbeddedStore
+from tests.support.redis_server import answers, start_redis
 from tests.support.service import Service, start_service
 
 
@@ -54,34 +53,19 @@ async def start(mongodb_uri: str):
         await running.stop()
 
 
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The machine's Redis on 6379, or one started for this test run."""
-    if _answers(6379):
+    if answers(6379):
         yield "redis://127.0.0.1:6379"
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("no Redis answers on 127.0.0.1:6379 and redis-server is not installed")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
+    process = start_redis(port)
     try:
         deadline = time.monotonic() + 10
-        while not _answers(port):
+        while not answers(port):
             if time.monotonic() > deadline:
                 pytest.fail("redis-server did not start")
             time.sleep(0.05)

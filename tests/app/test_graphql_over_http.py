@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import JWT_SECRET, all_but, token
 from tests.support.service import ADMIN_TOKEN
 
@@ -110,6 +109,6 @@ async def test_the_same_subscription_runs_over_the_websocket(service):
     """Positive control: the refused operation is a valid subscription."""
     async with service.socket() as socket:
         op = await socket.subscribe("subscription { liveVisitors { session { id } } }")
-        await asyncio.sleep(0.2)
+        await service.until_listening(topics.LIVE_VISITORS)
         await service.collect([{"id": "1", "type": "pageview", "page": {"url": "https://shop.example/"}}])
         assert (await socket.next(op))["liveVisitors"]["session"]["id"]

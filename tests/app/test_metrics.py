@@ -3,9 +3,10 @@ does, readable only from the allowed networks or with the metrics token."""
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client.parser import text_string_to_metric_families
+
+from live import topics
+from tests.support.waiting import until
 
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind } }"
 
@@ -71,7 +72,7 @@ async def test_live_gauges_and_counters_follow_subscribers(start):
     assert value(quiet, "journey_live_subscribers") == 0
     async with service.socket() as socket:
         op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
-        await asyncio.sleep(0.2)
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
         await service.collect([pageview("1")])
         await socket.next(op)
         live = await scrape(service)
@@ -82,7 +83,12 @@ async def test_live_gauges_and_counters_follow_subscribers(start):
         # One batch pushes more than the subscriber's queue holds.
         await service.collect([pageview(str(n)) for n in range(2, 22)])
         await socket.wait_closed()
-    await asyncio.sleep(0.2)
+
+    async def at_rest() -> bool:
+        now = await scrape(service)
+        return value(now, "journey_live_connections") == 0 and value(now, "journey_live_subscribers") == 0
+
+    await until(at_rest, lambda: "the live connection and subscriber gauges stay above 0")
     after = await scrape(service)
     assert value(after, "journey_live_lagged_disconnects_total") == 1
     assert value(after, "journey_live_connections") == 0

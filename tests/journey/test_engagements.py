@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
 
+from live import topics
 from tests.support.segments import condition, create_segment
 from tests.support.service import Service
 
@@ -117,7 +117,7 @@ async def test_engagements_are_pushed_live(service: Service):
     async with service.socket() as socket:
         op = await socket.subscribe("subscription($s: ID!) { journeyMap(sessionId: $s) { kind icon "
                                     "engagement { state } } }", {"s": body["sessionIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
         await service.collect([engagement("1", "c", "content", "offered")])
         assert (await socket.next(op))["journeyMap"] == {
             "kind": "WEB_ACTION", "icon": "content-offered", "engagement": {"state": "offered"}}

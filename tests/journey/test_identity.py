@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from live import topics
 from tests.support.segments import condition, create_segment, matched
 from tests.support.service import Service
 
@@ -118,7 +119,8 @@ async def test_card_subscribers_of_both_customers_learn_of_the_stitch(service: S
     async with service.socket() as socket:
         to_known = await socket.subscribe(sub, {"c": known})
         to_anonymous = await socket.subscribe(sub, {"c": anonymous})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.cards(known))
+        await service.until_listening(topics.cards(anonymous))
         await service.collect([identify("2", email="kim@shop.example")], cookie_id="phone")
         seen_by_anonymous = [(await socket.next(to_anonymous))["sessionCards"] for _ in range(2)]
         assert {c["kind"] for c in seen_by_anonymous} >= {"MOVED"}
@@ -238,7 +240,7 @@ async def test_erase_removes_everything_and_tells_subscribers(service: Service):
     async with service.socket() as socket:
         op = await socket.subscribe("subscription($c: ID!) { sessionCards(customerId: $c) { kind } }",
                                     {"c": customer})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.cards(customer))
         removed = await service.data("mutation($c: ID!) { eraseCustomer(id: $c) }", {"c": customer})
         assert removed == {"eraseCustomer": 1}
         assert (await socket.next(op))["sessionCards"]["kind"] == "REMOVED"
@@ -293,7 +295,7 @@ async def test_live_visitors_see_the_visitor_identified_by_the_end_of_the_batch(
     sub = "subscription { liveVisitors { kind session { customer { identified traits } } } }"
     async with service.socket() as socket:
         op = await socket.subscribe(sub)
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.LIVE_VISITORS)
         await service.collect([pageview("2"), identify("3", email="ada@shop.example", name="Ada")], cookie_id="live")
         pushes = [(await socket.next(op))["liveVisitors"] for _ in range(2)]
         await socket.nothing(op)

@@ -3,13 +3,13 @@ own timestamps, summarised per row, idempotent, and never pushed live."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 
 import pytest
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import JWT_SECRET, all_but, token
 from tests.support.outcomes import create_outcome, progress
 from tests.support.segments import condition, create_segment, matched
@@ -90,10 +90,13 @@ async def test_imported_sessions_already_idle_are_inactive(service: Service):
 async def test_an_import_pushes_nothing_live(service: Service):
     async with service.socket() as socket:
         op = await socket.subscribe("subscription { liveVisitors { kind session { id } } }")
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.LIVE_VISITORS)
         await imported(service, jsonl(pageview(service, "h", "1", 0), pageview(service, "h", "2", 100)))
         service.clock.advance(minutes=31)  # the sweeper runs: it finds nothing to announce
         await socket.nothing(op, wait=0.5)
+        live = await service.collect([{"id": "1", "type": "pageview", "page": {"url": "https://shop.example/"}}],
+                                     cookie_id="live")
+        assert (await socket.next(op))["liveVisitors"] == {"kind": "CREATED", "session": {"id": live["sessionIds"][0]}}
 
 
 async def test_reimporting_the_same_file_changes_nothing(service: Service):

@@ -3,10 +3,9 @@ the session, the map item, and when a definition takes effect."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
+from live import topics
 from tests.support.outcomes import PURCHASE, create_outcome, custom, page, progress, track
 from tests.support.segments import condition, create_segment
 from tests.support.service import Service
@@ -135,7 +134,7 @@ async def test_journey_map_subscribers_receive_the_achievement_after_its_event(s
     query = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind name icon outcome { name } } }"
     async with service.socket() as socket:
         op = await socket.subscribe(query, {"id": session})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.journey(session))
         await track(service, "v", custom("2", "purchase"))
         received = [(await socket.next(op))["journeyMap"] for _ in range(2)]
         assert received == [

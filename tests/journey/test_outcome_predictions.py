@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from access import permissions as perm
+from live import topics
 from tests.access.conftest import JWT_SECRET, all_but, token
 from tests.support.outcomes import (
     PROGRESS_FIELDS,
@@ -49,7 +50,7 @@ async def test_progress_is_pushed_after_each_batch(service: Service):
     session = await track(service, "v", page("1"))
     async with service.socket() as socket:
         op = await socket.subscribe(PUSHED, {"id": session})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.outcomes(session))
         await track(service, "v", custom("2", "add_to_cart"))
         pushed = (await socket.next(op))["outcomeProgress"]
         assert pushed == (await progress(service, session))[0]
@@ -62,7 +63,7 @@ async def test_an_achievement_is_pushed(service: Service):
     session = await track(service, "v", page("1"))
     async with service.socket() as socket:
         op = await socket.subscribe(PUSHED, {"id": session})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.outcomes(session))
         await track(service, "v", custom("2", "purchase"))
         pushed = (await socket.next(op))["outcomeProgress"]
         assert (pushed["achieved"], pushed["probability"]) == (True, 1.0)
@@ -73,9 +74,11 @@ async def test_progress_of_another_session_is_not_pushed(service: Service):
     session = await track(service, "mine", page("1"))
     async with service.socket() as socket:
         op = await socket.subscribe(PUSHED, {"id": session})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.outcomes(session))
         await track(service, "other", page("1"))
         await socket.nothing(op)
+        await track(service, "mine", page("2"))
+        assert (await socket.next(op))["outcomeProgress"]["sessionId"] == session
 
 
 async def test_subscribing_needs_session_view(start):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from live import topics
 from tests.support.service import Service
 
 CARDS = """query($id: ID!) { customer(id: $id) { sessions { nodes { id status pageviewCount } } } }"""
@@ -42,7 +41,7 @@ async def test_sweeper_turns_an_idle_card_gray_and_tells_subscribers(service: Se
     customer = first["customerIds"][0]
     async with service.socket() as socket:
         op = await socket.subscribe(CARDS_SUB, {"id": customer})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.cards(customer))
         service.clock.advance(minutes=30, seconds=1)
         change = (await socket.next(op))["sessionCards"]
         assert change == {
@@ -57,7 +56,7 @@ async def test_cards_subscription_sees_new_sessions_and_counters(service: Servic
     customer = first["customerIds"][0]
     async with service.socket() as socket:
         op = await socket.subscribe(CARDS_SUB, {"id": customer})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.cards(customer))
         await service.collect([pageview("2")])
         updated = (await socket.next(op))["sessionCards"]
         assert updated["kind"] == "UPDATED" and updated["session"]["pageviewCount"] == 2
@@ -83,7 +82,7 @@ async def test_live_visitors_lists_active_web_sessions_only(service: Service):
 async def test_live_visitors_subscription_sees_visitors_arrive_and_leave(service: Service):
     async with service.socket() as socket:
         op = await socket.subscribe("subscription { liveVisitors { kind session { id status lastPage { url } } } }")
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.LIVE_VISITORS)
         body = await service.collect([pageview("1", "/shoes")], cookie_id="v")
         arrived = (await socket.next(op))["liveVisitors"]
         assert arrived == {
@@ -101,7 +100,7 @@ async def test_two_instances_sweeping_one_database_announce_inactivity_once(star
     body = await one.collect([pageview("1")])
     async with two.socket() as socket:
         op = await socket.subscribe(CARDS_SUB, {"id": body["customerIds"][0]})
-        await asyncio.sleep(0.2)
+        await two.until_listening(topics.cards(body["customerIds"][0]))
         one.clock.advance(minutes=31)
         change = (await socket.next(op))["sessionCards"]
         assert change["kind"] == "INACTIVE"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import socket
@@ -11,9 +10,11 @@ import redis.asyncio as redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from live import topics
 from live.hub import topic_channel
 from tests.support.graphql_ws import PROTOCOL
 from tests.support.service import ADMIN_TOKEN, Service
+from tests.support.waiting import until
 
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind page { url } } }"
 MAP_IDS = "subscription($id: ID!) { journeyMap(sessionId: $id) { id } }"
@@ -27,6 +28,12 @@ async def health(service: Service) -> dict:
     return (await service.http.get("/healthz")).json()
 
 
+async def listeners(client: redis.Redis, session: str, count: int) -> bool:
+    """Whether Redis counts `count` subscribers on the session's journey channel."""
+    channel = topic_channel(topics.journey(session))
+    return dict(await client.pubsub_numsub(channel)) == {channel.encode(): count}
+
+
 async def test_subscribers_of_one_operation_share_one_execution_and_keep_their_ids(service: Service):
     body = await service.collect([pageview("0")])
     session = body["sessionIds"][0]
@@ -36,7 +43,8 @@ async def test_subscribers_of_one_operation_share_one_execution_and_keep_their_i
     try:
         shared = [[await one.subscribe(MAP, {"id": session}) for _ in range(2)] for one in sockets]
         other = await sockets[0].subscribe(MAP_IDS, {"id": session})
-        await asyncio.sleep(0.2)
+        await service.until_live_subscribers(7)
+        await service.until_listening(topics.journey(session), 2)
         assert (await health(service))["liveSubscribers"] == 7
         assert service.services.hub.topic_subscriptions == 2  # one per distinct operation
 
@@ -49,8 +57,8 @@ async def test_subscribers_of_one_operation_share_one_execution_and_keep_their_i
     finally:
         for one in sockets:
             await one.close()
-    await asyncio.sleep(0.2)
-    assert service.services.hub.topic_subscriptions == 0
+    hub = service.services.hub
+    await until(lambda: hub.topic_subscriptions == 0, lambda: f"{hub.topic_subscriptions} hub subscriptions left")
 
 
 async def _stalled_socket(service: Service, subscriptions: int, session: str):
@@ -76,15 +84,16 @@ async def test_a_socket_that_stops_reading_is_closed_with_4499_while_others_keep
     try:
         async with service.socket() as reader:
             op = await reader.subscribe(MAP, {"id": session})
-            await asyncio.sleep(0.2)
+            await service.until_live_subscribers(21)
+            await service.until_listening(topics.journey(session))
             long_path = "/" + "x" * 2000  # pushes of about 2 KB, times 20 on the stalled socket
             for batch in range(6):  # about 12 MB for the stalled socket: more than socket buffers hold
                 paths = [f"{long_path}{batch}-{n}" for n in range(50)]
                 await service.collect([pageview(f"{batch}-{n}", path) for n, path in enumerate(paths)])
                 pushed = [(await reader.next(op))["journeyMap"]["page"]["url"] for _ in paths]
                 assert pushed == [f"https://shop.example{path}" for path in paths]  # in order, none lost
-            await asyncio.sleep(0.2)
-            assert (await health(service))["liveSubscribers"] == 1  # the stalled socket's 20 are gone
+            await service.until_live_subscribers(1)  # the stalled socket's 20 are gone
+            assert (await health(service))["liveSubscribers"] == 1
 
         received = 0
         with contextlib.suppress(ConnectionClosed):
@@ -117,15 +126,16 @@ async def test_connections_and_subscriptions_are_limited_per_principal(start):
         assert message["payload"][0]["message"].startswith("Subscription limit reached for this principal")
 
         await first.connection.send(json.dumps({"id": ops[0], "type": "complete"}))
-        await asyncio.sleep(0.1)
+        await service.until_live_subscribers(2)
         again = await second.subscribe(MAP, variables)
-        await asyncio.sleep(0.2)
+        await service.until_live_subscribers(3)
+        await service.until_listening(topics.journey(variables["id"]))
         await service.collect([pageview("1", "/after")])
         assert (await second.next(again))["journeyMap"]["page"]["url"] == "https://shop.example/after"
     finally:
         await first.close()
         await second.close()
-    await asyncio.sleep(0.2)
+    await service.until_live_subscribers(0)
     async with service.socket() as fourth:  # closed connections gave their places back
         await fourth.subscribe(MAP, variables)
 
@@ -139,9 +149,10 @@ async def test_an_instance_listens_only_to_topics_it_has_subscribers_for(start, 
     try:
         async with two.socket() as ws:
             op = await ws.subscribe(MAP, {"id": watched})
-            await asyncio.sleep(0.3)
+            await two.until_listening(topics.journey(watched))
             assert f"journey:{watched}" in two.services.hub.topics
             assert f"journey:{other}" not in two.services.hub.topics
+            await until(lambda: listeners(client, watched, 1), lambda: f"Redis has no listener on journey:{watched}")
             counts = dict(await client.pubsub_numsub(topic_channel(f"journey:{watched}"),
                                                      topic_channel(f"journey:{other}")))
             assert counts == {topic_channel(f"journey:{watched}").encode(): 1,
@@ -150,9 +161,8 @@ async def test_an_instance_listens_only_to_topics_it_has_subscribers_for(start, 
             await one.collect([pageview("2", "/o")], cookie_id="other")
             await one.collect([pageview("2", "/w")], cookie_id="watched")
             assert (await ws.next(op))["journeyMap"]["page"]["url"] == "https://shop.example/w"
-        await asyncio.sleep(0.3)
-        assert two.services.hub.topics == frozenset()
-        counts = dict(await client.pubsub_numsub(topic_channel(f"journey:{watched}")))
-        assert counts == {topic_channel(f"journey:{watched}").encode(): 0}
+        hub = two.services.hub
+        await until(lambda: hub.topics == frozenset(), lambda: f"still joined: {sorted(hub.topics)}")
+        await until(lambda: listeners(client, watched, 0), lambda: f"Redis still has a listener on journey:{watched}")
     finally:
         await client.aclose()

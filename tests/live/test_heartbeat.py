@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 
+from live import topics
+from tests.support.waiting import until
+
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { page { url } } }"
 
 
@@ -19,7 +22,8 @@ async def test_a_busy_loop_does_not_make_the_hub_reconnect(start):
     body = await service.collect([pageview("0", "/")])
     async with service.socket() as socket:
         op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
-        await asyncio.sleep(0.5)  # heartbeats go round
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
+        await until(lambda: hub._heartbeats_back >= 3, lambda: "heartbeats do not come back")
         channel = hub._backend
         time.sleep(1.0)  # the whole loop is busy for ten heartbeat intervals
         await asyncio.sleep(0.5)

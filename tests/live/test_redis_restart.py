@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 import socket
-import subprocess
 
-import pytest
+from live import topics
+from tests.support.redis_server import answers, start_redis
+from tests.support.waiting import until
 
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { page { url } } }"
 
@@ -21,15 +20,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
-
-def start_redis(port: int) -> subprocess.Popen:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is needed for this test (make test installs it)")
-    return subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
 
 
 async def wait_for_push(one, socket_, op, path: str, attempts: int = 40) -> dict:
@@ -47,7 +37,7 @@ async def test_pushes_resume_after_redis_restarts(start):
     port = free_port()
     redis = start_redis(port)
     try:
-        await asyncio.sleep(0.3)
+        await until(lambda: answers(port), lambda: f"redis-server on port {port} does not answer")
         url = f"redis://127.0.0.1:{port}"
         one = await start(broadcast_url=url, live_heartbeat_seconds=0.3)
         two = await start(broadcast_url=url, live_heartbeat_seconds=0.3,
@@ -55,12 +45,12 @@ async def test_pushes_resume_after_redis_restarts(start):
         body = await one.collect([pageview("0", "/before")])
         async with two.socket() as ws:
             op = await ws.subscribe(MAP, {"id": body["sessionIds"][0]})
-            await asyncio.sleep(0.2)
+            await two.until_listening(topics.journey(body["sessionIds"][0]))
             assert (await wait_for_push(one, ws, op, "/before"))["page"]["url"].endswith("/before")
 
             redis.terminate()
             redis.wait(10)
-            await asyncio.sleep(1.5)
+            await until(lambda: not one.services.hub.ready, lambda: "the live channel still counts as connected")
             # A Redis blip takes the instance out of rotation but never fails liveness.
             assert (await one.http.get("/livez")).status_code == 200
             ready = await one.http.get("/readyz")

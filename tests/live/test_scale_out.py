@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from live import topics
 
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind page { url } } }"
 
@@ -17,7 +17,7 @@ async def test_event_ingested_on_one_instance_reaches_a_subscriber_on_another(st
     body = await one.collect([pageview("1", "/a")])
     async with two.socket() as socket:
         op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
-        await asyncio.sleep(0.2)
+        await two.until_listening(topics.journey(body["sessionIds"][0]))
         await one.collect([pageview("2", "/b")])
         event = (await socket.next(op))["journeyMap"]
         assert event == {"kind": "PAGEVIEW", "page": {"url": "https://shop.example/b"}}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
+from live import topics
 from tests.support.segments import CREATE, SEGMENT_FIELDS, condition, create_segment, segment_input
 from tests.support.service import Service
 
@@ -124,7 +123,7 @@ async def test_map_subscribers_receive_the_match_in_its_colour(service: Service)
     body = await service.collect([{"id": "1", "type": "pageview", "page": {"url": "https://shop.example/"}}])
     async with service.socket() as socket:
         op = await socket.subscribe(MAP, {"s": body["sessionIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.journey(body["sessionIds"][0]))
         await service.collect([{"id": "2", "type": "custom", "name": "add_to_cart"}])
         pushed = [(await socket.next(op))["journeyMap"] for _ in range(2)]
         assert pushed == [
@@ -138,7 +137,7 @@ async def test_card_subscribers_receive_the_sessions_segments(service: Service):
     body = await service.collect([{"id": "1", "type": "pageview", "page": {"url": "https://shop.example/"}}])
     async with service.socket() as socket:
         op = await socket.subscribe(CARDS, {"c": body["customerIds"][0]})
-        await asyncio.sleep(0.1)
+        await service.until_listening(topics.cards(body["customerIds"][0]))
         await service.collect([{"id": "2", "type": "custom", "name": "add_to_cart"}])
         card = (await socket.next(op))["sessionCards"]
         assert card["session"]["segments"] == [{"segment": {"name": "Cart", "color": "#00FF00"}}]
