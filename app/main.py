@@ -35,7 +35,7 @@ from core.settings import Settings
 from enrichment import warm_up
 from journey import demo
 from journey.assembly import build_pipeline
-from journey.outcome_training import TrainingSchedule
+from journey.outcomes.training import TrainingSchedule
 from journey.sweeper import Sweeper
 from live.hub import LiveHub
 from resolvers.build import build_schema

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # a script's own folder, not the repository, is on sys.path
 
 from benchmarks import clickstream  # noqa: E402
-from journey.outcome_progress import fallback_score  # noqa: E402
+from journey.outcomes.progress import fallback_score  # noqa: E402
 from prediction import SessionRows, brier, feature_vector, fold_event, pr_auc, roc_auc, select_model  # noqa: E402
 from prediction import history as customer_history  # noqa: E402
 from prediction.features import count_of  # noqa: E402

@@ -44,9 +44,9 @@ from core.settings import Settings  # noqa: E402
 from journey.assembly import build_pipeline  # noqa: E402
 from journey.history import read_rows  # noqa: E402
 from journey.importing import SilentHub, import_rows  # noqa: E402
-from journey.outcome_definitions import Outcome, definition  # noqa: E402
-from journey.outcome_features import FeatureFold  # noqa: E402
-from journey.outcome_training import OutcomeTrainer, sessions_for  # noqa: E402
+from journey.outcomes.definitions import Outcome, definition  # noqa: E402
+from journey.outcomes.features import FeatureFold  # noqa: E402
+from journey.outcomes.training import OutcomeTrainer, sessions_for  # noqa: E402
 from prediction import TrainedModel, brier, model_from_document, pr_auc, roc_auc  # noqa: E402
 from prediction.features import count_of  # noqa: E402
 from storage import deployments  # noqa: E402

@@ -20,10 +20,10 @@ from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from journey.outcome_catalog import Catalog
-from journey.outcome_definitions import Outcome, definition
-from journey.outcome_features import FEATURES, FeatureFold
-from journey.outcomes import OutcomeStage
+from journey.outcomes.catalog import Catalog
+from journey.outcomes.definitions import Outcome, definition
+from journey.outcomes.features import FEATURES, FeatureFold
+from journey.outcomes.stage import OutcomeStage
 from journey.work import SessionWork
 from prediction import TREES_SOURCE, SessionRows, select_model
 from prediction.selection import KINDS

@@ -24,9 +24,9 @@ from journey.identify_events import LOGOUT, identify_type
 from journey.importing import IdleOnArrival, SilentHub
 from journey.ingest import Ingestor
 from journey.measured import MeasuredIngestor, TimedStage
-from journey.outcome_catalog import OutcomeCatalog
-from journey.outcome_training import OutcomeTrainer
-from journey.outcomes import OutcomeStage
+from journey.outcomes.catalog import OutcomeCatalog
+from journey.outcomes.stage import OutcomeStage
+from journey.outcomes.training import OutcomeTrainer
 from journey.segment_catalog import SegmentCatalog
 from journey.segmenting import SegmentStage
 from journey.stitching import Stitcher

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.clock import Clock
 from core.errors import InvalidInput
-from journey.outcome_features import HISTORY, merged_history
+from journey.outcomes.features import HISTORY, merged_history
 from live import topics
 from live.publishing import Publisher
 from storage import customers, identities, merges, sessions

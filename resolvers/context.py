@@ -12,8 +12,8 @@ from core.clock import Clock
 from core.settings import Settings
 from journey.event_types import EventTypes
 from journey.ingest import Ingestor
-from journey.outcome_catalog import OutcomeCatalog
-from journey.outcome_training import OutcomeTrainer
+from journey.outcomes.catalog import OutcomeCatalog
+from journey.outcomes.training import OutcomeTrainer
 from journey.segment_catalog import SegmentCatalog
 from journey.stitching import Stitcher
 from live.hub import LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON, LiveHub

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from core.errors import InvalidInput
-from journey import outcome_definitions as definitions
+from journey.outcomes import definitions
 from schema.outcomes import Outcome, OutcomeInput, OutcomeTraining
 from schema.permissions import requires
 from storage import outcomes as stored_outcomes

@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from journey import outcome_definitions as definitions
-from journey.outcome_progress import Progress, of_session
+from journey.outcomes import definitions
+from journey.outcomes.progress import Progress, of_session
 from journey.segment_catalog import SegmentView
 from prediction import Factor, TrainedModel
 from prediction.features import SEGMENT_PREFIX

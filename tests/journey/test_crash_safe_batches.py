@@ -20,8 +20,8 @@ from core.settings import Settings
 from journey.assembly import build_pipeline
 from journey.importing import SilentHub
 from journey.ingest import RawEvent
-from journey.outcome_definitions import definition as outcome_definition
-from journey.outcome_progress import of_session
+from journey.outcomes.definitions import definition as outcome_definition
+from journey.outcomes.progress import of_session
 from journey.segment_definitions import definition as segment_definition
 from storage import deployments, outcomes, segments
 from storage.database import CODEC, Database, connect, ensure_indexes

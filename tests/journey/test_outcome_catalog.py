@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from journey.outcome_catalog import Catalog
-from journey.outcome_definitions import Outcome
+from journey.outcomes.catalog import Catalog
+from journey.outcomes.definitions import Outcome
 from prediction import SessionRows, select_model, training_rows
 from tests.prediction.outcome_synthetic import shop_journeys
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from journey.outcome_features import record_state, session_state
+from journey.outcomes.features import record_state, session_state
 from storage import sessions
 from storage.database import Database, connect
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from journey.outcome_features import session_state
+from journey.outcomes.features import session_state
 from storage.database import connect
 from tests.support.outcomes import create_outcome, custom, page, track
 from tests.support.service import Service

@@ -9,9 +9,9 @@ from typing import Any
 
 from journey.context import visit_context
 from journey.items import derived
-from journey.outcome_catalog import OutcomeCatalog
-from journey.outcome_definitions import Outcome
-from journey.outcome_features import (
+from journey.outcomes.catalog import OutcomeCatalog
+from journey.outcomes.definitions import Outcome
+from journey.outcomes.features import (
     DERIVED_KINDS,
     HISTORY,
     FeatureFold,
@@ -21,7 +21,7 @@ from journey.outcome_features import (
     record_state,
     session_state,
 )
-from journey.outcome_progress import ACHIEVED, STATE, achievements, predict
+from journey.outcomes.progress import ACHIEVED, STATE, achievements, predict
 from journey.work import SessionWork, customer_tokens
 from live import topics
 from storage import customers as stored_customers

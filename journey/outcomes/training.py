@@ -20,10 +20,10 @@ from typing import Any
 from pymongo.errors import ConnectionFailure
 
 from core.clock import Clock
-from journey.outcome_catalog import OutcomeCatalog
-from journey.outcome_definitions import Outcome
-from journey.outcome_features import FEATURES, decoded
-from journey.outcome_progress import conditions_met, fallback_score
+from journey.outcomes.catalog import OutcomeCatalog
+from journey.outcomes.definitions import Outcome
+from journey.outcomes.features import FEATURES, decoded
+from journey.outcomes.progress import conditions_met, fallback_score
 from prediction import SessionRows, TrainedModel, select_model
 from prediction.selection import KINDS
 from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced

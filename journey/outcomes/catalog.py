@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.clock import Clock
-from journey.outcome_definitions import Outcome
+from journey.outcomes.definitions import Outcome
 from journey.versioned_catalog import VersionedCatalog
 from prediction import TrainedModel, model_from_document
 from rules import Rule, RuleDefinitionError, RuleSet

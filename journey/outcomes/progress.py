@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from journey.outcome_catalog import Catalog
-from journey.outcome_definitions import Outcome
-from journey.outcome_features import session_state
+from journey.outcomes.catalog import Catalog
+from journey.outcomes.definitions import Outcome
+from journey.outcomes.features import session_state
 from prediction import FALLBACK_SOURCE, Factor, FeatureState, fallback_progress, feature_vector
 from prediction.fallback import CART_ADDS
 from prediction.features import count_of
