@@ -17,7 +17,7 @@ from app import logs
 from core.clock import SystemClock
 from core.errors import InvalidInput
 from core.settings import Settings
-from journey import identity_verification as verification
+from journey.identify import verification
 from storage.database import Database, connect, ensure_indexes
 from storage.embedded import EmbeddedStore
 from storage.store_lock import SERVICE_LOCK_FILE, DirectoryLock

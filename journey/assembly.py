@@ -15,12 +15,13 @@ from types import MappingProxyType
 from core.clock import Clock
 from core.settings import Settings
 from journey.context import VisitContextStage
-from journey.engagement_events import ENGAGEMENT
-from journey.engagements import EngagementStage
+from journey.engagements.events import ENGAGEMENT
+from journey.engagements.stage import EngagementStage
 from journey.event_types import CUSTOM, PAGEVIEW, SEARCH, EventTypes
 from journey.form_events import FORM_ABANDONED, FORM_SUBMITTED
 from journey.form_fields import FormFieldStage
-from journey.identify_events import LOGOUT, identify_type
+from journey.identify.events import LOGOUT, identify_type
+from journey.identify.stitching import Stitcher
 from journey.importing import IdleOnArrival, SilentHub
 from journey.ingest import Ingestor
 from journey.measured import MeasuredIngestor, TimedStage
@@ -29,7 +30,6 @@ from journey.outcomes.stage import OutcomeStage
 from journey.outcomes.training import OutcomeTrainer
 from journey.segment_catalog import SegmentCatalog
 from journey.segmenting import SegmentStage
-from journey.stitching import Stitcher
 from journey.work import Stage
 from live.publishing import Publisher
 from storage import conversations

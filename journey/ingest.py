@@ -22,11 +22,11 @@ from identity import InvalidIdentity, normalize_cookie_id
 from journey.browser_locks import BrowserLocks
 from journey.deployment_ids import is_deployment_id
 from journey.event_types import EventTypes
-from journey.identity_verification import split_claims
+from journey.identify.stitching import Stitcher
+from journey.identify.verification import split_claims
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
 from journey.sessionize import SessionCursor, assign_sessions, session_id
-from journey.stitching import Stitcher
 from journey.work import SessionWork, Stage, count, customer_changes, customer_counters
 from live import topics
 from live.publishing import Publisher

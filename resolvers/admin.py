@@ -10,8 +10,8 @@ from strawberry.types import Info
 from access import keys
 from access import permissions as perm
 from core.errors import InvalidInput
-from journey import identity_verification as verification
 from journey.deployments import save_deployment
+from journey.identify import verification
 from schema.admin import (
     ApiKeyCreated,
     ApiKeyInput,

@@ -11,11 +11,11 @@ from access.tokens import Authenticator
 from core.clock import Clock
 from core.settings import Settings
 from journey.event_types import EventTypes
+from journey.identify.stitching import Stitcher
 from journey.ingest import Ingestor
 from journey.outcomes.catalog import OutcomeCatalog
 from journey.outcomes.training import OutcomeTrainer
 from journey.segment_catalog import SegmentCatalog
-from journey.stitching import Stitcher
 from live.hub import LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON, LiveHub
 from live.starts import SubscriptionStarts
 from loaders import Loaders

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from core.errors import InvalidInput
-from journey.identify_events import identities_of
+from journey.identify.events import identities_of
 from journey.incoming import attributes
 from schema.inputs import IdentifyInput
 from schema.permissions import requires

@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from journey import identity_verification as verification
+from journey.identify import verification
 
 
 @strawberry.enum(description="How a deployment treats identities (email, phone, external id) sent from browsers.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from journey.engagement_events import ANSWERS, transition_refusal
+from journey.engagements.events import ANSWERS, transition_refusal
 from journey.work import SessionWork
 
 

@@ -10,7 +10,7 @@ from core.errors import InvalidInput
 from identity import InvalidIdentity, normalize_email, normalize_external_id, normalize_phone
 from journey import incoming
 from journey.event_types import EventType
-from journey.identity_verification import parse_signatures
+from journey.identify.verification import parse_signatures
 from journey.incoming import TrackedEvent, attributes
 
 IDENTITY_TRAITS = {"email": "EMAIL", "phone": "PHONE", "externalId": "EXTERNAL_ID"}
