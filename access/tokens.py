@@ -124,7 +124,7 @@ class Authenticator:
         digest = hash_secret(token)
         if digest in self._keys:
             return self._keys[digest]
-        record = await self._db.api_keys.find_one({"prefix": prefix, "revokedAt": None})
+        record = await api_keys.active(self._db, prefix=prefix)
         principal = None
         if record is not None and hmac.compare_digest(record["secretHash"], hash_secret(secret)):
             principal = Principal(

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from live.hub import LiveHub
-from storage.database import Database
+from storage.database import Database, ping
 
 
 class Readiness:
@@ -53,7 +53,7 @@ class Readiness:
     async def check(self) -> bool:
         if self._db is not None:
             try:
-                await self._db.db.command("ping")
+                await ping(self._db)
             except PyMongoError:
                 self.store_seen(reachable=False)
             else:

@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from access import permissions
 from access.principal import Principal
 from journey.segment_catalog import Catalog, SegmentCatalog, SegmentView
+from storage import customers, identities, sessions
 from storage.database import Database
 from storage.pages import Sort, children_pages
 
@@ -50,18 +51,17 @@ class Loaders:
         self._segment_view: SegmentView | None = None
         visible = principal.session_filter()
 
-        async def customers(ids: list[str]) -> list[dict[str, Any] | None]:
-            found = {doc["_id"]: doc async for doc in db.customers.find({"_id": {"$in": ids}})}
+        async def customers_by_id(ids: list[str]) -> list[dict[str, Any] | None]:
+            found = {doc["_id"]: doc for doc in await customers.by_ids(db, ids=ids)}
             return [found.get(key) for key in ids]
 
-        async def sessions(ids: list[str]) -> list[dict[str, Any] | None]:
-            query = {"_id": {"$in": ids}, **visible}
-            found = {doc["_id"]: doc async for doc in db.sessions.find(query)}
+        async def sessions_by_id(ids: list[str]) -> list[dict[str, Any] | None]:
+            found = {doc["_id"]: doc for doc in await sessions.by_ids(db, ids=ids, match=visible)}
             return [found.get(key) for key in ids]
 
-        async def identities(ids: list[str]) -> list[list[dict[str, Any]]]:
+        async def identities_by_customer(ids: list[str]) -> list[list[dict[str, Any]]]:
             grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            async for doc in db.identities.find({"customerId": {"$in": ids}}).sort("createdAt", 1):
+            for doc in await identities.of_customers(db, customer_ids=ids):
                 grouped[doc["customerId"]].append(doc)
             return [grouped[key] for key in ids]
 
@@ -87,9 +87,9 @@ class Loaders:
                 match=await self._map_items_shown(),
             )
 
-        self.customer = DataLoader(load_fn=customers)
-        self.session = DataLoader(load_fn=sessions)
-        self.identities = DataLoader(load_fn=identities)
+        self.customer = DataLoader(load_fn=customers_by_id)
+        self.session = DataLoader(load_fn=sessions_by_id)
+        self.identities = DataLoader(load_fn=identities_by_customer)
         self.session_page = _grouped_page_loader(session_pages)
         self.journey_page = _grouped_page_loader(journey_pages)
 

@@ -15,7 +15,7 @@ from live import topics
 from schema.conversations import ConversationInput
 from schema.permissions import requires
 from schema.types import Session
-from storage import conversations
+from storage import conversations, sessions
 
 MAX_TEXT = 200
 
@@ -66,7 +66,7 @@ class ConversationMutation:
         if await info.context.loaders.customer.load(customer_id) is None:
             raise InvalidInput("customerId", "no such customer")
         if input.web_session_id is not None:
-            web = await services.db.sessions.find_one({"_id": str(input.web_session_id), "type": "WEB"})
+            web = await sessions.find_web(services.db, session_id=str(input.web_session_id))
             if web is None or web["customerId"] != customer_id:
                 raise InvalidInput("webSessionId", "no such web session of this customer")
         details = {

@@ -13,6 +13,7 @@ from journey.ingest import RawEvent
 from schema.inputs import EngagementInput
 from schema.permissions import requires
 from schema.types import Session
+from storage import sessions
 
 
 @strawberry.type
@@ -26,7 +27,7 @@ class EngagementMutation:
         self, info: Info, input: Annotated[EngagementInput, strawberry.argument(description="The step to record.")]
     ) -> Session:
         services = info.context.services
-        session = await services.db.sessions.find_one({"_id": str(input.session_id), "type": "WEB"})
+        session = await sessions.find_web(services.db, session_id=str(input.session_id))
         if session is None:
             raise InvalidInput("sessionId", "no such web session")
         payload = {

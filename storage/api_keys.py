@@ -26,6 +26,11 @@ async def create(
     return record
 
 
+async def active(db: Database, *, prefix: str) -> dict[str, Any] | None:
+    """The key with this prefix, unless revoked; with its secret's hash."""
+    return await db.api_keys.find_one({"prefix": prefix, "revokedAt": None})
+
+
 async def revoke(db: Database, *, prefix: str, now: datetime) -> bool:
     result = await db.api_keys.update_one(
         {"_id": prefix, "revokedAt": None}, {"$set": {"revokedAt": now}}

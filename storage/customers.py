@@ -103,6 +103,10 @@ async def histories(
     return found
 
 
+async def by_ids(db: Database, *, ids: list[str]) -> list[dict[str, Any]]:
+    return await db.customers.find({"_id": {"$in": ids}}).to_list()
+
+
 async def find(db: Database, *, customer_id: str) -> dict[str, Any] | None:
     return await db.customers.find_one({"_id": customer_id})
 

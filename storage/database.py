@@ -68,6 +68,11 @@ class Database:
         return self.db.versions
 
 
+async def ping(database: Database) -> None:
+    """Raises a PyMongoError when the store does not answer."""
+    await database.db.command("ping")
+
+
 def connect(
     uri: str, database: str, *, event_listeners: list | None = None, timeout_seconds: float = 10.0
 ) -> Database:

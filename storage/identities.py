@@ -90,6 +90,11 @@ async def find(db: Database, *, kind: str, value: str) -> dict[str, Any] | None:
     return await db.identities.find_one({"_id": identity_key(kind, value)})
 
 
+async def of_customers(db: Database, *, customer_ids: list[str]) -> list[dict[str, Any]]:
+    """Oldest first."""
+    return await db.identities.find({"customerId": {"$in": customer_ids}}).sort("createdAt", 1).to_list()
+
+
 async def find_many(db: Database, *, keys: list[str]) -> list[dict[str, Any]]:
     return await db.identities.find({"_id": {"$in": keys}}).to_list()
 

@@ -115,10 +115,15 @@ async def applied(db: Database, *, ids: list[str]) -> dict[str, dict[str, Any]]:
     return {doc["_id"]: doc async for doc in cursor}
 
 
-async def by_ids(db: Database, *, ids: list[str]) -> list[dict[str, Any]]:
+async def by_ids(db: Database, *, ids: list[str], match: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """match: a filter the sessions must pass too (a caller's division visibility)."""
     if not ids:
         return []
-    return await db.sessions.find({"_id": {"$in": ids}}).to_list()
+    return await db.sessions.find({"_id": {"$in": ids}, **(match or {})}).to_list()
+
+
+async def find_web(db: Database, *, session_id: str) -> dict[str, Any] | None:
+    return await db.sessions.find_one({"_id": session_id, "type": "WEB"})
 
 
 async def stale(db: Database, *, idle_before: datetime, limit: int) -> list[str]:

@@ -18,7 +18,7 @@ from core.errors import InvalidInput
 from journey.outcomes.features import HISTORY, merged_history
 from live import topics
 from live.publishing import Publisher
-from storage import customers, identities, merges, sessions
+from storage import customer_data, customers, identities, merges, sessions
 from storage.database import Database
 from storage.identities import identity_key
 
@@ -175,16 +175,8 @@ class Stitcher:
         doc = await customers.find(self._db, customer_id=customer_id)
         if doc is None:
             raise InvalidInput("id", "no such customer")
-        db = self._db
-        ids = await customers.merged_into(db, customer_id=customer_id)
-        removed = await db.sessions.find({"customerId": {"$in": ids}}).to_list()
-        await db.events.delete_many({"customerId": {"$in": ids}})
-        await db.sessions.delete_many({"customerId": {"$in": ids}})
-        await db.identities.delete_many({"customerId": {"$in": ids}})
-        await db.db.merges.delete_many({"$or": [{"sourceId": {"$in": ids}}, {"targetId": {"$in": ids}}]})
-        await db.db.identity_conflicts.delete_many(
-            {"$or": [{"customerId": {"$in": ids}}, {"otherCustomerId": {"$in": ids}}]})
-        await db.customers.delete_many({"_id": {"$in": ids}})
+        ids = await customers.merged_into(self._db, customer_id=customer_id)
+        removed = await customer_data.erase(self._db, customer_ids=ids)
         messages = []
         for session in removed:
             messages += topics.session_change("REMOVED", {**session, "customerId": customer_id})
@@ -199,17 +191,8 @@ class Stitcher:
         doc = await customers.find(db, customer_id=customer_id)
         if doc is None:
             raise InvalidInput("id", "no such customer")
-        own = {"customerId": customer_id}
-        shown = await db.sessions.find({**own, **visible_sessions}).sort("startedAt", 1).to_list()
-        hidden = [] if not visible_sessions else [
-            session["_id"] async for session in db.sessions.find({**own, "$nor": [visible_sessions]}, {"_id": 1})
-        ]
-        events_shown = {**own, "sessionId": {"$nin": hidden}} if hidden else own
         return {
             "customer": doc,
-            "identities": await db.identities.find(own).to_list(),
-            "sessions": shown,
-            "events": await db.events.find(events_shown, {"identify": 0}).sort(
-                [("occurredAt", 1), ("_id", 1)]).to_list(),
+            **await customer_data.export(db, customer_id=customer_id, visible_sessions=visible_sessions),
             "conflicts": await customers.conflicts_of(db, customer_ids=[customer_id]),
         }
