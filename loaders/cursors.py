@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import base64
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, json_util
+from bson.json_util import JSONMode, JSONOptions
 
 from core.errors import InvalidInput
-from live.codec import decode, encode
+
+# Cursors keep their own format, whatever becomes of the live messages' codec: a client
+# may hold a cursor across a release. Extended JSON keeps datetimes and ObjectIds exact.
+_JSON = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True, tzinfo=UTC)
 
 
 def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(encode(values).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(json_util.dumps(values, json_options=_JSON).encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None, size: int, field: str = "after") -> list[Any] | None:
@@ -22,7 +26,7 @@ def decode_cursor(cursor: str | None, size: int, field: str = "after") -> list[A
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = decode(base64.urlsafe_b64decode(padded.encode()).decode())
+        values = json_util.loads(base64.urlsafe_b64decode(padded.encode()).decode(), json_options=_JSON)
     except Exception:
         raise InvalidInput(field, "is not a valid cursor") from None
     if not isinstance(values, list) or len(values) != size or not all(map(_plain, values)):
