@@ -10,8 +10,9 @@ import json
 import secrets
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from app import logs
 from core.clock import SystemClock
@@ -185,7 +186,7 @@ async def install_demo(settings: Settings, args: argparse.Namespace) -> None:
     print("Browse /demo/ and watch the console: segment chips and the Purchase bar appear as you shop.")
 
 
-def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[None]], args) -> None:
+def _run(command: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]], args) -> None:
     try:
         asyncio.run(command(Settings.from_env(), args))
     except InvalidInput as error:
@@ -244,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logs.configure(Settings.from_env())
     if args.command == "serve":
-        serve(Settings.from_env(**({"demo": "false"} if args.no_demo else {})))
+        serve(Settings.from_env(demo="false") if args.no_demo else Settings.from_env())
     elif args.command == "export-schema":
         from resolvers.export import SCHEMA_FILE, sdl
 

@@ -36,7 +36,7 @@ class _GraphQLCors(CORSMiddleware):
         # A refused preflight answers in the endpoint's error format, like any other error.
         headers = {key: value for key, value in response.headers.items()
                    if key not in ("content-type", "content-length")}
-        message = f"{response.body.decode()}: this origin may not call the API (see JOURNEY_CORS_ORIGINS)"
+        message = f"{bytes(response.body).decode()}: this origin may not call the API (see JOURNEY_CORS_ORIGINS)"
         return JSONResponse(
             {"errors": [{"message": message, "extensions": {"code": "FORBIDDEN"}}]},
             status_code=response.status_code, headers=headers,

@@ -43,7 +43,9 @@ def media_type(request: Request) -> str:
 
 
 def is_request_error(data: object, errors: Sequence[GraphQLError] | None) -> bool:
-    return data is None and bool(errors) and all(error.path is None for error in errors)
+    if data is not None or not errors:
+        return False
+    return all(error.path is None for error in errors)
 
 
 def error_response(

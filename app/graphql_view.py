@@ -37,7 +37,7 @@ def _wants_ide(request: Request) -> bool:
         and "query" not in request.query_params
 
 
-class JourneyGraphQL(GraphQL):
+class JourneyGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = LiveConnection
 
     def __init__(self, schema, *, settings: Settings, allowed_origins: Sequence[str] = ()) -> None:
@@ -138,11 +138,10 @@ class JourneyGraphQL(GraphQL):
 
     async def on_ws_connect(self, context: Context) -> None:
         params = context.connection_params or {}
-        token = params.get("authorization") or params.get("Authorization")
-        principal = await context.services.authenticator.authenticate(
-            token if isinstance(token, str) else None
-        )
-        if principal is None:
+        sent = params.get("authorization") or params.get("Authorization")
+        token = sent if isinstance(sent, str) else None
+        principal = await context.services.authenticator.authenticate(token)
+        if principal is None or token is None:
             raise ConnectionRejectionError()
         self.live_limits.open_connection(principal)
         context.principal = principal

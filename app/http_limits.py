@@ -72,16 +72,16 @@ class LimitedH11Protocol(H11Protocol):
         """One timer per phase: from the first moment headers are awaited until they are
         all in, then until the whole body is in."""
         state = self.conn.their_state
-        if state is h11.IDLE and self.cycle is not None and not self.cycle.response_complete:
-            state = None  # a response is under way; the next request has not started
-        if state is self._phase:
+        responding = state is h11.IDLE and self.cycle is not None and not self.cycle.response_complete
+        phase = None if responding else state  # while a response is under way, the next request has not started
+        if phase is self._phase:
             return
         self._cancel_deadline()
-        self._phase = state
+        self._phase = phase
         self._header_bytes = 0
-        if state is h11.IDLE:
+        if phase is h11.IDLE:
             self._deadline = self.loop.call_later(self.header_read_seconds, self._too_slow)
-        elif state is h11.SEND_BODY:
+        elif phase is h11.SEND_BODY:
             self._deadline = self.loop.call_later(self.body_read_seconds, self._too_slow)
 
     def _refuse(self, status: int, phrase: str, message: str) -> None:

@@ -10,6 +10,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
+from strawberry.asgi import ASGIWebSocketAdapter
 
 from access.principal import Principal
 from app.live_groups import LiveGroup, Member, is_subscription, member
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 class LiveConnection(StartAwareTransportWS):
     view: JourneyGraphQL
+    websocket: ASGIWebSocketAdapter
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -15,11 +15,14 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from live.hub import LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON
+
+if TYPE_CHECKING:
+    from websockets.server import ServerProtocol
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,18 @@ ABORT_AFTER_CLOSE_SECONDS = 10.0
 _PROTOCOL_KEY = "journey.ws_protocol"
 _PROTOCOL_ATTRIBUTES = ("conn", "transport", "writable", "close_sent", "queue", "read_paused", "close_timer")
 """What this module uses of uvicorn's protocol; without any of them, the ASGI path serves."""
+
+
+class _SansIOSocket(Protocol):
+    """The part of uvicorn's sans-I/O WebSocket protocol named in _PROTOCOL_ATTRIBUTES."""
+
+    conn: ServerProtocol
+    transport: asyncio.Transport
+    writable: asyncio.Event
+    close_sent: bool
+    queue: asyncio.Queue[Any]
+    read_paused: bool
+    close_timer: asyncio.TimerHandle | None
 
 
 class DirectWriteMiddleware:
@@ -48,14 +63,16 @@ class DirectWriteMiddleware:
 class LiveSocket:
     """Sends text frames (UTF-8 bytes) in order; closes the socket with 4499 once `capacity` frames wait."""
 
-    __slots__ = ("_asgi_send", "_backlog", "_capacity", "_drainer", "_protocol", "closed", "on_lagged")
+    __slots__ = ("_asgi_send", "_backlog", "_capacity", "_closer", "_drainer", "_protocol", "closed", "on_lagged")
 
     def __init__(self, scope: Scope, asgi_send: Callable[[dict[str, Any]], Awaitable[None]], capacity: int) -> None:
-        self._protocol = scope.get(_PROTOCOL_KEY)
+        self._protocol: _SansIOSocket | None = scope.get(_PROTOCOL_KEY)
         self._asgi_send = asgi_send
         self._capacity = capacity
         self._backlog: deque[bytes] | None = None
         self._drainer: asyncio.Task | None = None
+        self._closer: asyncio.Task | None = None
+        """Holds the ASGI close while it runs: the loop keeps only a weak reference to a task."""
         self.closed = False
         self.on_lagged: Callable[[], None] | None = None
         """Called once when the socket is closed for lagging (metrics)."""
@@ -112,14 +129,14 @@ class LiveSocket:
         if self.on_lagged is not None:
             self.on_lagged()
         if self._protocol is not None:
-            self._close_directly(LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON)
+            self._close_directly(self._protocol, LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON)
         else:
-            asyncio.create_task(self._close_through_asgi(LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON))
+            self._closer = asyncio.create_task(self._close_through_asgi(LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON))
 
-    def _close_directly(self, code: int, reason: str) -> None:
+    @staticmethod
+    def _close_directly(protocol: _SansIOSocket, code: int, reason: str) -> None:
         """What uvicorn does for an ASGI close, without waiting for a transport that the
         peer may never drain; the close frame queues behind the frames already written."""
-        protocol = self._protocol
         if protocol.close_sent or protocol.transport.is_closing():
             return
         protocol.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})

@@ -29,7 +29,7 @@ class MetricsAccess:
     def validate(self) -> None:
         """Fails at start-up on a malformed network rather than at the first scrape."""
         try:
-            self._networks
+            _ = self._networks  # parsed on first read
         except ValueError as error:
             raise ValueError(f"JOURNEY_METRICS_NETWORKS: {error}") from None
 

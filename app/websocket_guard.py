@@ -19,6 +19,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 
 from access.tokens import Authenticator
+from resolvers.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ CLOSE_TOO_MANY = 4429
 CREDENTIALS_ENDED = "Forbidden: the credentials expired or were revoked"
 
 
-class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler):
+class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with a check of each message's shape: a malformed message
     closes the socket with 4400 and a reason, never with a crash."""
 

@@ -13,6 +13,8 @@ import asyncio
 import logging
 from typing import Any
 
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import PongMessage
+
 from app.websocket_guard import GuardedTransportWSHandler
 
 log = logging.getLogger(__name__)
@@ -48,4 +50,7 @@ class StartAwareTransportWS(GuardedTransportWSHandler):
 
     async def _pong(self, message: Any) -> None:
         payload = message.get("payload") if isinstance(message, dict) else None
-        await self.send_message({"type": "pong", **({"payload": payload} if payload is not None else {})})
+        pong: PongMessage = {"type": "pong"}
+        if payload is not None:
+            pong["payload"] = payload
+        await self.send_message(pong)

@@ -75,7 +75,7 @@ class ImportSummary:
 
 async def import_rows(
     importer: Ingestor, rows: Iterable[Row], *, deployment_id: str, batch_size: int,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportSummary:
     """Feed rows to the importer (an Ingestor that accepts old events and pushes nothing)
     browser by browser in time order; `progress` hears how many rows each step settled."""
@@ -93,9 +93,11 @@ async def import_rows(
     for batch in in_pipeline_order(readable, batch_size):
         result = await importer.ingest(
             deployment_id=deployment_id,
-            batch=[RawEvent(payload=row.event, cookie_id=row.cookie_id, source=row.source, trusted=True) for row in batch],
+            batch=[
+                RawEvent(payload=row.event, cookie_id=row.cookie_id, source=row.source, trusted=True) for row in batch
+            ],
         )
-        for row, receipt in zip(batch, result.events):
+        for row, receipt in zip(batch, result.events, strict=True):
             if receipt.status == "accepted":
                 summary.accepted += 1
             elif receipt.status == "duplicate":
