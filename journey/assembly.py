@@ -18,8 +18,8 @@ from journey.context import VisitContextStage
 from journey.engagements.events import ENGAGEMENT
 from journey.engagements.stage import EngagementStage
 from journey.event_types import CUSTOM, PAGEVIEW, SEARCH, EventTypes
-from journey.form_events import FORM_ABANDONED, FORM_SUBMITTED
-from journey.form_fields import FormFieldStage
+from journey.forms.events import FORM_ABANDONED, FORM_SUBMITTED
+from journey.forms.stage import FormFieldStage
 from journey.identify.events import LOGOUT, identify_type
 from journey.identify.stitching import Stitcher
 from journey.importing import IdleOnArrival, SilentHub

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from core.errors import InvalidInput
 from journey import deployment_ids
 from journey.deployment_ids import is_deployment_id
-from journey.form_events import SENSITIVE_NAME
+from journey.forms.events import SENSITIVE_NAME
 from storage import deployments
 from storage.database import Database
 

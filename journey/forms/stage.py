@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from journey.form_events import allowed_fields
+from journey.forms.events import allowed_fields
 from journey.work import SessionWork
 
 Deployments = Callable[[str], Awaitable[dict[str, Any] | None]]
