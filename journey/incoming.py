@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import parse_qsl, urlsplit
 
 from core.errors import InvalidInput
@@ -63,6 +63,10 @@ class Limits:
     search_params: tuple[str, ...]
 
 
+@overload
+def text(value: Any, path: str, *, limit: int, required: Literal[True] = True) -> str: ...
+@overload
+def text(value: Any, path: str, *, limit: int, required: bool) -> str | None: ...
 def text(value: Any, path: str, *, limit: int, required: bool = True) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip() and not required):
         if required:

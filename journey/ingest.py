@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cachetools import TTLCache
@@ -39,6 +40,9 @@ _DEPLOYMENT_CACHE_SECONDS = 5.0
 _DEPLOYMENT_CACHE_ENTRIES = 10_000
 _ACTIONS = ("identify", "logout")
 _LOGOUT_NAMESPACE = uuid.UUID("3b1f6a52-9d0e-4c7b-8e2a-5f4d1c9b7a60")
+
+Entry = tuple[int, dict[str, Any]]
+"""A journey item and the index in its batch of the event it stands for."""
 
 
 def batch_token(items: list[dict[str, Any]]) -> str:
@@ -102,13 +106,13 @@ def cookie_id_of(raw: Any) -> str:
         raise InvalidInput("cookieId", error.reason) from None
 
 
-def passes(items: list[tuple[int, dict[str, Any]]]) -> list[list[tuple[int, dict[str, Any]]]]:
+def passes(items: list[Entry]) -> list[list[Entry]]:
     """Split a batch after each logout: what a browser does after logging out belongs to
     the new anonymous customer, so it is stored after the logout has taken effect."""
-    by_cookie: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    by_cookie: dict[str, list[Entry]] = defaultdict(list)
     for entry in sorted(items, key=lambda entry: entry[1]["occurredAt"]):
         by_cookie[entry[1]["cookieId"]].append(entry)
-    rounds: list[list[tuple[int, dict[str, Any]]]] = []
+    rounds: list[list[Entry]] = []
     for entries in by_cookie.values():
         round_number = 0
         for entry in entries:
@@ -118,6 +122,56 @@ def passes(items: list[tuple[int, dict[str, Any]]]) -> list[list[tuple[int, dict
             if entry[1]["type"] == "logout":
                 round_number += 1
     return rounds
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What the steps of one batch learn and hand on to the next."""
+
+    deployment_id: str
+    now: datetime
+    sources: dict[int, Source | None]
+    """The browser behind each accepted event, by its index in the batch."""
+    duplicates: set[int] = field(default_factory=set)
+    """Events stored before (by an earlier batch, or by a writer that won a race)."""
+    unacted: set[str] = field(default_factory=set)
+    """Dedupe keys of identifies and logouts stored by a cut-off batch before they acted."""
+    reclaimed: set[str] = field(default_factory=set)
+    """Dedupe keys stored by a cut-off batch part whose session never took them in."""
+    refused: dict[int, str] = field(default_factory=dict)
+    """Events a stage turned down, with the reason."""
+    touched: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The sessions the batch wrote, as stored, by id."""
+
+    def stores(self, index: int) -> bool:
+        return index not in self.duplicates and index not in self.refused
+
+    def acts_on(self, index: int, doc: dict[str, Any]) -> bool:
+        return doc["dedupeKey"] in self.unacted or self.stores(index)
+
+
+@dataclass(slots=True)
+class _Sessionised:
+    """A pass's items grouped into the sessions they belong to, and where that leaves browsers."""
+
+    works: dict[str, SessionWork] = field(default_factory=dict)
+    cursors: dict[str, tuple[int, datetime | None, bool]] = field(default_factory=dict)
+    superseded: list[str] = field(default_factory=list)
+    """Sessions of browsers that now start a new one after a long gap."""
+
+
+def _stored_but_not_acted(doc: dict[str, Any]) -> bool:
+    """An identify or logout stored by a batch that was cut off before it acted."""
+    return doc.get("type") in _ACTIONS and bool(doc.get(events.BATCH)) and not doc.get("acted")
+
+
+def _latest_by_browser(stored_sessions: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for session in stored_sessions:
+        cookie = session.get("cookieId")
+        if cookie and (cookie not in latest or latest[cookie]["seq"] < session["seq"]):
+            latest[cookie] = session
+    return latest
 
 
 class Ingestor:
@@ -159,101 +213,98 @@ class Ingestor:
             return await self._ingest(deployment_id=deployment_id, batch=batch)
 
     async def _ingest(self, *, deployment_id: Any, batch: list[RawEvent]) -> IngestResult:
-        settings = self._settings
-        deployment_id = text(deployment_id, "deploymentId", limit=64)
+        deployment_id, deployment = await self._checked_batch(deployment_id, batch)
+        now = self._clock.now()
+        receipts, accepted = self._parse(batch, deployment, now)
+        state = _Batch(deployment_id, now, sources={index: event.source for index, event in accepted})
+        items = await self._new_items(self._journey_items(accepted, state), state)
+        acted = False
+        for pass_items in passes(items):
+            await self._store_pass(pass_items, state)
+            acted = await self._act([entry for entry in pass_items if state.acts_on(*entry)]) or acted
+        if acted:
+            await self._publish_final_sessions(state)
+        return self._result(receipts, items, state)
+
+    async def _checked_batch(self, deployment_id: Any, batch: list[RawEvent]) -> tuple[str, dict[str, Any]]:
+        """The batch's deployment; a batch empty, too large or for no known deployment is refused whole."""
+        checked_id = text(deployment_id, "deploymentId", limit=64)
         if not batch:
             raise InvalidInput("events", "must contain at least one event")
-        if len(batch) > settings.max_batch_events:
-            raise InvalidInput("events", f"has more than {settings.max_batch_events} events")
-        deployment = await self.deployment(deployment_id)
+        if len(batch) > self._settings.max_batch_events:
+            raise InvalidInput("events", f"has more than {self._settings.max_batch_events} events")
+        deployment = await self.deployment(checked_id)
         if deployment is None:
-            raise InvalidInput("deploymentId", f"unknown deployment '{deployment_id}'")
+            raise InvalidInput("deploymentId", f"unknown deployment '{checked_id}'")
+        return checked_id, deployment
 
-        now = self._clock.now()
-        limits = Limits(
+    def _limits(self, now: datetime) -> Limits:
+        settings = self._settings
+        return Limits(
             now=now,
             max_age=timedelta(seconds=settings.max_event_age_seconds),
             max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
             search_params=settings.search_query_params,
         )
+
+    def _parse(
+        self, batch: list[RawEvent], deployment: dict[str, Any], now: datetime
+    ) -> tuple[list[EventReceipt], list[tuple[int, TrackedEvent]]]:
+        """A receipt per event, and the events that are valid and not repeated within the batch."""
+        limits = self._limits(now)
         receipts: list[EventReceipt] = []
         accepted: list[tuple[int, TrackedEvent]] = []
         seen_in_batch: set[tuple[str, str]] = set()
         for index, raw in enumerate(batch):
-            path = f"events[{index}]"
-            client_id = raw.payload.get("id") if isinstance(raw.payload, dict) else None
-            receipts.append(EventReceipt(id=client_id if isinstance(client_id, str) else None, status="accepted"))
+            receipt = EventReceipt(id=_client_id(raw.payload), status="accepted")
+            receipts.append(receipt)
             try:
-                cookie = cookie_id_of(raw.cookie_id)
-                event = parse_event(
-                    raw.payload, path, parsers=self.event_types.parsers, cookie_id=cookie, limits=limits,
-                    source=raw.source,
-                )
-                if event.type == "identify":
-                    split_claims(event.data, deployment, path, trusted=raw.trusted)
+                event = self._parse_one(raw, f"events[{index}]", deployment, limits)
             except InvalidInput as error:
-                receipts[index].status, receipts[index].reason = "rejected", str(error)
+                receipt.status, receipt.reason = "rejected", str(error)
                 continue
             if (event.cookie_id, event.client_id) in seen_in_batch:
-                receipts[index].status = "duplicate"
+                receipt.status = "duplicate"
                 continue
             seen_in_batch.add((event.cookie_id, event.client_id))
             accepted.append((index, event))
+        return receipts, accepted
 
-        items: list[tuple[int, dict[str, Any]]] = [
+    def _parse_one(self, raw: RawEvent, path: str, deployment: dict[str, Any], limits: Limits) -> TrackedEvent:
+        event = parse_event(
+            raw.payload, path, parsers=self.event_types.parsers, cookie_id=cookie_id_of(raw.cookie_id),
+            limits=limits, source=raw.source,
+        )
+        if event.type == "identify":
+            split_claims(event.data, deployment, path, trusted=raw.trusted)
+        return event
+
+    def _journey_items(self, accepted: list[tuple[int, TrackedEvent]], state: _Batch) -> list[Entry]:
+        settings = self._settings
+        return [
             (index, document)
             for index, event in accepted
             for document in journey_items(
-                event, event_types=self.event_types, deployment_id=deployment_id, now=now,
+                event, event_types=self.event_types, deployment_id=state.deployment_id, now=state.now,
                 search_params=settings.search_query_params, excluded_params=settings.excluded_query_params,
             )
         ]
+
+    async def _new_items(self, items: list[Entry], state: _Batch) -> list[Entry]:
+        """The items still to store or act on: those of events stored before are left out,
+        but for an identify or logout stored by a batch cut off before it acted, which acts now."""
         found = await events.stored(self._db, documents=(doc for _, doc in items))
         settled = await self._settled(found)
-        duplicates = {index for index, doc in items if doc["dedupeKey"] in settled}
-        # An identify or logout stored by a batch cut off before it acted acts now.
-        unacted = {
-            key for key in settled
-            if found[key].get("type") in _ACTIONS and found[key].get(events.BATCH) and not found[key].get("acted")
-        }
+        state.duplicates = {index for index, doc in items if doc["dedupeKey"] in settled}
+        state.unacted = {key for key in settled if _stored_but_not_acted(found[key])}
+        state.reclaimed = set(found) - settled
         for _, doc in items:
-            if doc["dedupeKey"] in unacted:
+            if doc["dedupeKey"] in state.unacted:
                 doc["sessionId"] = found[doc["dedupeKey"]]["sessionId"]
-        reclaimed = set(found) - settled
-        items = [(index, doc) for index, doc in items if index not in duplicates or doc["dedupeKey"] in unacted]
-        sources = {index: event.source for index, event in accepted}
-        touched: dict[str, dict[str, Any]] = {}
-        refused: dict[int, str] = {}
-        acted = False
-        for pass_items in passes(items):
-            fresh = [(index, doc) for index, doc in pass_items if index not in duplicates]
-            if fresh:
-                stored = await self._store(fresh, sources, deployment_id, now, duplicates, refused, reclaimed)
-                touched.update((doc["_id"], doc) for doc in stored)
-            acting = [
-                (index, doc) for index, doc in pass_items
-                if doc["dedupeKey"] in unacted or (index not in duplicates and index not in refused)
-            ]
-            acted = await self._act(acting) or acted
-        if acted:
-            # Identity actions may have moved sessions or changed their customer: tell
-            # subscribers the state the batch ends with, not the one before them.
-            touched = {doc["_id"]: doc for doc in await sessions.by_ids(self._db, ids=list(touched))}
-            await self._hub.publish(
-                [message for doc in touched.values() for message in topics.session_change("UPDATED", doc)]
-            )
-        for index in duplicates:
-            receipts[index].status = "duplicate"
-        for index, reason in refused.items():
-            receipts[index].status, receipts[index].reason = "rejected", f"events[{index}].{reason}"
-        for index, doc in items:
-            if index not in duplicates and index not in refused and doc.get("sessionId"):
-                receipts[index].session_id = doc["sessionId"]
-        return IngestResult(
-            events=receipts,
-            customer_ids=sorted({doc["customerId"] for doc in touched.values()}),
-            session_ids=list(touched),
-        )
+        return [
+            (index, doc) for index, doc in items
+            if index not in state.duplicates or doc["dedupeKey"] in state.unacted
+        ]
 
     async def _settled(self, found: dict[str, dict[str, Any]]) -> set[str]:
         """The stored events whose batch was carried through to their session (events
@@ -266,17 +317,11 @@ class Ingestor:
         applied = await sessions.applied(
             self._db, ids=sorted({doc["sessionId"] for doc in found.values() if doc.get("sessionId")})
         )
-        settled = set()
-        latest: dict[str, dict[str, Any]] = {}
-        for key, doc in found.items():
-            token = doc.get(events.BATCH)
-            session = applied.get(doc.get("sessionId"))
-            if token is None or (session is not None and token in session.get(sessions.APPLIED, [])):
-                settled.add(key)
-                if session is not None and session.get("cookieId"):
-                    known = latest.get(session["cookieId"])
-                    if known is None or known["seq"] < session["seq"]:
-                        latest[session["cookieId"]] = session
+        settled = {key for key, doc in found.items() if _carried_through(doc, applied)}
+        latest = _latest_by_browser(
+            applied[found[key]["sessionId"]] for key in found
+            if key in settled and found[key].get("sessionId") in applied
+        )
         await identities.catch_up_cursors(
             self._db, latest={cookie: (doc["seq"], doc["lastActivityAt"]) for cookie, doc in latest.items()}
         )
@@ -285,7 +330,13 @@ class Ingestor:
                 await self._end_superseded(session_id(cookie, doc["seq"] - 1))
         return settled
 
-    async def _act(self, pass_items) -> bool:
+    async def _store_pass(self, pass_items: list[Entry], state: _Batch) -> None:
+        fresh = [(index, doc) for index, doc in pass_items if index not in state.duplicates]
+        if fresh:
+            stored = await self._store(fresh, state)
+            state.touched.update((doc["_id"], doc) for doc in stored)
+
+    async def _act(self, pass_items: list[Entry]) -> bool:
         """Identify and logout act on identities once their items are stored; each is
         marked carried out after it acted, so a batch cut off in between acts on retry."""
         acted = False
@@ -294,22 +345,9 @@ class Ingestor:
                 continue
             acted = True
             cookie = await identities.find(self._db, kind="COOKIE", value=doc["cookieId"])
+            assert cookie is not None, "the browser of a stored item has its cookie identity"
             if doc["type"] == "identify":
-                identify = doc["identify"]
-                if identify.get("claims"):
-                    # Unverified: noted on the browser's own customer, never stitched anywhere.
-                    await self.stitcher.claim(
-                        customer_id=cookie["customerId"], claimed=identify["claims"],
-                        traits={} if identify["identities"] else identify["traits"],
-                        claimed_at=doc["occurredAt"], event_key=doc["dedupeKey"],
-                    )
-                if identify["identities"]:
-                    await self.stitcher.identify(
-                        customer_id=cookie["customerId"],
-                        claimed=identify["identities"],
-                        traits=identify["traits"],
-                    )
-                    await sessions.mark_authenticated(self._db, session_id=doc["sessionId"])
+                await self._identify(self.stitcher, doc, cookie["customerId"])
             else:
                 await self.stitcher.logout(
                     cookie_id=doc["cookieId"], customer_id=cookie["customerId"], session_id=doc["sessionId"],
@@ -319,27 +357,113 @@ class Ingestor:
             await events.mark_acted(self._db, dedupe_key=doc["dedupeKey"])
         return acted
 
-    async def _store(
-        self, items, sources, deployment_id, now, duplicates, refused, reclaimed
-    ) -> list[dict[str, Any]]:
-        """Sessionise, run the stages, persist and publish one set of items."""
-        cookies = await identities.claim_cookies(
-            self._db, cookie_ids=(doc["cookieId"] for _, doc in items), now=now
+    async def _identify(self, stitcher: Stitcher, doc: dict[str, Any], customer_id: str) -> None:
+        identify = doc["identify"]
+        if identify.get("claims"):
+            # Unverified: noted on the browser's own customer, never stitched anywhere.
+            await stitcher.claim(
+                customer_id=customer_id, claimed=identify["claims"],
+                traits={} if identify["identities"] else identify["traits"],
+                claimed_at=doc["occurredAt"], event_key=doc["dedupeKey"],
+            )
+        if identify["identities"]:
+            await stitcher.identify(
+                customer_id=customer_id, claimed=identify["identities"], traits=identify["traits"],
+            )
+            await sessions.mark_authenticated(self._db, session_id=doc["sessionId"])
+
+    async def _publish_final_sessions(self, state: _Batch) -> None:
+        """Identity actions may have moved sessions or changed their customer: tell
+        subscribers the state the batch ends with, not the one before them."""
+        state.touched = {doc["_id"]: doc for doc in await sessions.by_ids(self._db, ids=list(state.touched))}
+        await self._hub.publish(
+            [message for doc in state.touched.values() for message in topics.session_change("UPDATED", doc)]
         )
-        works, cursors, superseded = self._sessionise(items, sources, cookies, deployment_id)
-        stored = await sessions.by_ids(self._db, ids=list(works))
-        for doc in stored:
-            works[doc["_id"]].stored = doc
+
+    def _result(self, receipts: list[EventReceipt], items: list[Entry], state: _Batch) -> IngestResult:
+        for index in state.duplicates:
+            receipts[index].status = "duplicate"
+        for index, reason in state.refused.items():
+            receipts[index].status, receipts[index].reason = "rejected", f"events[{index}].{reason}"
+        for index, doc in items:
+            if state.stores(index) and doc.get("sessionId"):
+                receipts[index].session_id = doc["sessionId"]
+        return IngestResult(
+            events=receipts,
+            customer_ids=sorted({doc["customerId"] for doc in state.touched.values()}),
+            session_ids=list(state.touched),
+        )
+
+    async def _store(self, items: list[Entry], state: _Batch) -> list[dict[str, Any]]:
+        """Sessionise, run the stages, persist and publish one set of items."""
+        sessionised = await self._sessionise(items, state)
+        works = sessionised.works
+        await self._run_stages(works)
+        _note_refused(items, works, state.refused)
+        await self._touch_customers(works, state.now)
+        await self._store_events(items, works, state)
+        await sessions.apply(self._db, deltas=(work.delta for work in works.values() if work.delta.events))
+        await identities.advance_cursors(self._db, cursors=sessionised.cursors)
+        touched = await sessions.by_ids(self._db, ids=[sid for sid, work in works.items() if work.delta.events])
+        await self._publish(works, touched)
+        for superseded_id in sessionised.superseded:
+            await self._end_superseded(superseded_id)
+        return touched
+
+    async def _sessionise(self, items: list[Entry], state: _Batch) -> _Sessionised:
+        """Claim each browser's cookie, put its items into sessions, and read those sessions as stored."""
+        cookies = await identities.claim_cookies(
+            self._db, cookie_ids=(doc["cookieId"] for _, doc in items), now=state.now
+        )
+        by_cookie: dict[str, list[Entry]] = defaultdict(list)
+        for index, doc in items:
+            by_cookie[doc["cookieId"]].append((index, doc))
+        sessionised = _Sessionised()
+        for cookie, entries in by_cookie.items():
+            self._sessionise_browser(cookie, cookies[cookie], entries, state, sessionised)
+        for work in sessionised.works.values():
+            work.delta.batch = batch_token(work.items)
+        for doc in await sessions.by_ids(self._db, ids=list(sessionised.works)):
+            sessionised.works[doc["_id"]].stored = doc
+        return sessionised
+
+    def _sessionise_browser(
+        self, cookie: str, identity: dict[str, Any], entries: list[Entry], state: _Batch, sessionised: _Sessionised,
+    ) -> None:
+        web = identity.get("web") or {}
+        cursor = SessionCursor(
+            seq=web.get("seq", 0), last_activity=web.get("lastActivityAt"), closed=bool(web.get("closed")),
+        )
+        entries.sort(key=lambda entry: entry[1]["occurredAt"])
+        numbers, after = assign_sessions(
+            cursor, [doc["occurredAt"] for _, doc in entries], timedelta(seconds=self._settings.session_timeout_seconds)
+        )
+        if cursor.seq and after.seq > cursor.seq:
+            sessionised.superseded.append(session_id(cookie, cursor.seq))
+        sessionised.cursors[cookie] = (after.seq, after.last_activity, after.closed)
+        works = sessionised.works
+        for (index, doc), seq in zip(entries, numbers, strict=True):
+            sid = session_id(cookie, seq)
+            if sid not in works:
+                works[sid] = SessionWork(
+                    delta=SessionDelta(
+                        session_id=sid, customer_id=identity["customerId"], cookie_id=cookie,
+                        deployment_id=state.deployment_id, seq=seq,
+                        started_at=doc["occurredAt"], last_activity_at=doc["occurredAt"],
+                    ),
+                    source=state.sources.get(index),
+                )
+            works[sid].add(doc)
+
+    async def _run_stages(self, works: dict[str, SessionWork]) -> None:
+        """Each stage reads what it needs for all sessions at once, then works on each session in turn."""
         for stage in self.stages:
             await stage.prepare(list(works.values()))
         for work in works.values():
             for stage in self.stages:
                 stage.process(work)
-        position = {doc["dedupeKey"]: index for index, doc in items}
-        for work in works.values():
-            for doc, reason in work.refused:
-                refused[position[doc["dedupeKey"]]] = reason
 
+    async def _touch_customers(self, works: dict[str, SessionWork], now: datetime) -> None:
         customer_sets, customer_pushes = customer_changes(works.values())
         await customers.touch(
             self._db,
@@ -349,71 +473,22 @@ class Ingestor:
             pushes=customer_pushes,
             counters=customer_counters(works.values()),
         )
+
+    async def _store_events(self, items: list[Entry], works: dict[str, SessionWork], state: _Batch) -> None:
+        """Store the sessions' items, each stamped with its batch part's token. Items another
+        writer stored first are duplicates: they leave their session and its counts."""
         for work in works.values():
             for doc in work.items:
                 doc[events.BATCH] = work.delta.batch
         documents = [doc for work in works.values() for doc in work.items]
-        lost_races = await events.upsert(self._db, documents=documents, reclaimed=reclaimed)
-        if lost_races:
-            # Another writer stored these first: they must not be counted twice.
-            lost = [documents[position] for position in lost_races]
-            lost_keys = {doc["dedupeKey"] for doc in lost}
-            duplicates |= {index for index, doc in items if doc["dedupeKey"] in lost_keys}
-            for doc in lost:
-                work = works[doc["sessionId"]]
-                count(work.delta, doc, sign=-1)
-                work.items.remove(doc)
-        await sessions.apply(self._db, deltas=(w.delta for w in works.values() if w.delta.events))
-        await identities.advance_cursors(self._db, cursors=cursors)
-        touched = await sessions.by_ids(
-            self._db, ids=[sid for sid, work in works.items() if work.delta.events]
-        )
-        await self._publish(works, touched)
-        for session_id_ in superseded:
-            await self._end_superseded(session_id_)
-        return touched
-
-    def _sessionise(self, items, sources, cookies, deployment_id):
-        timeout = timedelta(seconds=self._settings.session_timeout_seconds)
-        by_cookie: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-        for index, doc in items:
-            by_cookie[doc["cookieId"]].append((index, doc))
-        works: dict[str, SessionWork] = {}
-        cursors: dict[str, tuple[int, Any]] = {}
-        superseded: list[str] = []
-        for cookie, entries in by_cookie.items():
-            identity = cookies[cookie]
-            web = identity.get("web") or {}
-            cursor = SessionCursor(
-                seq=web.get("seq", 0),
-                last_activity=web.get("lastActivityAt"),
-                closed=bool(web.get("closed")),
-            )
-            entries.sort(key=lambda entry: entry[1]["occurredAt"])
-            numbers, after = assign_sessions(cursor, [doc["occurredAt"] for _, doc in entries], timeout)
-            if cursor.seq and after.seq > cursor.seq:
-                superseded.append(session_id(cookie, cursor.seq))
-            cursors[cookie] = (after.seq, after.last_activity, after.closed)
-            for (index, doc), seq in zip(entries, numbers):
-                sid = session_id(cookie, seq)
-                work = works.get(sid)
-                if work is None:
-                    work = works[sid] = SessionWork(
-                        delta=SessionDelta(
-                            session_id=sid,
-                            customer_id=identity["customerId"],
-                            cookie_id=cookie,
-                            deployment_id=deployment_id,
-                            seq=seq,
-                            started_at=doc["occurredAt"],
-                            last_activity_at=doc["occurredAt"],
-                        ),
-                        source=sources.get(index),
-                    )
-                work.add(doc)
-        for work in works.values():
-            work.delta.batch = batch_token(work.items)
-        return works, cursors, superseded
+        lost_races = await events.upsert(self._db, documents=documents, reclaimed=state.reclaimed)
+        lost = [documents[position] for position in lost_races]
+        lost_keys = {doc["dedupeKey"] for doc in lost}
+        state.duplicates |= {index for index, doc in items if doc["dedupeKey"] in lost_keys}
+        for doc in lost:
+            work = works[doc["sessionId"]]
+            count(work.delta, doc, sign=-1)
+            work.items.remove(doc)
 
     async def _publish(self, works: dict[str, SessionWork], touched: list[dict[str, Any]]) -> None:
         documents = [doc for work in works.values() for doc in work.items]
@@ -435,3 +510,25 @@ class Ingestor:
         )
         if ended is not None:
             await self._hub.publish(topics.session_change("INACTIVE", ended))
+
+
+def _client_id(payload: Any) -> str | None:
+    """The id a client gave its event, for the receipt, if it gave a string."""
+    client_id = payload.get("id") if isinstance(payload, dict) else None
+    return client_id if isinstance(client_id, str) else None
+
+
+def _carried_through(doc: dict[str, Any], applied: dict[str, dict[str, Any]]) -> bool:
+    token = doc.get(events.BATCH)
+    if token is None:
+        return True
+    session = applied.get(doc.get("sessionId") or "")
+    return session is not None and token in session.get(sessions.APPLIED, [])
+
+
+def _note_refused(items: list[Entry], works: dict[str, SessionWork], refused: dict[int, str]) -> None:
+    """Record, by event index, the items the stages turned down."""
+    position = {doc["dedupeKey"]: index for index, doc in items}
+    for work in works.values():
+        for doc, reason in work.refused:
+            refused[position[doc["dedupeKey"]]] = reason

@@ -56,8 +56,10 @@ async def claim_cookies(
 
 
 async def advance_cursors(
-    db: Database, *, cursors: dict[str, tuple[int, datetime, bool]]
+    db: Database, *, cursors: dict[str, tuple[int, datetime | None, bool]]
 ) -> None:
+    """Move each browser's cursor (latest session number, its last activity, whether it
+    is closed) on to where a batch left it."""
     if not cursors:
         return
     await db.identities.bulk_write(
