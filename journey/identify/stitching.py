@@ -52,35 +52,54 @@ class Stitcher:
                 return outcome
         raise RuntimeError("identities kept changing under a concurrent identify")
 
-    async def _try_identify(self, customer_id, claimed, traits) -> Identified | None:
+    async def _try_identify(
+        self, customer_id: str, claimed: dict[str, str], traits: dict[str, Any]
+    ) -> Identified | None:
+        """One look at who holds the claimed identities, and what follows from it; None
+        when another customer took one of them meanwhile."""
         now = self._clock.now()
-        held = {doc["_id"]: doc for doc in await identities.find_many(
-            self._db, keys=[identity_key(kind, value) for kind, value in claimed.items()])}
-        owners = {kind: held[identity_key(kind, value)]["customerId"]
-                  for kind, value in claimed.items() if identity_key(kind, value) in held}
-        others = {owner for owner in owners.values() if owner != customer_id}
-        if not others:
-            unheld = {kind: value for kind, value in claimed.items() if kind not in owners}
-            if await identities.attach(self._db, customer_id=customer_id, identities=unheld, now=now):
-                return None  # another customer took one meanwhile: look again
-            await customers.mark_identified(self._db, customer_id=customer_id, traits=traits, now=now)
-            return Identified(customer_id=customer_id)
-
+        owners = await self._owners(claimed)
+        unheld = {kind: value for kind, value in claimed.items() if kind not in owners}
+        if all(owner == customer_id for owner in owners.values()):
+            return await self._attach_own(customer_id, unheld, traits, now)
         target = next(owners[kind] for kind in STRENGTH if owners.get(kind, customer_id) != customer_id)
+        conflicts = await self._held_by_others(owners, claimed, target, customer_id)
+        if await self._is_identified(customer_id):
+            kind = next(k for k in STRENGTH if owners.get(k) == target)
+            conflicts += await self._conflict(
+                customer_id, target, kind, claimed[kind], "already identified differently"
+            )
+            return Identified(customer_id=customer_id, conflicts=conflicts)
+        await self.merge(source_id=customer_id, target_id=target, reason="identify")
+        await identities.attach(self._db, customer_id=target, identities=unheld, now=now)
+        await customers.mark_identified(self._db, customer_id=target, traits=traits, now=now)
+        return Identified(customer_id=target, conflicts=conflicts)
+
+    async def _owners(self, claimed: dict[str, str]) -> dict[str, str]:
+        """The customer holding each claimed identity already, by identity type."""
+        keys = {kind: identity_key(kind, value) for kind, value in claimed.items()}
+        held = {doc["_id"]: doc for doc in await identities.find_many(self._db, keys=list(keys.values()))}
+        return {kind: held[key]["customerId"] for kind, key in keys.items() if key in held}
+
+    async def _attach_own(
+        self, customer_id: str, unheld: dict[str, str], traits: dict[str, Any], now: datetime
+    ) -> Identified | None:
+        """No other customer holds any of the identities: the customer takes those it lacks."""
+        if await identities.attach(self._db, customer_id=customer_id, identities=unheld, now=now):
+            return None  # another customer took one meanwhile: look again
+        await customers.mark_identified(self._db, customer_id=customer_id, traits=traits, now=now)
+        return Identified(customer_id=customer_id)
+
+    async def _held_by_others(
+        self, owners: dict[str, str], claimed: dict[str, str], target: str, customer_id: str
+    ) -> int:
+        """Records a conflict for each claimed identity a third customer holds: the target
+        keeps its own, and they are never merged silently."""
         conflicts = 0
         for kind, owner in owners.items():
             if owner not in (target, customer_id):
                 conflicts += await self._conflict(target, owner, kind, claimed[kind], "claimed by another customer")
-        if await self._is_identified(customer_id):
-            kind = next(k for k in STRENGTH if owners.get(k) == target)
-            conflicts += await self._conflict(customer_id, target, kind, claimed[kind], "already identified differently")
-            return Identified(customer_id=customer_id, conflicts=conflicts)
-
-        await self.merge(source_id=customer_id, target_id=target, reason="identify")
-        unheld = {kind: value for kind, value in claimed.items() if kind not in owners}
-        await identities.attach(self._db, customer_id=target, identities=unheld, now=now)
-        await customers.mark_identified(self._db, customer_id=target, traits=traits, now=now)
-        return Identified(customer_id=target, conflicts=conflicts)
+        return conflicts
 
     async def claim(
         self, *, customer_id: str, claimed: dict[str, str], traits: dict[str, Any], claimed_at: datetime,
