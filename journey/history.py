@@ -94,9 +94,9 @@ def _csv_event(record: dict[str, str | None]) -> dict[str, Any]:
     if record.get("url"):
         event["page"] = {"url": record["url"], "title": record.get("title") or None}
     for key in ("attributes", "traits"):
-        if record.get(key):
+        if encoded := record.get(key):
             try:
-                event[key] = json.loads(record[key])
+                event[key] = json.loads(encoded)
             except ValueError:
                 raise InvalidInput(key, "is not valid JSON") from None
     return event

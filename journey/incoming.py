@@ -198,9 +198,9 @@ def parse_event(
         raise InvalidInput(path, "must be an object")
     client_id = text(raw.get("id"), f"{path}.id", limit=MAX_ID)
     kind = raw.get("type")
-    parser = parsers.get(kind) if isinstance(kind, str) else None
-    if parser is None:
+    if not isinstance(kind, str) or kind not in parsers:
         raise InvalidInput(f"{path}.type", f"must be one of {', '.join(parsers)}")
+    parser = parsers[kind]
     return TrackedEvent(
         client_id=client_id,
         type=kind,

@@ -7,7 +7,7 @@ fetch, nested field) can reach a session the caller may not see.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -28,7 +28,7 @@ def _grouped_page_loader(fetch: Callable) -> DataLoader:
     """A loader keyed by (parent, limit, after) that asks once per distinct (limit, after)."""
 
     async def load(keys: list[PageKey]) -> list[list[dict[str, Any]]]:
-        groups: dict[tuple[int, Hashable], list[str]] = defaultdict(list)
+        groups: dict[tuple[int, tuple | None], list[str]] = defaultdict(list)
         for parent, limit, after in keys:
             groups[(limit, after)].append(parent)
         results: dict[PageKey, list[dict[str, Any]]] = {}

@@ -13,6 +13,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.types.base import StrawberryObjectDefinition
 
 from core.errors import InvalidInput
 from core.settings import Settings
@@ -51,7 +52,10 @@ def _describe_permissions(schema: Schema) -> None:
     for graphql_type in schema._schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
-        owner = schema.get_type_by_name(graphql_type.name).origin
+        definition = schema.get_type_by_name(graphql_type.name)
+        if not isinstance(definition, StrawberryObjectDefinition):
+            continue
+        owner = definition.origin
         for field in graphql_type.fields.values():
             access = declared(owner, field.extensions["strawberry-definition"])
             needed = getattr(access, "permissions", ())

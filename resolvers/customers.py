@@ -88,7 +88,8 @@ class CustomerMutation:
 
     @strawberry.mutation(
         permission_classes=[requires(perm.CUSTOMER_DELETE)],
-        description="Erase a customer with its identities, sessions and events; returns the number of sessions removed.",
+        description="Erase a customer with its identities, sessions and events; "
+        "returns the number of sessions removed.",
     )
     async def erase_customer(self, info: Info, id: CustomerId) -> int:
         return await info.context.services.stitcher.erase(customer_id=str(id))

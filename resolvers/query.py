@@ -23,7 +23,7 @@ from schema.viewer import Viewer
 from storage import identities, sessions
 
 MAX_IDS = 100
-LiveFirst = first_argument(default=50, maximum=200)
+LiveFirst = Annotated[int | None, first_argument(default=50, maximum=200)]
 CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]
 SessionId = Annotated[strawberry.ID, strawberry.argument(description="The session's id.")]
 
@@ -32,7 +32,9 @@ SessionId = Annotated[strawberry.ID, strawberry.argument(description="The sessio
     description="What can be read: customers, their session cards and journeys, Live Now, segments and outcomes.",
 )
 class Query(CustomerQuery, SegmentQuery, OutcomeQuery):
-    @strawberry.field(description="Who is calling and with which permissions: ask it first, then query only what may be read.")
+    @strawberry.field(
+        description="Who is calling and with which permissions: ask it first, then query only what may be read."
+    )
     def viewer(self, info: Info) -> Viewer:
         return Viewer.of(info.context.require_principal())
 

@@ -12,6 +12,8 @@ from journey.identify import verification
 
 @strawberry.enum(description="How a deployment treats identities (email, phone, external id) sent from browsers.")
 class IdentityVerification(Enum):
+    _value_: str  # the string passed to enum_value
+
     OFF = strawberry.enum_value(
         "OFF", description="Believed as sent: a browser naming a known customer's email joins that customer."
     )

@@ -24,6 +24,8 @@ class SessionStatus(Enum):
 
 @strawberry.enum(description="The kind of value that identifies a customer.")
 class IdentityType(Enum):
+    _value_: str  # the string passed to enum_value
+
     COOKIE = enum_value("COOKIE", description="The tracking cookie of one browser (anonymous).")
     EMAIL = enum_value("EMAIL", description="An email address, stored lower-cased.")
     PHONE = enum_value("PHONE", description="A phone number, stored in E.164 form (+441632960961).")

@@ -43,7 +43,7 @@ class FormDetail:
 
     @classmethod
     def from_doc(cls, detail: dict[str, Any] | None) -> FormDetail | None:
-        return cls(name=detail["name"], fields=detail.get("fields") or {}) if detail else None
+        return cls(name=detail["name"], fields=JSON(detail.get("fields") or {})) if detail else None
 
 
 @strawberry.type(description="One entry of the icon legend.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.types.arguments import StrawberryArgumentAnnotation
 
 from core.errors import InvalidInput
 from loaders.cursors import decode_cursor, encode_cursor
@@ -18,14 +19,10 @@ class PageInfo:
     )
 
 
-def first_argument(*, default: int, maximum: int) -> Any:
-    """The `first` argument of a connection, described with its own default and limit."""
-    return Annotated[
-        int | None,
-        strawberry.argument(
-            description=f"How many items to return: {default} if left out, at most {maximum}.",
-        ),
-    ]
+def first_argument(*, default: int, maximum: int) -> StrawberryArgumentAnnotation:
+    """The `first` argument of a connection, described with its own default and limit:
+    `first: Annotated[int | None, first_argument(...)]`."""
+    return strawberry.argument(description=f"How many items to return: {default} if left out, at most {maximum}.")
 
 
 AfterArgument = Annotated[

@@ -27,6 +27,11 @@ def _quoted(permissions: tuple[str, ...]) -> str:
     return " or ".join(f"'{permission}'" for permission in permissions)
 
 
+class PermissionRequirement(BasePermission):
+    permissions: tuple[str, ...] = ()
+    """Of which one suffices; resolvers.build names them in the description of each field guarded."""
+
+
 @cache
 def requires(*permissions: str) -> type[BasePermission]:
     """A permission class admitting a caller who holds any one of the permissions."""
@@ -38,7 +43,7 @@ def requires(*permissions: str) -> type[BasePermission]:
         extensions["anyOf"] = list(permissions)
     accepted = frozenset(permissions)
 
-    class Requires(BasePermission):
+    class Requires(PermissionRequirement):
         message = f"Forbidden: this field requires the {_quoted(permissions)} {noun}"
         error_extensions = extensions
         _schema_directive = RequiresDirective(permissions=list(permissions))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
@@ -36,17 +36,21 @@ _OPERATOR_MEANINGS = {
     Operator.LESS_THAN_OR_EQUAL: "The field is a number at most the one value.",
 }
 
-ConditionOperator = strawberry.enum(
-    Enum(
-        "ConditionOperator",
-        {
-            operator.name: strawberry.enum_value(operator.value, description=_OPERATOR_MEANINGS[operator])
-            for operator in Operator
-        },
-    ),
-    description="Compares a field's text (case-insensitively) or number with a condition's values; "
-    "NOT_EQUAL and NOT_CONTAINS_ANY also hold when the field is missing.",
-)
+if TYPE_CHECKING:
+    # Built from Operator below, member for member and with the same values.
+    ConditionOperator = Operator
+else:
+    ConditionOperator = strawberry.enum(
+        Enum(
+            "ConditionOperator",
+            {
+                operator.name: strawberry.enum_value(operator.value, description=_OPERATOR_MEANINGS[operator])
+                for operator in Operator
+            },
+        ),
+        description="Compares a field's text (case-insensitively) or number with a condition's values; "
+        "NOT_EQUAL and NOT_CONTAINS_ANY also hold when the field is missing.",
+    )
 
 
 @strawberry.input(description="One condition of a segment or outcome: a field compared with values.")

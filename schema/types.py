@@ -35,8 +35,8 @@ from schema.permissions import requires
 from schema.segments import MatchedSegment, SegmentAssignment, assignments
 from schema.visit_context import VisitContext
 
-JourneyFirst = first_argument(default=100, maximum=500)
-SessionsFirst = first_argument(default=20, maximum=100)
+JourneyFirst = Annotated[int | None, first_argument(default=100, maximum=500)]
+SessionsFirst = Annotated[int | None, first_argument(default=20, maximum=100)]
 
 
 @strawberry.type(description="A page of the website.")
@@ -93,7 +93,7 @@ class JourneyEvent:
             page=Page(url=page["url"], title=page.get("title")) if page else None,
             referrer=doc.get("referrer"),
             query=doc.get("query"),
-            attributes=doc.get("attributes") or {},
+            attributes=JSON(doc.get("attributes") or {}),
             segment=MatchedSegment.from_doc(doc.get("segment")),
             outcome=AchievedOutcome.from_doc(doc.get("outcome")),
             engagement=EngagementDetail.from_doc(doc.get("engagement")),
@@ -384,7 +384,7 @@ class Customer:
         "and geolocation of the latest visit."
     )
     def traits(self) -> JSON:
-        return {**(self.doc.get("visitTraits") or {}), **(self.doc.get("traits") or {})}
+        return JSON({**(self.doc.get("visitTraits") or {}), **(self.doc.get("traits") or {})})
 
     @strawberry.field(description="Customer-scope segments, in the order they were assigned.")
     async def segments(self, info: Info) -> list[SegmentAssignment]:
