@@ -61,7 +61,7 @@ async def train_outcomes(settings: Settings, args: argparse.Namespace) -> None:
     async with database(settings) as db:
         pipeline = build_pipeline(db=db, hub=SilentHub(), clock=SystemClock(), settings=settings)
         reports = await pipeline.trainer.train()
-        names = {doc["_id"]: doc["name"] for doc in await stored_outcomes.listing(db)}
+        names = {doc["_id"]: doc["name"] for doc in await stored_outcomes.OUTCOMES.listing(db)}
     if not reports:
         print("no active outcomes")
     for report in reports:
@@ -75,7 +75,7 @@ async def train_outcomes(settings: Settings, args: argparse.Namespace) -> None:
 
 async def evaluate_outcomes(settings: Settings, args: argparse.Namespace) -> None:
     async with database(settings) as db:
-        definitions = await stored_outcomes.listing(db)
+        definitions = await stored_outcomes.OUTCOMES.listing(db)
         models = {doc["_id"]: doc for doc in await stored_outcomes.models(db)}
     if not definitions:
         print("no outcomes")

@@ -164,7 +164,7 @@ async def main() -> None:
         await ensure_indexes(db, retention_seconds=SETTINGS.retention_days * 86400)
         await deployments.ensure_default(db, now=clock.now())
         pipeline = build_pipeline(db=db, hub=SilentHub(), clock=clock, settings=SETTINGS)
-        doc = await stored_outcomes.create(
+        doc = await stored_outcomes.OUTCOMES.create(
             db, definition=definition(name="purchase", description=None, positive=True, conditions=PURCHASE),
             now=clock.now(),
         )

@@ -70,18 +70,18 @@ class Installed:
 async def install(db: Database, *, now: datetime) -> Installed:
     """Add the demo segments and outcome that are not there yet."""
     installed = Installed()
-    segment_names = {doc["name"] for doc in await stored_segments.listing(db)}
+    segment_names = {doc["name"] for doc in await stored_segments.SEGMENTS.listing(db)}
     for definition in SEGMENTS:
         if definition["name"] in segment_names:
             installed.kept.append(definition["name"])
         else:
-            await stored_segments.create(db, definition=definition, now=now)
+            await stored_segments.SEGMENTS.create(db, definition=definition, now=now)
             installed.added.append(definition["name"])
-    outcome_names = {doc["name"] for doc in await stored_outcomes.listing(db)}
+    outcome_names = {doc["name"] for doc in await stored_outcomes.OUTCOMES.listing(db)}
     for definition in OUTCOMES:
         if definition["name"] in outcome_names:
             installed.kept.append(definition["name"])
         else:
-            await stored_outcomes.create(db, definition=definition, now=now)
+            await stored_outcomes.OUTCOMES.create(db, definition=definition, now=now)
             installed.added.append(definition["name"])
     return installed

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
-from core.clock import Clock
 from journey.segment_definitions import CUSTOMER, Segment
 from journey.versioned_catalog import VersionedCatalog
 from rules import RuleDefinitionError, RuleSet
-from storage import segments as stored_segments
-from storage.database import Database
+from storage.segments import SEGMENTS
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +69,7 @@ class SegmentView:
 
 
 class SegmentCatalog(VersionedCatalog[Catalog]):
-    def __init__(self, *, db: Database, clock: Clock, refresh_seconds: float) -> None:
-        super().__init__(clock=clock, refresh_seconds=refresh_seconds, empty=Catalog(-1, ()))
-        self._db = db
+    stored = SEGMENTS
 
-    async def _read_version(self) -> int:
-        return await stored_segments.version(self._db)
-
-    async def _load(self, version: int) -> Catalog:
-        docs = await stored_segments.listing(self._db)
-        return Catalog(version, (Segment.from_doc(doc) for doc in docs))
+    def _compiled(self, version: int, docs: list[dict[str, Any]]) -> Catalog:
+        return Catalog(version, map(Segment.from_doc, docs))

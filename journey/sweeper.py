@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
-from pymongo.errors import ConnectionFailure
-
 from core.clock import Clock
+from journey.periodic import Repeating
 from live import topics
 from live.publishing import Publisher
 from storage import sessions
 from storage.database import Database
 
-log = logging.getLogger(__name__)
 BATCH = 200
 
 
-class Sweeper:
+class Sweeper(Repeating):
     def __init__(
         self, *, db: Database, hub: Publisher, clock: Clock, timeout_seconds: int, interval: float
     ) -> None:
+        super().__init__(name="session sweep", every_seconds=interval)
         self._db = db
         self._hub = hub
         self._clock = clock
         self._timeout_seconds = timeout_seconds
-        self._interval = interval
-        self._task: asyncio.Task | None = None
 
     async def sweep(self) -> int:
         """End every session idle for longer than the timeout; return how many this
@@ -48,23 +42,5 @@ class Sweeper:
             if len(candidates) < BATCH:
                 return ended
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="session-sweeper")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except ConnectionFailure as error:
-                log.warning("session sweep: store unreachable (%s); trying again next interval", type(error).__name__)
-            except Exception:
-                log.exception("session sweep failed; trying again next interval")
-            await asyncio.sleep(self._interval)
+    async def _round(self) -> None:
+        await self.sweep()

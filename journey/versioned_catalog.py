@@ -1,4 +1,5 @@
-"""A catalog held in memory and reloaded when a version counter in the store moves.
+"""Definitions (segments, outcomes) held in memory, compiled for evaluation, and reloaded
+when their version counter in the store moves (see storage.definitions).
 
 A change made on this instance is seen at once (`invalidate`); a change made on another
 instance within `refresh_seconds`, when the version counter is read again (one small
@@ -15,11 +16,13 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
 from pymongo.errors import PyMongoError
 
 from core.clock import Clock
+from storage.database import Database
+from storage.definitions import VersionedDefinitions
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,13 @@ class Versioned(Protocol):
 
 
 class VersionedCatalog[C: Versioned](ABC):
-    def __init__(self, *, clock: Clock, refresh_seconds: float, empty: C) -> None:
+    stored: ClassVar[VersionedDefinitions]
+
+    def __init__(self, *, db: Database, clock: Clock, refresh_seconds: float) -> None:
+        self._db = db
         self._clock = clock
         self._refresh_seconds = refresh_seconds
-        self._latest = empty
+        self._latest = self._compiled(-1, [])
         self._loaded = False
         self._checked_at: datetime | None = None
         self._changes = 0
@@ -93,10 +99,13 @@ class VersionedCatalog[C: Versioned](ABC):
         if changes == self._changes:
             self._checked_at = checked_at
 
-    @abstractmethod
     async def _read_version(self) -> int:
-        """The stored version counter."""
+        return await self.stored.version(self._db)
 
-    @abstractmethod
     async def _load(self, version: int) -> C:
         """The whole catalog, read from the store at that version."""
+        return self._compiled(version, await self.stored.listing(self._db))
+
+    @abstractmethod
+    def _compiled(self, version: int, docs: list[dict[str, Any]]) -> C:
+        """The catalog of these stored definitions."""

@@ -8,11 +8,11 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
-from core.errors import InvalidInput
 from journey.outcomes import definitions
+from resolvers.definitions import DefinitionAdmin
 from schema.outcomes import Outcome, OutcomeInput, OutcomeTraining
 from schema.permissions import requires
-from storage import outcomes as stored_outcomes
+from storage.outcomes import OUTCOMES
 
 EDIT = [requires(perm.OUTCOME_EDIT)]
 OutcomeId = Annotated[strawberry.ID, strawberry.argument(description="The outcome's id.")]
@@ -23,23 +23,10 @@ def _outcome(doc: dict) -> Outcome:
     return Outcome.of(definitions.Outcome.from_doc(doc))
 
 
-async def _existing(info: Info, outcome_id: strawberry.ID) -> dict:
-    doc = await stored_outcomes.find(info.context.services.db, outcome_id=str(outcome_id))
-    if doc is None:
-        raise InvalidInput("id", "no such outcome")
-    return doc
-
-
-async def _changed(info: Info, outcome_id: strawberry.ID, changes: dict, *, new_revision: bool) -> Outcome:
-    services = info.context.services
-    doc = await stored_outcomes.update(
-        services.db, outcome_id=str(outcome_id), changes=changes,
-        new_revision=new_revision, now=services.clock.now(),
-    )
-    if doc is None:
-        raise InvalidInput("id", "no such outcome")
-    services.outcomes.invalidate()
-    return _outcome(doc)
+ADMIN = DefinitionAdmin(
+    noun="outcome", stored=OUTCOMES, most=definitions.MAX_OUTCOMES,
+    catalog=lambda services: services.outcomes, shown=_outcome,
+)
 
 
 @strawberry.type
@@ -47,7 +34,7 @@ class OutcomeQuery:
     @strawberry.field(description="Every outcome, oldest first.")
     async def outcomes(self, info: Info) -> list[Outcome]:
         info.context.require_principal()
-        return [_outcome(doc) for doc in await stored_outcomes.listing(info.context.services.db)]
+        return [_outcome(doc) for doc in await ADMIN.listing(info)]
 
 
 @strawberry.type
@@ -58,13 +45,7 @@ class OutcomeMutation:
         "once and pushes it at its next event.",
     )
     async def create_outcome(self, info: Info, input: OutcomeDefinition) -> Outcome:
-        services = info.context.services
-        definition = input.definition()
-        if await stored_outcomes.count(services.db) >= definitions.MAX_OUTCOMES:
-            raise InvalidInput("outcomes", f"at most {definitions.MAX_OUTCOMES}; delete unused ones first")
-        doc = await stored_outcomes.create(services.db, definition=definition, now=services.clock.now())
-        services.outcomes.invalidate()
-        return _outcome(doc)
+        return await ADMIN.create(info, input)
 
     @strawberry.mutation(
         permission_classes=EDIT,
@@ -72,11 +53,7 @@ class OutcomeMutation:
         "and retire the model until the next training; achievements made stay.",
     )
     async def update_outcome(self, info: Info, id: OutcomeId, input: OutcomeDefinition) -> Outcome:
-        current = await _existing(info, id)
-        definition = input.definition(previous=current)
-        return await _changed(
-            info, id, definition, new_revision=definition["conditions"] != current["conditions"]
-        )
+        return await ADMIN.replace(info, id, input)
 
     @strawberry.mutation(
         permission_classes=EDIT,
@@ -88,7 +65,7 @@ class OutcomeMutation:
         id: OutcomeId,
         active: Annotated[bool, strawberry.argument(description="True to switch it on, false to switch it off.")],
     ) -> Outcome:
-        return await _changed(info, id, {"active": active}, new_revision=False)
+        return await ADMIN.set_active(info, id, active)
 
     @strawberry.mutation(
         permission_classes=EDIT,
@@ -96,11 +73,7 @@ class OutcomeMutation:
         "model goes with it; its OUTCOME_ACHIEVED items stay on journey maps.",
     )
     async def delete_outcome(self, info: Info, id: OutcomeId) -> bool:
-        services = info.context.services
-        deleted = await stored_outcomes.delete(services.db, outcome_id=str(id))
-        if deleted:
-            services.outcomes.invalidate()
-        return deleted
+        return await ADMIN.delete(info, id)
 
     @strawberry.mutation(
         permission_classes=EDIT,

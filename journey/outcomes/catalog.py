@@ -12,13 +12,12 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.clock import Clock
 from journey.outcomes.definitions import Outcome
 from journey.versioned_catalog import VersionedCatalog
 from prediction import TrainedModel, model_from_document
 from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
-from storage.database import Database
+from storage.outcomes import OUTCOMES
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +78,12 @@ class Catalog:
 
 
 class OutcomeCatalog(VersionedCatalog[Catalog]):
-    def __init__(self, *, db: Database, clock: Clock, refresh_seconds: float) -> None:
-        super().__init__(clock=clock, refresh_seconds=refresh_seconds, empty=Catalog(-1, ()))
-        self._db = db
+    stored = OUTCOMES
 
-    async def _read_version(self) -> int:
-        return await stored_outcomes.version(self._db)
+    def _compiled(self, version: int, docs: list[dict[str, Any]]) -> Catalog:
+        return Catalog(version, map(Outcome.from_doc, docs))
 
     async def _load(self, version: int) -> Catalog:
-        docs = await stored_outcomes.listing(self._db)
+        docs = await OUTCOMES.listing(self._db)
         models = await stored_outcomes.models(self._db) if docs else []
-        return Catalog(version, (Outcome.from_doc(doc) for doc in docs), models)
+        return Catalog(version, map(Outcome.from_doc, docs), models)

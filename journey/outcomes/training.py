@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo.errors import ConnectionFailure
-
 from core.clock import Clock
 from journey.outcomes.catalog import OutcomeCatalog
 from journey.outcomes.definitions import Outcome
 from journey.outcomes.features import FEATURES, decoded
 from journey.outcomes.progress import conditions_met, fallback_score
+from journey.periodic import Repeating, SharedSchedule
 from prediction import SessionRows, TrainedModel, select_model
 from prediction.selection import KINDS
 from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced
@@ -31,6 +30,7 @@ from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
 from storage.database import Database
 from storage.journeys import ended_sessions, tracked_items
+from storage.outcomes import TRAINING_SCHEDULE
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class OutcomeTrainer:
         """Train every active outcome on the latest ended sessions and store the models
         that had enough history; every instance loads them at its next refresh."""
         outcomes = [
-            outcome for outcome in map(Outcome.from_doc, await stored_outcomes.listing(self._db))
+            outcome for outcome in map(Outcome.from_doc, await stored_outcomes.OUTCOMES.listing(self._db))
             if outcome.active
         ]
         if not outcomes:
@@ -162,45 +162,23 @@ def _fit(outcome: Outcome, journeys: list[tuple[datetime, StoredJourney]], now: 
     return TrainingReport(outcome.id, trained, rows, positives, selection.reason, selection.used), selection.model
 
 
-class TrainingSchedule:
-    """Retrains every `interval_seconds`. The schedule lives in the database, so a
-    restart does not reset it and, of several instances, the one that claims a due
-    training first carries it out."""
+class TrainingSchedule(Repeating):
+    """Retrains every `interval_seconds`, on the instance that claims the due training
+    first (see journey.periodic.SharedSchedule)."""
 
     def __init__(self, *, db: Database, clock: Clock, trainer: OutcomeTrainer, interval_seconds: float) -> None:
-        self._db = db
-        self._clock = clock
+        # Checking is one small read; a minute late is early enough for a daily job.
+        super().__init__(name="outcome training", every_seconds=min(interval_seconds, 60.0))
         self._trainer = trainer
-        self._interval = timedelta(seconds=interval_seconds)
-        self._task: asyncio.Task | None = None
+        self._schedule = SharedSchedule(
+            db=db, clock=clock, schedule_id=TRAINING_SCHEDULE, interval=timedelta(seconds=interval_seconds)
+        )
 
     def start(self) -> None:
-        if self._interval > timedelta(0):
-            self._task = asyncio.create_task(self._run(), name="outcome-training")
+        if self._schedule.interval > timedelta(0):
+            super().start()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        # Checking is one small read; a minute late is early enough for a daily job.
-        check_every = min(self._interval.total_seconds(), 60.0)
-        started = False
-        while True:
-            try:
-                if not started:
-                    await stored_outcomes.schedule_training(self._db, first_at=self._clock.now() + self._interval)
-                    started = True
-                elif await stored_outcomes.claim_training(self._db, now=self._clock.now(), interval=self._interval):
-                    reports = await self._trainer.train()
-                    log.info("outcome models retrained: %d of %d", sum(r.trained for r in reports), len(reports))
-            except ConnectionFailure as error:
-                log.warning("outcome training: store unreachable (%s); trying again at the next check",
-                            type(error).__name__)
-            except Exception:
-                log.exception("outcome training failed; trying again at the next check")
-            await asyncio.sleep(check_every)
+    async def _round(self) -> None:
+        if await self._schedule.claim():
+            reports = await self._trainer.train()
+            log.info("outcome models retrained: %d of %d", sum(r.trained for r in reports), len(reports))

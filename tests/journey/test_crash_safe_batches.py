@@ -133,13 +133,13 @@ async def fresh_pipeline(client: Database, counter: WriteCounter):
     await ensure_indexes(database, retention_seconds=Settings().retention_days * 86400)
     clock = ManualClock(NOW)
     await deployments.ensure_default(database, now=NOW)
-    await segments.create(database, now=NOW, definition=segment_definition(
+    await segments.SEGMENTS.create(database, now=NOW, definition=segment_definition(
         name="Searcher", description=None, color="#112233", scope="CUSTOMER", display_to_agent=True,
         conditions=[{"field": "searchQuery", "operator": "CONTAINS_ANY", "values": ["shoes"], "count": None}]))
-    await segments.create(database, now=NOW, definition=segment_definition(
+    await segments.SEGMENTS.create(database, now=NOW, definition=segment_definition(
         name="Shopper", description=None, color="#445566", scope="SESSION", display_to_agent=True,
         conditions=[{"field": "eventName", "operator": "EQUAL", "values": ["add_to_cart"], "count": None}]))
-    await outcomes.create(database, now=NOW, definition=outcome_definition(
+    await outcomes.OUTCOMES.create(database, now=NOW, definition=outcome_definition(
         name="Purchase", description=None, positive=True,
         conditions=[{"field": "eventName", "operator": "EQUAL", "values": ["purchase"], "count": None}]))
     cutting = Database(client=database.client, db=CuttingDatabase(database.db, counter))
