@@ -23,7 +23,7 @@ CARD = """id status startedAt lastActivityAt pageviewCount eventCount customer {
   lastPage { url title } searches { query occurredAt } segments { segment { id name color } assignedAt }
   outcomes { outcome { id name } probability quantile achieved source factors { label contribution } }"""
 QUERY = """query($id: ID!) { customer(id: $id) { id identified traits identities { type value }
-  summary { status pageviewsThisSession } sessions(first: 50) { nodes { %s } } } }""" % CARD
+  summary { status pageviewsThisSession } sessions(first: 50) { nodes { """ + CARD + " } } } }"
 SESSIONS = 50
 RUNS = 40
 

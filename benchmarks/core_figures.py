@@ -41,11 +41,12 @@ async def main() -> None:
         for n in range(10):
             body = await service.collect([pageview("a"), pageview("b", 1)], cookie_id=f"q{n}")
             customers.append(body["customerIds"][0])
-        query = "{ %s }" % " ".join(
+        fields = " ".join(
             f'c{n}: customer(id: "{cid}") {{ summary {{ status }} sessions {{ nodes {{ id '
             f"journey {{ nodes {{ kind }} }} }} }} }}"
             for n, cid in enumerate(customers)
         )
+        query = f"{{ {fields} }}"
         service.commands.reset()
         await service.data(query)
         print(f"round trips, one query of 10 customers x cards x journeys: {service.commands.count}")

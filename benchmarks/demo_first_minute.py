@@ -52,7 +52,8 @@ async def main() -> None:
         env = {**os.environ, "JOURNEY_PORT": str(port), "JOURNEY_DATA_DIR": data_dir,
                "JOURNEY_ADMIN_TOKEN": TOKEN, "JOURNEY_MONGODB_URI": "", "JOURNEY_DEMO": "auto"}
         began = time.monotonic()
-        server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
+        # Left running beside the loop until the end: nothing to await.
+        server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,  # noqa: ASYNC220
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             print(f"journey serve answers /healthz after: {await wait_until_up(url, began):.1f} s")
@@ -91,7 +92,7 @@ async def watch_a_shopper(url: str) -> None:
         print(f"chips, Purchase bar with factors and the search shown after: {time.monotonic() - first_page:.1f} s")
         print(f"  chips: {', '.join(chips)}")
         pages = await card.get_by_test_id("pageview-count").text_content()
-        print(f"  bar: {' '.join(bar.split())}  (the card counts {pages} pages)")
+        print(f"  bar: {' '.join((bar or '').split())}  (the card counts {pages} pages)")
         await browser.close()
 
 

@@ -33,6 +33,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -48,7 +49,7 @@ def taobao_lines(limit: int | None) -> list[str]:
     lines = []
     with DATA.open(newline="") as file:
         for number, (user, item, category, behavior, seconds) in enumerate(csv.reader(file), start=1):
-            event = {
+            event: dict[str, Any] = {
                 "cookieId": f"taobao-{user}", "id": f"row-{number}",
                 "occurredAt": datetime.fromtimestamp(int(seconds), UTC).isoformat(),
             }
@@ -149,7 +150,8 @@ async def collect_live(http: httpx.AsyncClient, events: int, slice_: int) -> Non
     sent, all_times, rates = 0, [], []
     while sent < events:
         size = min(slice_, events - sent)
-        budget, times = [size], []
+        budget = [size]
+        times: list[float] = []
         started = time.perf_counter()
         await asyncio.gather(*(browser(http, cookie, budget, times) for cookie in cookies))
         seconds = time.perf_counter() - started

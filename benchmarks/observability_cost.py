@@ -47,14 +47,17 @@ async def per_request_us(app) -> float:
 async def main() -> None:
     logs.configure(Settings(log_format="json"))
     sink = io.StringIO()
-    logging.getLogger().handlers[0].stream = sink
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.stream = sink
     bare = await per_request_us(endpoint)
     logged = await per_request_us(logs.RequestLogMiddleware(endpoint))
     print(f"request without middleware: {bare:.1f} µs")
     print(f"request with the JSON access log and request id: {logged:.1f} µs (+{logged - bare:.1f} µs)")
 
     metrics = Metrics()
-    receipts = [("accepted", None)] * 95 + [("rejected", "events[3].occurredAt: is too old")] * 5
+    receipts: list[tuple[str, str | None]] = [("accepted", None)] * 95
+    receipts += [("rejected", "events[3].occurredAt: is too old")] * 5
     started = time.perf_counter()
     for _ in range(BATCHES):
         metrics.count_receipts(receipts)

@@ -3,8 +3,9 @@ product's own features, without the import: fast enough to run on the whole samp
 
 Each user's rows become sessions (split at 30-minute gaps) of page views of the item's
 page, and `add_to_cart`, `favorite` and `purchase` (the outcome) custom events on it with
-the category as an attribute, as a tracker on the shop would send them. Features are folded as ingest folds them, the customer's history
-summary included (prediction.history: earlier sessions, items seen and carted...).
+the category as an attribute, as a tracker on the shop would send them. Features are
+folded as ingest folds them, the customer's history summary included (prediction.history:
+earlier sessions, items seen and carted...).
 
 Split by time: sessions that ended before the cut-off (70% of sessions by end) train,
 those that started after it are scored; a session that spans the cut-off is neither. A
@@ -50,7 +51,7 @@ def sessions_of(rows: list[clickstream.Row]) -> list[tuple[str, list[dict]]]:
     by_user: dict[str, list[clickstream.Row]] = defaultdict(list)
     for row in rows:
         by_user[row[0]].append(row)
-    sessions = []
+    sessions: list[tuple[str, list[dict]]] = []
     for user, user_rows in by_user.items():
         user_rows.sort(key=lambda row: row[4])  # stable: same-second rows keep file order
         last = None
@@ -160,7 +161,7 @@ def main() -> None:
     print(f"training on {len(repeated)} sessions ({sum(len(s.rows) for s in repeated)} prefixes), "
           f"every kind fitted, calibrated and judged: {time.perf_counter() - started:.1f} s "
           f"({time.process_time() - started_cpu:.1f} s CPU)")
-    best = max(results, key=results.get)
+    best = max(results, key=results.__getitem__)
     cart_auc = roc_auc([count_of(f, CART) > 0 for f, _, _ in test], labels)
     print(f"auc={results[best]:.3f} baseline_auc={cart_auc:.3f}")
 

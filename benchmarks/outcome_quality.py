@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import time
@@ -91,7 +92,7 @@ def cut_off(rows: list[clickstream.Row]) -> datetime:
     ends = []
     for moments in by_user.values():
         moments.sort()
-        ends += [a for a, b in zip(moments, moments[1:]) if b - a > SESSION_GAP_SECONDS] + [moments[-1]]
+        ends += [a for a, b in itertools.pairwise(moments) if b - a > SESSION_GAP_SECONDS] + [moments[-1]]
     ends.sort()
     return datetime.fromtimestamp(ends[round(len(ends) * TRAIN_SHARE)], UTC)
 

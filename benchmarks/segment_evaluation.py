@@ -16,7 +16,7 @@ from pathlib import Path
 # project root importable when this file is run as a script.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rules import Rule, RuleSet, parse_conditions
+from rules import Rule, RuleSet, State, parse_conditions
 
 RULES = 100
 EVENTS = 20_000
@@ -209,7 +209,7 @@ def main() -> None:
     rule_set = RuleSet(build_rules(rng))
     contexts = [random_context(rng) for _ in range(SESSIONS)]
     arrivals = [(rng.randrange(SESSIONS), random_event(rng)) for _ in range(EVENTS)]
-    states: list[dict] = [{} for _ in range(SESSIONS)]
+    states: list[State] = [{} for _ in range(SESSIONS)]
 
     matches = 0
     started = time.perf_counter()

@@ -46,6 +46,7 @@ async def start_store(path: Path, port: int) -> asyncio.subprocess.Process:
         "--port", str(port), stdout=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
         cwd=REPO,
     )
+    assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 60)
     assert line.startswith(b"mongodb://"), line
     return process
@@ -136,7 +137,7 @@ async def run(clients: int, outage: float) -> None:
     # Recovered: every client has had a 200 for a batch it sent after the restart.
     recovered = float("nan")
     while time.monotonic() - restarted < 300:
-        late = {}
+        late: dict[int, float] = {}
         for answer in load.answers:
             if answer.status == 200 and answer.sent >= restarted:
                 late.setdefault(answer.client, answer.answered)
@@ -147,7 +148,7 @@ async def run(clients: int, outage: float) -> None:
     first_ok = min((a.answered for a in load.answers if a.status == 200 and a.answered >= restarted),
                    default=float("nan"))
     await asyncio.sleep(2)
-    client = AsyncMongoClient(f"mongodb://127.0.0.1:{store_port}/")
+    client: AsyncMongoClient = AsyncMongoClient(f"mongodb://127.0.0.1:{store_port}/")
     confirmed = set(load.confirmed)
     stored_ids = [doc["dedupeKey"] async for doc in client.journey.events.find({}, {"dedupeKey": 1})
                   if "#" not in doc["dedupeKey"]]
@@ -180,8 +181,9 @@ async def run(clients: int, outage: float) -> None:
     print(f"{clients} clients, store killed for {outage:.0f} s")
     print(f"answers while the store was down, by status: {dict(sorted(by_status.items()))}")
     print(f"first error answer after the kill: {first_error - killed:.2f} s")
-    print(f"error answer time while down: p50 {statistics.median([a.seconds for a in errors]) if errors else float('nan'):.2f} s, "
-          f"p99 {percentile([a.seconds for a in errors], 0.99):.2f} s")
+    error_seconds = [a.seconds for a in errors]
+    print(f"error answer time while down: p50 {statistics.median(error_seconds) if errors else float('nan'):.2f} s, "
+          f"p99 {percentile(error_seconds, 0.99):.2f} s")
     print(f"first 200 after the store restarted: {first_ok - restarted:.2f} s")
     print(f"every client answered 200 again after: {recovered:.2f} s")
     stored = set(stored_ids)
@@ -225,9 +227,11 @@ async def supervision(wait: float = 60.0) -> None:
             except httpx.HTTPError:
                 return 0
 
-        while await status("/healthz") != 200:
+        while await status("/healthz") != 200:  # noqa: ASYNC110 - the service runs in another process
             await asyncio.sleep(0.1)
         pid = store_pid(data)
+        if pid is None:
+            raise SystemExit(f"no embedded store runs on {data}")
         os.kill(pid, signal.SIGKILL)
         killed = time.monotonic()
         ready = stored = None

@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
+from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "memory-benchmark-token"
@@ -109,7 +110,9 @@ async def huge_frames_before_init(ws_url: str, count: int) -> dict[str, int]:
 
     async def one() -> None:
         try:
-            socket = await connect(ws_url, subprotocols=["graphql-transport-ws"], max_size=None, open_timeout=30)
+            socket = await connect(
+                ws_url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None, open_timeout=30
+            )
             held.append(socket)
             await socket.send(frame)
             outcome = "sent"

@@ -43,7 +43,9 @@ _DOT, _ESCAPED_DOT = ".", "\u2024"
 _SESSIONS, _LAST_AT, _COUNTS, _SEEN, _CARTED = "sessions", "lastAt", "counts", "seen", "carted"
 _SKETCHES = ((ITEM_SKETCH, _SEEN, HISTORY_SEEN_SKETCH), (CARTED_SKETCH, _CARTED, HISTORY_CARTED_SKETCH))
 _SESSION_SKETCH_FIELDS = tuple(
-    (sketch_key(session_key, word), f"{field}{word}") for session_key, field, _ in _SKETCHES for word in range(SKETCH_WORDS)
+    (sketch_key(session_key, word), f"{field}{word}")
+    for session_key, field, _ in _SKETCHES
+    for word in range(SKETCH_WORDS)
 )
 _HISTORY_NAME = HISTORY_PREFIX + NAME_PREFIX
 

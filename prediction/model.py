@@ -40,10 +40,10 @@ class Model:
     kind = MODEL_SOURCE
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_weight_of", dict(zip(self.features, self.weights)))
+        object.__setattr__(self, "_weight_of", dict(zip(self.features, self.weights, strict=True)))
         terms = tuple(
             (name, weight, mean, driver_of(name))
-            for name, weight, mean in zip(self.features, self.weights, self.means)
+            for name, weight, mean in zip(self.features, self.weights, self.means, strict=True)
         )
         object.__setattr__(self, "_terms", terms)
 

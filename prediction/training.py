@@ -47,7 +47,7 @@ def train(
     means = x.mean(axis=0)
     scales = x.std(axis=0)
     varying = scales > 0
-    names = [name for name, keep in zip(names, varying) if keep]
+    names = [name for name, keep in zip(names, varying, strict=True) if keep]
     x, means, scales = x[:, varying], means[varying], scales[varying]
 
     # Balanced class weights keep the minority class from being regularised away;

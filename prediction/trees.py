@@ -106,7 +106,7 @@ class TreeModel:
                 score += move
                 node = child
         by_driver: dict[str, float] = {}
-        for driver, contribution in zip(self._drivers, by_feature):
+        for driver, contribution in zip(self._drivers, by_feature, strict=True):
             if contribution:
                 by_driver[driver] = by_driver.get(driver, 0.0) + contribution
         probability = self.calibration.probability(score)
@@ -134,7 +134,9 @@ class TreeModel:
         )
 
 
-def fit_trees(x: np.ndarray, labels: np.ndarray, names: Sequence[str], *, seed: int = 0) -> tuple[tuple[Tree, ...], float]:
+def fit_trees(
+    x: np.ndarray, labels: np.ndarray, names: Sequence[str], *, seed: int = 0
+) -> tuple[tuple[Tree, ...], float]:
     """Boosted trees on a dense matrix: the trees as plain lists and the baseline score."""
     # Heavy imports, needed only where training runs.
     from sklearn.ensemble import HistGradientBoostingClassifier
