@@ -26,7 +26,7 @@ async def customer_with_conversations(service) -> tuple[str, str, dict[str, str]
 
 
 async def test_recorded_conversation_is_a_card_with_its_details(secured):
-    customer, web, ids = await customer_with_conversations(secured)
+    customer, _, _ = await customer_with_conversations(secured)
     data = await secured.data(CARDS, {"c": customer})
     kinds = {(n["type"], n["divisionId"]) for n in data["customer"]["sessions"]["nodes"]}
     assert kinds == {("WEB", None), ("CONVERSATION", "sales"), ("CONVERSATION", "support")}

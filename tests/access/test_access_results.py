@@ -163,14 +163,14 @@ async def test_customer_results_and_pushes_keep_to_the_callers_divisions(secured
     sales = token([*perm.VIEW, perm.CUSTOMER_EDIT, perm.EVENT_ADD], ["sales"])
     cards = "{ id sessions { nodes { id } } }"
     seen = {ids["s"], sessions["sales"]}
-    by_identity = await secured.data('{ customerByIdentity(type: COOKIE, value: "divisions") %s }' % cards,
+    by_identity = await secured.data(f'{{ customerByIdentity(type: COOKIE, value: "divisions") {cards} }}',
                                      token=sales)
     assert {n["id"] for n in by_identity["customerByIdentity"]["sessions"]["nodes"]} == seen
     identified = await secured.data('mutation($c: ID!) { identifyCustomer(input: {customerId: $c, externalId: "d-1"})'
-                                    ' %s }' % cards, ids, token=sales)
+                                    f' {cards} }}', ids, token=sales)
     assert {n["id"] for n in identified["identifyCustomer"]["sessions"]["nodes"]} == seen
     other = await visit(secured, cookie_id="other")
-    merged = await secured.data("mutation($s: ID!, $t: ID!) { mergeCustomers(sourceId: $s, targetId: $t) %s }" % cards,
+    merged = await secured.data(f"mutation($s: ID!, $t: ID!) {{ mergeCustomers(sourceId: $s, targetId: $t) {cards} }}",
                                 {"s": other["c"], "t": ids["c"]}, token=sales)
     assert {n["id"] for n in merged["mergeCustomers"]["sessions"]["nodes"]} == seen | {other["s"]}
     split = await secured.data("mutation($c: ID!) { splitCustomer(customerId: $c) { id } }", {"c": other["c"]},

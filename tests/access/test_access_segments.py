@@ -12,7 +12,10 @@ from tests.support.segments import condition, create_segment, map_matches, match
 
 EDITOR = token(perm.ALL, ["*"])
 AGENT = token(all_but(perm.SEGMENT_EDIT), ["*"])
-INPUT = '{name: "x", color: "#000000", scope: SESSION, conditions: [{field: "eventName", operator: EQUAL, values: ["a"]}]}'
+INPUT = (
+    '{name: "x", color: "#000000", scope: SESSION, '
+    'conditions: [{field: "eventName", operator: EQUAL, values: ["a"]}]}'
+)
 MUTATIONS = [
     ("createSegment", f"mutation {{ createSegment(input: {INPUT}) {{ id }} }}"),
     ("updateSegment", f'mutation {{ updateSegment(id: "any", input: {INPUT}) {{ id }} }}'),

@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.support.outcomes import create_outcome, ended_shop_history
 from tests.support.service import Service
 
+PROJECT = Path(__file__).resolve().parents[2]
 MODEL = "{ outcomes { model { source } } }"
 
 
@@ -23,7 +24,7 @@ async def journey(service: Service, *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.cli", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=PROJECT,
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode, out.decode(), err.decode()

@@ -42,7 +42,8 @@ def test_serve_keeps_a_chosen_admin_token_and_query_strings_out_of_its_output(tm
                 pass
             assert process.poll() is None and time.monotonic() < deadline, output.read_text()
             time.sleep(0.2)
-        query = urllib.parse.urlencode({"query": '{ customerByIdentity(type: EMAIL, value: "ann@shop.example") { id } }'})
+        lookup = '{ customerByIdentity(type: EMAIL, value: "ann@shop.example") { id } }'
+        query = urllib.parse.urlencode({"query": lookup})
         request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql?{query}&phone=%2B16502530000",
                                          headers={"Authorization": f"Bearer {secret}"})
         with urllib.request.urlopen(request, timeout=10) as answer:

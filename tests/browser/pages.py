@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from playwright.async_api import Page, Request, Response, expect
 
@@ -14,7 +14,6 @@ from tests.support.service import ADMIN_TOKEN, Service
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-T = TypeVar("T")
 
 STORED = """query($cookie: String!) {
   customerByIdentity(type: COOKIE, value: $cookie) {
@@ -27,7 +26,7 @@ STORED = """query($cookie: String!) {
 }"""
 
 
-async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 10) -> T:
+async def eventually[T](check: Callable[[], Awaitable[T]], *, timeout: float = 10) -> T:
     """The first truthy result of check, polled until timeout."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

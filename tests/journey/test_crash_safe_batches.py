@@ -129,7 +129,8 @@ async def ingest(pipeline, batch) -> None:
 
 
 async def fresh_pipeline(client: Database, counter: WriteCounter):
-    database = Database(client=client.client, db=client.client.get_database(f"t_{uuid.uuid4().hex[:12]}", codec_options=CODEC))
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    database = Database(client=client.client, db=client.client.get_database(name, codec_options=CODEC))
     await ensure_indexes(database, retention_seconds=Settings().retention_days * 86400)
     clock = ManualClock(NOW)
     await deployments.ensure_default(database, now=NOW)
@@ -162,7 +163,9 @@ async def state(database: Database, pipeline) -> dict[str, Any]:
     catalog = await pipeline.outcomes.current()
     seen = {}
     for session in sessions:
-        items = await database.events.find({"sessionId": session["_id"]}).sort([("occurredAt", 1), ("_id", 1)]).to_list()
+        items = await (
+            database.events.find({"sessionId": session["_id"]}).sort([("occurredAt", 1), ("_id", 1)]).to_list()
+        )
         seen[session["_id"]] = {
             **{key: value for key, value in session.items() if key != "customerId"},
             "customer": names[session["customerId"]],

@@ -25,7 +25,7 @@ async def test_a_busy_loop_does_not_make_the_hub_reconnect(start):
         await service.until_listening(topics.journey(body["sessionIds"][0]))
         await until(lambda: hub._heartbeats_back >= 3, lambda: "heartbeats do not come back")
         channel = hub._backend
-        time.sleep(1.0)  # the whole loop is busy for ten heartbeat intervals
+        time.sleep(1.0)  # noqa: ASYNC251 - on purpose: the whole loop is busy for ten heartbeat intervals
         await asyncio.sleep(0.5)
         assert hub.ready and hub._backend is channel  # no reconnect: nothing was lost
         await service.collect([pageview("1", "/after")])

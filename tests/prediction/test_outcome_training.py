@@ -23,7 +23,7 @@ def test_too_few_positives_gives_no_model():
 def test_learns_that_cart_adds_lead_to_purchases():
     model = train(shop_rows(3000, seed=1))
 
-    weights = dict(zip(model.features, model.weights))
+    weights = dict(zip(model.features, model.weights, strict=True))
     assert weights["name:add_to_cart"] > 1.0
 
 

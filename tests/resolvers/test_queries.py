@@ -31,7 +31,8 @@ async def sessions_for(service: Service, cookie: str, count: int) -> list[str]:
 async def test_customer_summary_counts_pageviews_of_the_current_session(service: Service):
     body = await service.collect([pageview("1"), pageview("2"), {"id": "3", "type": "search", "query": "hat"}])
     data = await service.data(
-        "query($id: ID!) { customer(id: $id) { id identified summary { status pageviewsThisSession currentSession { id } } } }",
+        "query($id: ID!) { customer(id: $id) { id identified "
+        "summary { status pageviewsThisSession currentSession { id } } } }",
         {"id": body["customerIds"][0]},
     )
     assert data["customer"] == {
@@ -102,13 +103,13 @@ async def test_several_cards_expanded_at_once(service: Service):
     assert data["sessions"][0]["journey"]["nodes"] == [{"kind": "PAGEVIEW"}]
 
 
-CUSTOMERS_QUERY = """query($ids: [ID!]!) { %s }"""
 ONE = """c%d: customer(id: "%s") { id summary { pageviewsThisSession } identities { type value }
       sessions(first: 5) { nodes { id pageviewCount journey(first: 10) { nodes { kind page { url } } } } } }"""
 
 
 async def _round_trips_for(service: Service, customers: list[str]) -> int:
-    query = "{ %s }" % " ".join(ONE % (n, cid) for n, cid in enumerate(customers))
+    fields = " ".join(ONE % (n, cid) for n, cid in enumerate(customers))
+    query = f"{{ {fields} }}"
     service.commands.reset()
     data = await service.data(query)
     assert all(data[f"c{n}"]["sessions"]["nodes"] for n in range(len(customers)))

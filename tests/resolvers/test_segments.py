@@ -45,7 +45,9 @@ async def test_update_replaces_the_definition(service: Service):
         "New", condition("searchQuery", "CONTAINS_ANY", "boots"), color="#000000", scope="CUSTOMER",
     )}))["updateSegment"]
     assert (updated["name"], updated["color"], updated["scope"]) == ("New", "#000000", "CUSTOMER")
-    assert updated["conditions"] == [{"field": "searchQuery", "operator": "CONTAINS_ANY", "values": ["boots"], "count": 1}]
+    assert updated["conditions"] == [
+        {"field": "searchQuery", "operator": "CONTAINS_ANY", "values": ["boots"], "count": 1}
+    ]
     # Left out of the input: kept, so an edit never shows a hidden segment by accident.
     assert (updated["description"], updated["displayToAgent"]) == ("kept", False)
 
@@ -128,7 +130,10 @@ async def test_map_subscribers_receive_the_match_in_its_colour(service: Service)
         pushed = [(await socket.next(op))["journeyMap"] for _ in range(2)]
         assert pushed == [
             {"kind": "CUSTOM", "icon": "custom", "name": "add_to_cart", "segment": None},
-            {"kind": "SEGMENT_MATCHED", "icon": "segment", "name": "Cart", "segment": {"name": "Cart", "color": "#00FF00"}},
+            {
+                "kind": "SEGMENT_MATCHED", "icon": "segment", "name": "Cart",
+                "segment": {"name": "Cart", "color": "#00FF00"},
+            },
         ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from live import topics
 from tests.support.service import Service
 
@@ -89,7 +91,7 @@ async def test_complete_message_stops_one_subscription(service: Service):
     async with service.socket() as socket:
         op = await socket.subscribe(MAP, {"id": body["sessionIds"][0]})
         await service.until_listening(topics.journey(body["sessionIds"][0]))
-        await socket.connection.send('{"id": "%s", "type": "complete"}' % op)
+        await socket.connection.send(json.dumps({"id": op, "type": "complete"}))
         await service.until_live_subscribers(0)
         assert (await health(service))["liveSubscribers"] == 0
 
@@ -99,12 +101,21 @@ async def test_lagging_socket_with_several_subscriptions_closes_cleanly(start):
     body = await service.collect([{"id": "0", "type": "pageview", "page": {"url": "https://shop.example/"}}])
     async with service.socket() as socket:
         await socket.subscribe("subscription { liveVisitors { session { customer { id traits } } } }")
-        await socket.subscribe("subscription($c: ID!) { sessionCards(customerId: $c) { session { customer { id } segments { segment { id name color } } } } }", {"c": body["customerIds"][0]})
-        await socket.subscribe("subscription($s: ID!) { journeyMap(sessionId: $s) { id segment { name color } } }", {"s": body["sessionIds"][0]})
+        await socket.subscribe(
+            "subscription($c: ID!) { sessionCards(customerId: $c) { session { customer { id } "
+            "segments { segment { id name color } } } } }",
+            {"c": body["customerIds"][0]},
+        )
+        await socket.subscribe(
+            "subscription($s: ID!) { journeyMap(sessionId: $s) { id segment { name color } } }",
+            {"s": body["sessionIds"][0]},
+        )
         await service.until_listening(topics.LIVE_VISITORS)
         await service.until_listening(topics.cards(body["customerIds"][0]))
         await service.until_listening(topics.journey(body["sessionIds"][0]))
-        await service.collect([{"id": str(n), "type": "pageview", "page": {"url": "https://shop.example/"}} for n in range(1, 21)])
+        await service.collect(
+            [{"id": str(n), "type": "pageview", "page": {"url": "https://shop.example/"}} for n in range(1, 21)]
+        )
         code, _ = await socket.wait_closed()
         assert code == 4499
 
