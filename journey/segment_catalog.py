@@ -7,37 +7,20 @@ within `refresh_seconds` (see journey.versioned_catalog).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 
+from journey.definitions import Compiled
 from journey.segment_definitions import CUSTOMER, Segment
 from journey.versioned_catalog import VersionedCatalog
-from rules import RuleDefinitionError, RuleSet
 from storage.segments import SEGMENTS
 
-log = logging.getLogger(__name__)
 
-
-class Catalog:
+class Catalog(Compiled[Segment]):
     """The segments at one version: all of them by id, and the active ones as rules."""
 
     def __init__(self, version: int, segments: Iterable[Segment]) -> None:
-        self.version = version
-        self.by_id: dict[str, Segment] = {segment.id: segment for segment in segments}
-        rules = []
-        self.by_rule: dict[str, Segment] = {}
-        for segment in self.by_id.values():
-            if not segment.active:
-                continue
-            try:
-                rules.append(segment.rule())
-            except RuleDefinitionError:
-                # Stored before a rule change made it invalid: skip it, keep ingesting.
-                log.warning("segment %s has invalid conditions; it is not evaluated", segment.id)
-                continue
-            self.by_rule[segment.rule_id] = segment
-        self.rules = RuleSet(rules)
+        super().__init__(version, segments)
         self.carries_over = any(segment.scope == CUSTOMER for segment in self.by_id.values())
         """Whether a new session may start with segments its customer already holds."""
 

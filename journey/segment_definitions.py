@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from core.errors import InvalidInput
-from journey import definition_fields as fields
+from journey import definitions as shared
 from journey.incoming import text
-from rules import Rule, parse_conditions
 
 SESSION = "SESSION"
 CUSTOMER = "CUSTOMER"
@@ -22,42 +20,19 @@ COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
-    id: str
-    name: str
-    description: str
+class Segment(shared.Definition):
     color: str
     scope: str
     display_to_agent: bool
-    active: bool
-    conditions: tuple[dict[str, Any], ...]
-    revision: int
-    created_at: datetime
-    updated_at: datetime
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Segment:
         return cls(
-            id=doc["_id"],
-            name=doc["name"],
-            description=doc.get("description") or "",
+            **shared.Definition.common_fields(doc),
             color=doc["color"],
             scope=doc["scope"],
             display_to_agent=doc.get("displayToAgent", True),
-            active=doc.get("active", True),
-            conditions=tuple(doc["conditions"]),
-            revision=doc.get("revision", 1),
-            created_at=doc["createdAt"],
-            updated_at=doc["updatedAt"],
         )
-
-    @property
-    def rule_id(self) -> str:
-        """Sessions count progress per rule id: a new revision starts the counts afresh."""
-        return f"{self.id}-{self.revision}"
-
-    def rule(self) -> Rule:
-        return Rule(self.rule_id, parse_conditions(list(self.conditions)))
 
 
 def definition(
@@ -76,11 +51,11 @@ def definition(
         raise InvalidInput("displayToAgent", "must be true or false")
     return {
         "name": text(name, "name", limit=MAX_NAME),
-        "description": fields.description(description),
+        "description": shared.description(description),
         "color": _color(color),
         "scope": scope,
         "displayToAgent": display_to_agent,
-        "conditions": fields.conditions(conditions),
+        "conditions": shared.conditions(conditions),
     }
 
 

@@ -16,7 +16,7 @@ from prediction import Factor, TrainedModel
 from prediction.features import SEGMENT_PREFIX
 from prediction.history import ACHIEVED_PREFIX
 from prediction.state import HISTORY_PREFIX
-from schema.segments import Condition, ConditionInput, ConditionOperator
+from schema.segments import Condition, ConditionInput
 
 
 @strawberry.input(description="An outcome's definition: a goal, and the journey that achieves it "
@@ -164,15 +164,7 @@ class Outcome:
             description=outcome.description,
             positive=outcome.positive,
             active=outcome.active,
-            conditions=[
-                Condition(
-                    field=condition["field"],
-                    operator=ConditionOperator(condition["operator"]),
-                    values=condition["values"],
-                    count=condition.get("count"),
-                )
-                for condition in outcome.conditions
-            ],
+            conditions=Condition.all_of(outcome.conditions),
             created_at=outcome.created_at,
             updated_at=outcome.updated_at,
         )

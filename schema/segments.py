@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -117,6 +118,18 @@ class Condition:
     values: list[str] = strawberry.field(description="What it is compared with.")
     count: int | None = strawberry.field(description="Null for a visit context field.")
 
+    @classmethod
+    def all_of(cls, stored: Iterable[Mapping[str, Any]]) -> list[Condition]:
+        return [
+            cls(
+                field=condition["field"],
+                operator=ConditionOperator(condition["operator"]),
+                values=condition["values"],
+                count=condition.get("count"),
+            )
+            for condition in stored
+        ]
+
 
 @strawberry.type(description="A group of visitors with something in common, matched as events arrive.")
 class Segment:
@@ -149,15 +162,7 @@ class Segment:
             scope=SegmentScope(segment.scope),
             display_to_agent=segment.display_to_agent,
             active=segment.active,
-            conditions=[
-                Condition(
-                    field=condition["field"],
-                    operator=ConditionOperator(condition["operator"]),
-                    values=condition["values"],
-                    count=condition.get("count"),
-                )
-                for condition in segment.conditions
-            ],
+            conditions=Condition.all_of(segment.conditions),
             created_at=segment.created_at,
             updated_at=segment.updated_at,
         )

@@ -12,40 +12,25 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from journey.definitions import Compiled
 from journey.outcomes.definitions import Outcome
 from journey.versioned_catalog import VersionedCatalog
 from prediction import TrainedModel, model_from_document
-from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
 from storage.outcomes import OUTCOMES
 
 log = logging.getLogger(__name__)
 
 
-class Catalog:
+class Catalog(Compiled[Outcome]):
     """The outcomes at one version: all of them by id, the active ones as rules, and
     the model trained for each one's current revision."""
 
     def __init__(
         self, version: int, outcomes: Iterable[Outcome], models: Iterable[Mapping[str, Any]] = ()
     ) -> None:
-        self.version = version
-        self.by_id: dict[str, Outcome] = {outcome.id: outcome for outcome in outcomes}
-        self.rule_of: dict[str, Rule] = {}
-        self.by_rule: dict[str, Outcome] = {}
-        for outcome in self.by_id.values():
-            if not outcome.active:
-                continue
-            try:
-                rule = outcome.rule()
-            except RuleDefinitionError:
-                # Stored before a rule change made it invalid: skip it, keep ingesting.
-                log.warning("outcome %s has invalid conditions; it is not evaluated", outcome.id)
-                continue
-            self.rule_of[outcome.id] = rule
-            self.by_rule[outcome.rule_id] = outcome
+        super().__init__(version, outcomes)
         self.active: tuple[Outcome, ...] = tuple(self.by_rule.values())
-        self.rules = RuleSet(self.rule_of.values())
         self.trained: dict[str, TrainedModel] = {}
         """The latest model of each outcome, used or not."""
         self.models: dict[str, TrainedModel] = {}
