@@ -26,6 +26,7 @@ class LimitedH11Protocol(H11Protocol):
     proxies: _TrustedHosts = _TrustedHosts([])
     open_per_client: Counter[str]
 
+    # The override narrows BaseTransport to Transport, as uvicorn's own connection_made does.
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._deadline: asyncio.TimerHandle | None = None

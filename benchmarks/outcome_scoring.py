@@ -20,12 +20,12 @@ from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from journey.outcomes.catalog import Catalog
+from journey.outcomes.catalog import Catalog, OutcomeCatalog
 from journey.outcomes.definitions import Outcome, definition
 from journey.outcomes.features import FEATURES, FeatureFold
 from journey.outcomes.stage import OutcomeStage
 from journey.work import SessionWork
-from prediction import TREES_SOURCE, SessionRows, select_model
+from prediction import SessionRows, TreeModel, select_model
 from prediction.selection import KINDS
 from storage.sessions import SessionDelta
 
@@ -38,11 +38,18 @@ CONTEXTS = [{"device": {"category": device}, "referrer": {"medium": medium}}
             for device in ("desktop", "mobile") for medium in ("search", "direct", "paid", "social")]
 
 
-class FixedCatalog:
-    """The catalog as the stage reads it between refreshes."""
+class FixedCatalog(OutcomeCatalog):
+    """The catalog as the stage reads it between refreshes, never refreshed: no database."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.latest = catalog
+        self._fixed = catalog
+
+    @property
+    def latest(self) -> Catalog:
+        return self._fixed
+
+    async def current(self) -> Catalog:
+        return self._fixed
 
 
 def random_event(rng: random.Random) -> dict:
@@ -152,7 +159,7 @@ def main() -> None:
         per_outcome_cpu = (with_cpu - features_cpu) / EVENTS / OUTCOMES * 1e6
         model = next(iter(catalog.models.values()))
         print(f"{kind} ({len(model.features)} features"
-              + (f", {len(model.trees)} trees" if kind == TREES_SOURCE else "") + "): "
+              + (f", {len(model.trees)} trees" if isinstance(model, TreeModel) else "") + "): "
               f"{per_outcome:.1f} ({per_outcome_cpu:.1f}) µs per event per outcome (conditions, probability, "
               f"quantile, factors, push payload); {with_outcomes / EVENTS * 1e6:.1f} ({with_cpu / EVENTS * 1e6:.1f}) "
               f"µs per event in the stage with {OUTCOMES} outcomes")
