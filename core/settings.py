@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 
 def _csv(value: str) -> tuple[str, ...]:
@@ -108,9 +110,9 @@ class Settings:
         return _bool(self.demo)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         environ = dict(os.environ if environ is None else environ)
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each of its field's type, parsed as its default's
         for spec in fields(cls):
             raw = environ.get(f"JOURNEY_{spec.name.upper()}")
             if raw is None:
