@@ -30,9 +30,9 @@ from benchmarks.segment_evaluation import (
     random_event,
     random_event_condition,
 )
-from journey.segment_catalog import Catalog, SegmentCatalog
-from journey.segment_definitions import Segment, definition
-from journey.segmenting import STATE, SegmentStage
+from journey.segments.catalog import Catalog, SegmentCatalog
+from journey.segments.definitions import Segment, definition
+from journey.segments.stage import STATE, SegmentStage
 from journey.work import SessionWork
 from storage.sessions import SessionDelta
 

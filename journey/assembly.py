@@ -28,8 +28,8 @@ from journey.measured import MeasuredIngestor, TimedStage
 from journey.outcomes.catalog import OutcomeCatalog
 from journey.outcomes.stage import OutcomeStage
 from journey.outcomes.training import OutcomeTrainer
-from journey.segment_catalog import SegmentCatalog
-from journey.segmenting import SegmentStage
+from journey.segments.catalog import SegmentCatalog
+from journey.segments.stage import SegmentStage
 from journey.work import Stage
 from live.publishing import Publisher
 from storage import conversations

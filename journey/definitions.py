@@ -96,5 +96,5 @@ def conditions(raw: Any) -> list[dict[str, Any]]:
     return [
         {"field": given["field"], "operator": str(condition.operator),
          "values": list(dict.fromkeys(given["values"])), "count": condition.count}
-        for given, condition in zip(raw, parsed)
+        for given, condition in zip(raw, parsed, strict=True)
     ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from journey import segment_definitions
 from journey.outcomes import definitions as outcome_definitions
+from journey.segments import definitions as segment_definitions
 from storage import outcomes as stored_outcomes
 from storage import segments as stored_segments
 from storage.database import Database

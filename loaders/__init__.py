@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from access import permissions
 from access.principal import Principal
-from journey.segment_catalog import Catalog, SegmentCatalog, SegmentView
+from journey.segments.catalog import Catalog, SegmentCatalog, SegmentView
 from storage import customers, identities, sessions
 from storage.database import Database
 from storage.pages import Sort, children_pages

@@ -15,7 +15,7 @@ from journey.identify.stitching import Stitcher
 from journey.ingest import Ingestor
 from journey.outcomes.catalog import OutcomeCatalog
 from journey.outcomes.training import OutcomeTrainer
-from journey.segment_catalog import SegmentCatalog
+from journey.segments.catalog import SegmentCatalog
 from live.hub import LAGGED_CLOSE_CODE, LAGGED_CLOSE_REASON, LiveHub
 from live.starts import SubscriptionStarts
 from loaders import Loaders

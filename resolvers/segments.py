@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from access import permissions as perm
-from journey import segment_definitions as definitions
+from journey.segments import definitions
 from resolvers.definitions import DefinitionAdmin
 from schema.permissions import requires
 from schema.segments import Segment, SegmentInput

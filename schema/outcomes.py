@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from journey.outcomes import definitions
 from journey.outcomes.progress import Progress, of_session
-from journey.segment_catalog import SegmentView
+from journey.segments.catalog import SegmentView
 from prediction import Factor, TrainedModel
 from prediction.features import SEGMENT_PREFIX
 from prediction.history import ACHIEVED_PREFIX

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from journey import segment_definitions as definitions
-from journey.segment_catalog import SegmentView
-from journey.segmenting import first_per_segment
+from journey.segments import definitions
+from journey.segments.catalog import SegmentView
+from journey.segments.stage import first_per_segment
 from rules import Operator
 
 

@@ -22,7 +22,7 @@ from journey.importing import SilentHub
 from journey.ingest import RawEvent
 from journey.outcomes.definitions import definition as outcome_definition
 from journey.outcomes.progress import of_session
-from journey.segment_definitions import definition as segment_definition
+from journey.segments.definitions import definition as segment_definition
 from storage import deployments, outcomes, segments
 from storage.database import CODEC, Database, connect, ensure_indexes
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from journey.context import visit_context
 from journey.items import derived
-from journey.segment_catalog import SegmentCatalog
-from journey.segment_definitions import CUSTOMER, Segment
+from journey.segments.catalog import SegmentCatalog
+from journey.segments.definitions import CUSTOMER, Segment
 from journey.work import SessionWork
 from storage import segments as stored_segments
 from storage.database import Database

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from journey.definitions import Compiled
-from journey.segment_definitions import CUSTOMER, Segment
+from journey.segments.definitions import CUSTOMER, Segment
 from journey.versioned_catalog import VersionedCatalog
 from storage.segments import SEGMENTS
 
