@@ -16,7 +16,7 @@ from prediction import Factor, TrainedModel
 from prediction.features import SEGMENT_PREFIX
 from prediction.history import ACHIEVED_PREFIX
 from prediction.state import HISTORY_PREFIX
-from schema.segments import Condition, ConditionInput
+from schema.definitions import Condition, ConditionInput, shown_fields
 
 
 @strawberry.input(description="An outcome's definition: a goal, and the journey that achieves it "
@@ -158,16 +158,7 @@ class Outcome:
 
     @classmethod
     def of(cls, outcome: definitions.Outcome) -> Outcome:
-        return cls(
-            id=strawberry.ID(outcome.id),
-            name=outcome.name,
-            description=outcome.description,
-            positive=outcome.positive,
-            active=outcome.active,
-            conditions=Condition.all_of(outcome.conditions),
-            created_at=outcome.created_at,
-            updated_at=outcome.updated_at,
-        )
+        return cls(**shown_fields(outcome), positive=outcome.positive)
 
 
 @strawberry.type(description="A session property that moved a prediction, and how far.")
