@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from bson import ObjectId
 
@@ -27,6 +28,7 @@ from journey.outcomes.stage import OutcomeStage
 from journey.work import SessionWork
 from prediction import SessionRows, TreeModel, select_model
 from prediction.selection import KINDS
+from storage.documents import EventDocument, SessionDocument
 from storage.sessions import SessionDelta
 
 SEED = 7
@@ -134,8 +136,9 @@ def run(catalog: Catalog, arrivals: list[tuple[int, dict]]) -> tuple[float, floa
         at = START + timedelta(seconds=number)
         delta = SessionDelta(session_id=f"s{session}", customer_id=f"c{session}", cookie_id=f"c{session}",
                              deployment_id="default", seq=1, started_at=at, last_activity_at=at)
-        work = SessionWork(delta=delta, stored=stored[session])
-        work.add(item(session, number, at, event))
+        # Partial documents: the stage reads only these fields.
+        work = SessionWork(delta=delta, stored=cast(SessionDocument, stored[session]))
+        work.add(cast(EventDocument, item(session, number, at, event)))
         started, started_cpu = time.perf_counter(), time.process_time()
         stage.process(work)
         elapsed += time.perf_counter() - started

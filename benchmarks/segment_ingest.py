@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from bson import ObjectId
 
@@ -34,6 +35,7 @@ from journey.segments.catalog import Catalog, SegmentCatalog
 from journey.segments.definitions import Segment, definition
 from journey.segments.stage import STATE, SegmentStage
 from journey.work import SessionWork
+from storage.documents import EventDocument, SessionDocument
 from storage.sessions import SessionDelta
 
 BATCH = 5
@@ -112,9 +114,10 @@ def main() -> None:
             deployment_id="default", seq=1, started_at=items[0]["occurredAt"],
             last_activity_at=items[-1]["occurredAt"],
         )
-        work = SessionWork(delta=delta, stored=stored[session])
+        # Partial documents: the stage reads only these fields.
+        work = SessionWork(delta=delta, stored=cast(SessionDocument, stored[session]))
         for doc in items:
-            work.add(doc)
+            work.add(cast(EventDocument, doc))
         started = time.perf_counter()
         stage.process(work)
         elapsed += time.perf_counter() - started

@@ -17,7 +17,7 @@ def visit_context(work: SessionWork) -> dict[str, Any] | None:
     """The context of the session, whether this batch opens it or it was stored before."""
     if "context" in work.delta.on_insert:
         return work.delta.on_insert["context"]
-    return (work.stored or {}).get("context")
+    return work.stored_fields.get("context")
 
 
 class VisitContextStage:
@@ -35,11 +35,12 @@ class VisitContextStage:
             return
         source = work.source or Source()
         landing = next((doc for doc in work.items if doc.get("page")), None)
+        landing_page = landing.get("page") if landing else None
         context = build_context(
             user_agent=source.user_agent,
             ip=source.ip,
             referrer=landing.get("referrer") if landing else None,
-            page_url=landing["page"]["url"] if landing else None,
+            page_url=landing_page["url"] if landing_page else None,
             accept_language=source.accept_language,
             anonymise_ip=self._anonymise_ip,
         )

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from journey.icons import CUSTOM_ICONS, IconRule, Icons
 from journey.incoming import Parser, TrackedEvent, custom_fields, pageview_fields, search_fields
+from storage.documents import EventDocument
 
-ItemFiller = Callable[[TrackedEvent, dict[str, Any]], None]
+ItemFiller = Callable[[TrackedEvent, EventDocument], None]
 """Fills the fields only this type's items carry into its journey item."""
 
 
@@ -66,7 +66,7 @@ class EventTypes:
         )
 
 
-def _custom_item(event: TrackedEvent, document: dict[str, Any]) -> None:
+def _custom_item(event: TrackedEvent, document: EventDocument) -> None:
     if event.data.get("icon"):
         document["display"] = {"icon": event.data["icon"]}
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-IconRule = Callable[[dict[str, Any]], str]
+IconRule = Callable[[Mapping[str, Any]], str]
 """The icon of an item whose kind draws it by its detail (an engagement's media and state, say)."""
 
 CUSTOM_ICONS: Mapping[str, str] = MappingProxyType({
@@ -53,7 +53,7 @@ class Icons:
     named: Mapping[str, str]
     """Icons of custom events known by name (a logout, say)."""
 
-    def icon_for(self, item: dict[str, Any]) -> str:
+    def icon_for(self, item: Mapping[str, Any]) -> str:
         kind = item["kind"]
         if kind in self.by_detail:
             return self.by_detail[kind](item)

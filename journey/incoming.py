@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from core.errors import InvalidInput
 from journey.icons import CUSTOM_ICONS
+from storage.documents import Page
 
 MAX_ID = 128
 MAX_URL = 2048
@@ -36,7 +37,7 @@ class TrackedEvent:
     type: str
     cookie_id: str
     occurred_at: datetime
-    page: dict[str, str | None] | None = None
+    page: Page | None = None
     referrer: str | None = None
     query: str | None = None
     name: str | None = None
@@ -84,6 +85,10 @@ def text(value: Any, path: str, *, limit: int, required: bool = True) -> str | N
     return value
 
 
+@overload
+def web_url(value: Any, path: str, *, required: Literal[True]) -> str: ...
+@overload
+def web_url(value: Any, path: str, *, required: bool) -> str | None: ...
 def web_url(value: Any, path: str, *, required: bool) -> str | None:
     url = text(value, path, limit=MAX_URL, required=required)
     if url is None:
@@ -140,7 +145,7 @@ def attributes(value: Any, path: str) -> dict[str, Any]:
     return clean
 
 
-def page(value: Any, path: str, *, required: bool) -> dict[str, str | None] | None:
+def page(value: Any, path: str, *, required: bool) -> Page | None:
     if value is None:
         if required:
             raise InvalidInput(path, "is required")

@@ -34,6 +34,7 @@ from live.publishing import Publisher
 from live.topics import Message
 from storage import customers, deployments, events, identities, sessions
 from storage.database import Database
+from storage.documents import EventDocument, IdentityDocument, SessionDocument, StoredEventRef
 from storage.sessions import SessionDelta
 
 _DEPLOYMENT_CACHE_SECONDS = 5.0
@@ -41,11 +42,11 @@ _DEPLOYMENT_CACHE_ENTRIES = 10_000
 _ACTIONS = ("identify", "logout")
 _LOGOUT_NAMESPACE = uuid.UUID("3b1f6a52-9d0e-4c7b-8e2a-5f4d1c9b7a60")
 
-Entry = tuple[int, dict[str, Any]]
+Entry = tuple[int, EventDocument]
 """A journey item and the index in its batch of the event it stands for."""
 
 
-def batch_token(items: list[dict[str, Any]]) -> str:
+def batch_token(items: list[EventDocument]) -> str:
     """Names what one batch adds to one session by its tracked items, so the retry of a
     batch (the same events) carries the same token."""
     keys = "\n".join(sorted(doc["dedupeKey"] for doc in items))
@@ -140,13 +141,13 @@ class _Batch:
     """Dedupe keys stored by a cut-off batch part whose session never took them in."""
     refused: dict[int, str] = field(default_factory=dict)
     """Events a stage turned down, with the reason."""
-    touched: dict[str, dict[str, Any]] = field(default_factory=dict)
+    touched: dict[str, SessionDocument] = field(default_factory=dict)
     """The sessions the batch wrote, as stored, by id."""
 
     def stores(self, index: int) -> bool:
         return index not in self.duplicates and index not in self.refused
 
-    def acts_on(self, index: int, doc: dict[str, Any]) -> bool:
+    def acts_on(self, index: int, doc: EventDocument) -> bool:
         return doc["dedupeKey"] in self.unacted or self.stores(index)
 
 
@@ -160,13 +161,13 @@ class _Sessionised:
     """Sessions of browsers that now start a new one after a long gap."""
 
 
-def _stored_but_not_acted(doc: dict[str, Any]) -> bool:
+def _stored_but_not_acted(doc: StoredEventRef) -> bool:
     """An identify or logout stored by a batch that was cut off before it acted."""
     return doc.get("type") in _ACTIONS and bool(doc.get(events.BATCH)) and not doc.get("acted")
 
 
-def _latest_by_browser(stored_sessions: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    latest: dict[str, dict[str, Any]] = {}
+def _latest_by_browser(stored_sessions: Iterable[SessionDocument]) -> dict[str, SessionDocument]:
+    latest: dict[str, SessionDocument] = {}
     for session in stored_sessions:
         cookie = session.get("cookieId")
         if cookie and (cookie not in latest or latest[cookie]["seq"] < session["seq"]):
@@ -306,7 +307,7 @@ class Ingestor:
             if index not in state.duplicates or doc["dedupeKey"] in state.unacted
         ]
 
-    async def _settled(self, found: dict[str, dict[str, Any]]) -> set[str]:
+    async def _settled(self, found: dict[str, StoredEventRef]) -> set[str]:
         """The stored events whose batch was carried through to their session (events
         stored before batches had tokens count as carried through). A batch cut off after
         its sessions were written but before its browsers' cursors were: the cursors
@@ -357,7 +358,7 @@ class Ingestor:
             await events.mark_acted(self._db, dedupe_key=doc["dedupeKey"])
         return acted
 
-    async def _identify(self, stitcher: Stitcher, doc: dict[str, Any], customer_id: str) -> None:
+    async def _identify(self, stitcher: Stitcher, doc: EventDocument, customer_id: str) -> None:
         identify = doc["identify"]
         if identify.get("claims"):
             # Unverified: noted on the browser's own customer, never stitched anywhere.
@@ -394,7 +395,7 @@ class Ingestor:
             session_ids=list(state.touched),
         )
 
-    async def _store(self, items: list[Entry], state: _Batch) -> list[dict[str, Any]]:
+    async def _store(self, items: list[Entry], state: _Batch) -> list[SessionDocument]:
         """Sessionise, run the stages, persist and publish one set of items."""
         sessionised = await self._sessionise(items, state)
         works = sessionised.works
@@ -423,12 +424,12 @@ class Ingestor:
             self._sessionise_browser(cookie, cookies[cookie], entries, state, sessionised)
         for work in sessionised.works.values():
             work.delta.batch = batch_token(work.items)
-        for doc in await sessions.by_ids(self._db, ids=list(sessionised.works)):
-            sessionised.works[doc["_id"]].stored = doc
+        for session in await sessions.by_ids(self._db, ids=list(sessionised.works)):
+            sessionised.works[session["_id"]].stored = session
         return sessionised
 
     def _sessionise_browser(
-        self, cookie: str, identity: dict[str, Any], entries: list[Entry], state: _Batch, sessionised: _Sessionised,
+        self, cookie: str, identity: IdentityDocument, entries: list[Entry], state: _Batch, sessionised: _Sessionised,
     ) -> None:
         web = identity.get("web") or {}
         cursor = SessionCursor(
@@ -490,7 +491,7 @@ class Ingestor:
             count(work.delta, doc, sign=-1)
             work.items.remove(doc)
 
-    async def _publish(self, works: dict[str, SessionWork], touched: list[dict[str, Any]]) -> None:
+    async def _publish(self, works: dict[str, SessionWork], touched: list[SessionDocument]) -> None:
         documents = [doc for work in works.values() for doc in work.items]
         messages: list[Message] = [
             (topics.journey(doc["sessionId"]), doc)
@@ -518,7 +519,7 @@ def _client_id(payload: Any) -> str | None:
     return client_id if isinstance(client_id, str) else None
 
 
-def _carried_through(doc: dict[str, Any], applied: dict[str, dict[str, Any]]) -> bool:
+def _carried_through(doc: StoredEventRef, applied: dict[str, SessionDocument]) -> bool:
     token = doc.get(events.BATCH)
     if token is None:
         return True

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bson import ObjectId
 
 from journey.incoming import Source
+from live.topics import Message
+from storage.documents import EventDocument, SessionDocument
 from storage.sessions import SessionDelta
 
 
@@ -45,9 +47,9 @@ class CustomerCounters:
 @dataclass(slots=True)
 class SessionWork:
     delta: SessionDelta
-    stored: dict[str, Any] | None = None
+    stored: SessionDocument | None = None
     """The session as stored before this batch; None for a session this batch opens."""
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[EventDocument] = field(default_factory=list)
     """This batch's journey items for the session, in time order."""
     source: Source | None = None
     """The browser behind the batch's first event for this session."""
@@ -58,7 +60,7 @@ class SessionWork:
     customer_counters: CustomerCounters = field(default_factory=lambda: CustomerCounters())
     """Counts, latest times and bits of the session's customer this batch moves on (the
     history summary outcome predictions read)."""
-    messages: list[tuple[str, Any]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
     """Live pushes beyond the map items and the card change, sent once the batch is
     stored (progress toward outcomes, say)."""
 
@@ -70,10 +72,15 @@ class SessionWork:
     def is_new(self) -> bool:
         return self.stored is None
 
-    refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    @property
+    def stored_fields(self) -> Mapping[str, Any]:
+        """The session's fields as stored before this batch; none for a session it opens."""
+        return self.stored or {}
+
+    refused: list[tuple[EventDocument, str]] = field(default_factory=list)
     """Tracked items a stage turned down, with the reason (field: why)."""
 
-    def refuse(self, document: dict[str, Any], reason: str) -> None:
+    def refuse(self, document: EventDocument, reason: str) -> None:
         """Turn down a tracked item: it is not stored, and its receipt says why."""
         self.items.remove(document)
         count(self.delta, document, sign=-1)
@@ -82,7 +89,7 @@ class SessionWork:
             self.delta.started_at, self.delta.last_activity_at = min(moments), max(moments)
         self.refused.append((document, reason))
 
-    def add(self, document: dict[str, Any], *, follows: dict[str, Any] | None = None) -> None:
+    def add(self, document: EventDocument, *, follows: EventDocument | None = None) -> None:
         """Add an item (tracked or derived) to the session and its counters.
 
         `follows`: the item it comes right after on the map (a matched segment follows
@@ -141,14 +148,14 @@ def customer_tokens(works: Iterable[SessionWork]) -> dict[str, str]:
     }
 
 
-def count(delta: SessionDelta, document: dict[str, Any], sign: int = 1) -> None:
+def count(delta: SessionDelta, document: EventDocument, sign: int = 1) -> None:
     delta.events += sign
     delta.started_at = min(delta.started_at, document["occurredAt"])
     delta.last_activity_at = max(delta.last_activity_at, document["occurredAt"])
     if document["kind"] == "PAGEVIEW":
         delta.pageviews += sign
         if sign > 0:
-            delta.last_page = {**document["page"], "at": document["occurredAt"]}
+            delta.last_page = {**(document["page"] or {}), "at": document["occurredAt"]}
     if document["kind"] == "SEARCH":
         entry = {"query": document["query"], "occurredAt": document["occurredAt"]}
         if sign > 0:

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Literal, TypedDict
+
+from storage.documents import EventDocument, SessionDocument
 
 LIVE_VISITORS = "visitors"
 
-Message = tuple[str, Any]
+ChangeKind = Literal["CREATED", "UPDATED", "INACTIVE", "MOVED", "REMOVED"]
+
+
+class SessionChangeMessage(TypedDict):
+    """To card and Live Now subscribers: a session appeared, changed, went inactive,
+    moved to another customer or was removed."""
+
+    change: ChangeKind
+    session: SessionDocument
+
+
+class OutcomeProgressMessage(TypedDict):
+    """To a session's outcome subscribers: its progress toward one outcome."""
+
+    sessionId: str
+    outcomeId: str
+    probability: float
+    quantile: float | None
+    factors: list[list[object]]
+    source: str
+    achievedAt: datetime | None
+
+
+Payload = EventDocument | SessionChangeMessage | OutcomeProgressMessage
+"""A journey item (to the session's journey map subscribers), a session change or an
+outcome's progress."""
+
+Message = tuple[str, Payload]
 """A topic and the payload its subscribers receive."""
 
 
@@ -23,10 +53,10 @@ def outcomes(session_id: str) -> str:
     return f"outcomes:{session_id}"
 
 
-def session_change(change: str, session: dict[str, Any]) -> list[Message]:
+def session_change(change: ChangeKind, session: SessionDocument) -> list[Message]:
     """The messages that tell card and Live Now subscribers a session changed."""
-    payload = {"change": change, "session": session}
-    messages = [(cards(session["customerId"]), payload)]
+    payload: SessionChangeMessage = {"change": change, "session": session}
+    messages: list[Message] = [(cards(session["customerId"]), payload)]
     if session.get("type") == "WEB":
         messages.append((LIVE_VISITORS, payload))
     return messages

@@ -17,6 +17,7 @@ from access.principal import Principal
 from journey.segments.catalog import Catalog, SegmentCatalog, SegmentView
 from storage import customers, identities, sessions
 from storage.database import Database
+from storage.documents import SessionDocument
 from storage.pages import Sort, children_pages
 
 SESSION_ORDER: Sort = [("startedAt", -1), ("_id", -1)]
@@ -55,7 +56,7 @@ class Loaders:
             found = {doc["_id"]: doc for doc in await customers.by_ids(db, ids=ids)}
             return [found.get(key) for key in ids]
 
-        async def sessions_by_id(ids: list[str]) -> list[dict[str, Any] | None]:
+        async def sessions_by_id(ids: list[str]) -> list[SessionDocument | None]:
             found = {doc["_id"]: doc for doc in await sessions.by_ids(db, ids=ids, match=visible)}
             return [found.get(key) for key in ids]
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from access import permissions as perm
 from core.errors import InvalidInput
 from live import topics
+from live.topics import ChangeKind, Message
 from schema.conversations import ConversationInput
 from schema.permissions import requires
 from schema.types import Session
@@ -92,7 +93,7 @@ class ConversationMutation:
             )
         except conversations.HeldElsewhere:
             raise InvalidInput("conversationId", "belongs to a division you do not hold") from None
-        change = "CREATED" if created else ("INACTIVE" if input.ended_at else "UPDATED")
-        messages = [(topics.journey(session["_id"]), item) for item in added]
+        change: ChangeKind = "CREATED" if created else ("INACTIVE" if input.ended_at else "UPDATED")
+        messages: list[Message] = [(topics.journey(session["_id"]), item) for item in added]
         await services.hub.publish(messages + topics.session_change(change, session))
         return Session(doc=session)

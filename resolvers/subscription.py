@@ -12,6 +12,7 @@ from access import permissions as perm
 from core.errors import InvalidInput
 from live import topics
 from live.hub import SubscriberLagged
+from live.topics import SessionChangeMessage
 from schema.enums import SessionChangeKind
 from schema.outcomes import OutcomeProgress, pushed_progress
 from schema.permissions import requires
@@ -34,10 +35,10 @@ async def _stream(info: Info, topic: str, convert: Callable[[Any], Any | None]) 
         await info.context.drop_lagged()
 
 
-def _session_change(info: Info) -> Callable[[dict[str, Any]], SessionChange | None]:
+def _session_change(info: Info) -> Callable[[SessionChangeMessage], SessionChange | None]:
     principal = info.context.require_principal()
 
-    def convert(payload: dict[str, Any]) -> SessionChange | None:
+    def convert(payload: SessionChangeMessage) -> SessionChange | None:
         session = payload["session"]
         if not principal.sees_session(session):
             return None

@@ -13,7 +13,7 @@ a new id (or its sessions' states dropped) for old counts not to carry over.
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rules.conditions import Condition
 from rules.errors import RuleDefinitionError
@@ -92,7 +92,7 @@ class RuleSet:
         self._event_fields = _group_by_field(event_tests)
 
     def advance(
-        self, state: State, context: object, event: dict | None
+        self, state: State, context: object, event: Mapping[str, Any] | None
     ) -> tuple[State, list[str]]:
         """Fold one event (or None: a context-only re-check) into the state.
 

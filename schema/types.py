@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Annotated, Any
@@ -185,7 +186,7 @@ class Conversation:
         )
 
 
-def session_status(doc: dict[str, Any], info: Info) -> SessionStatus:
+def session_status(doc: Mapping[str, Any], info: Info) -> SessionStatus:
     """INACTIVE once ended; a web session also once idle past the timeout, even before
     the sweeper has run."""
     if doc.get("status") == "INACTIVE":
@@ -201,7 +202,7 @@ def session_status(doc: dict[str, Any], info: Info) -> SessionStatus:
 
 @strawberry.type(description="A session card: what the customer did during one period.")
 class Session:
-    doc: strawberry.Private[dict[str, Any]]
+    doc: strawberry.Private[Mapping[str, Any]]
 
     @strawberry.field(description="The session's id.")
     def id(self) -> strawberry.ID:

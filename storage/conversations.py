@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from storage import events
 from storage.database import Database
+from storage.documents import EventDocument, SessionDocument
 
 _NAMESPACE = uuid.UUID("5b0f9a52-7c1d-4d3e-8f60-2a9e4c1b7d88")
 MILESTONES = (
@@ -34,7 +35,7 @@ async def record(
     db: Database, *, conversation_id: str, customer_id: str, division_id: str,
     details: dict[str, Any], moments: dict[str, datetime | None], now: datetime,
     writable_divisions: list[str] | None = None,
-) -> tuple[dict[str, Any], bool, list[dict[str, Any]]]:
+) -> tuple[SessionDocument, bool, list[EventDocument]]:
     """Create or update one conversation's session and its milestone items; an existing
     conversation is changed only when its division is one of writable_divisions (None: any).
 
@@ -46,7 +47,7 @@ async def record(
         raise HeldElsewhere(conversation_id)
     known = {name: moment for name, moment in moments.items() if moment is not None}
     ended_at = known.get("endedAt")
-    items = [
+    items: list[EventDocument] = [
         {
             "_id": ObjectId(),
             "dedupeKey": f"conversation/{conversation_id}/{milestone}",

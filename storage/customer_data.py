@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from storage.database import Database
+from storage.documents import SessionDocument
 
 
-async def erase(db: Database, *, customer_ids: list[str]) -> list[dict[str, Any]]:
+async def erase(db: Database, *, customer_ids: list[str]) -> list[SessionDocument]:
     """Deletes the customers with their events, sessions, identities, merges and conflicts.
     Returns the sessions removed."""
     ids = {"$in": customer_ids}

@@ -9,6 +9,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from storage.database import Database
+from storage.documents import CustomerDocument
 from storage.events import DUPLICATE_KEY
 
 COUNTED = "countedBatches"
@@ -107,7 +108,7 @@ async def by_ids(db: Database, *, ids: list[str]) -> list[dict[str, Any]]:
     return await db.customers.find({"_id": {"$in": ids}}).to_list()
 
 
-async def find(db: Database, *, customer_id: str) -> dict[str, Any] | None:
+async def find(db: Database, *, customer_id: str) -> CustomerDocument | None:
     return await db.customers.find_one({"_id": customer_id})
 
 
@@ -168,7 +169,7 @@ async def conflicts_of(db: Database, *, customer_ids: list[str]) -> list[dict[st
 
 
 async def absorb(
-    db: Database, *, target_id: str, source: dict[str, Any], counters: Any = None, merge_id: Any = None
+    db: Database, *, target_id: str, source: CustomerDocument, counters: Any = None, merge_id: Any = None
 ) -> None:
     """What a merged customer knew that is not in its sessions: its customer-scope
     segments, `counters` (what its counters add, see touch; once per `merge_id`), and

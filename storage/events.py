@@ -10,19 +10,20 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from storage.database import Database
+from storage.documents import EventDocument, StoredEventRef
 
 DUPLICATE_KEY = 11000
-BATCH = "ingestBatch"
+BATCH: Final = "ingestBatch"
 _STORED_FIELDS = {"_id": 0, "dedupeKey": 1, "sessionId": 1, "type": 1, BATCH: 1, "acted": 1}
 
 
-async def stored(db: Database, *, documents: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+async def stored(db: Database, *, documents: Iterable[EventDocument]) -> dict[str, StoredEventRef]:
     """The stored events among these (by their dedupe key): their session, type, batch
     token and whether their identity action was carried out.
 
@@ -38,7 +39,7 @@ async def stored(db: Database, *, documents: Iterable[dict[str, Any]]) -> dict[s
     return {doc["dedupeKey"]: doc for docs in found for doc in docs}
 
 
-async def upsert(db: Database, *, documents: list[dict[str, Any]], reclaimed: set[str]) -> set[int]:
+async def upsert(db: Database, *, documents: list[EventDocument], reclaimed: set[str]) -> set[int]:
     """Store each document under its dedupe key unless one is stored already; return the
     positions whose key another batch holds (duplicates that lost a race).
 
@@ -66,10 +67,13 @@ async def upsert(db: Database, *, documents: list[dict[str, Any]], reclaimed: se
     if not found:
         return set()
     holders = await stored(db, documents=(documents[position] for position in found))
-    return {
-        position for position in found
-        if holders.get(documents[position]["dedupeKey"], {}).get(BATCH) != documents[position][BATCH]
-    }
+    return {position for position in found if _token_of(holders, documents[position]) != documents[position][BATCH]}
+
+
+def _token_of(holders: dict[str, StoredEventRef], document: EventDocument) -> str | None:
+    """The batch token of the stored event holding the document's key."""
+    holder = holders.get(document["dedupeKey"])
+    return None if holder is None else holder.get(BATCH)
 
 
 async def mark_acted(db: Database, *, dedupe_key: str) -> None:
@@ -77,7 +81,7 @@ async def mark_acted(db: Database, *, dedupe_key: str) -> None:
     await db.events.update_one({"dedupeKey": dedupe_key}, {"$set": {"acted": True}})
 
 
-async def insert_new(db: Database, *, documents: list[dict[str, Any]]) -> set[int]:
+async def insert_new(db: Database, *, documents: list[EventDocument]) -> set[int]:
     """Insert; return the positions that lost a race to an identical event (duplicates)."""
     if not documents:
         return set()

@@ -15,6 +15,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from storage.database import Database
+from storage.documents import IdentityDocument
 from storage.events import DUPLICATE_KEY
 
 
@@ -24,7 +25,7 @@ def identity_key(kind: str, value: str) -> str:
 
 async def claim_cookies(
     db: Database, *, cookie_ids: Iterable[str], now: datetime
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, IdentityDocument]:
     """Each cookie's identity, creating an anonymous customer for cookies seen first.
 
     Upsert then read: under a race, both writers read back the single winner.
@@ -88,7 +89,7 @@ async def catch_up_cursors(db: Database, *, latest: dict[str, tuple[int, datetim
     await db.identities.bulk_write(writes, ordered=True)
 
 
-async def find(db: Database, *, kind: str, value: str) -> dict[str, Any] | None:
+async def find(db: Database, *, kind: str, value: str) -> IdentityDocument | None:
     return await db.identities.find_one({"_id": identity_key(kind, value)})
 
 
@@ -97,7 +98,7 @@ async def of_customers(db: Database, *, customer_ids: list[str]) -> list[dict[st
     return await db.identities.find({"customerId": {"$in": customer_ids}}).sort("createdAt", 1).to_list()
 
 
-async def find_many(db: Database, *, keys: list[str]) -> list[dict[str, Any]]:
+async def find_many(db: Database, *, keys: list[str]) -> list[IdentityDocument]:
     return await db.identities.find({"_id": {"$in": keys}}).to_list()
 
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from storage.database import Database
+from storage.documents import SessionDocument
 from storage.events import DUPLICATE_KEY
 from storage.pages import after_filter
 
 MAX_SEARCHES = 200
-APPLIED = "appliedBatches"
+APPLIED: Final = "appliedBatches"
 MAX_APPLIED = 64
 """Tokens kept per session: a batch cut off is retried long before this many more arrive."""
 
@@ -107,7 +108,7 @@ async def apply(db: Database, *, deltas: Iterable[SessionDelta]) -> None:
             updates = [updates[item["index"]] for item in errors]
 
 
-async def applied(db: Database, *, ids: list[str]) -> dict[str, dict[str, Any]]:
+async def applied(db: Database, *, ids: list[str]) -> dict[str, SessionDocument]:
     """The batch tokens, number and last activity of these sessions."""
     if not ids:
         return {}
@@ -115,7 +116,7 @@ async def applied(db: Database, *, ids: list[str]) -> dict[str, dict[str, Any]]:
     return {doc["_id"]: doc async for doc in cursor}
 
 
-async def by_ids(db: Database, *, ids: list[str], match: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+async def by_ids(db: Database, *, ids: list[str], match: dict[str, Any] | None = None) -> list[SessionDocument]:
     """match: a filter the sessions must pass too (a caller's division visibility)."""
     if not ids:
         return []
@@ -135,7 +136,7 @@ async def stale(db: Database, *, idle_before: datetime, limit: int) -> list[str]
 
 async def end_if_idle(
     db: Database, *, session_id: str, idle_before: datetime | None, now: datetime
-) -> dict[str, Any] | None:
+) -> SessionDocument | None:
     """Mark a session INACTIVE if it is still active (and idle since `idle_before`, when
     given). Only one caller wins; the winner publishes the change."""
     condition: dict[str, Any] = {"_id": session_id, "status": "ACTIVE"}

@@ -11,6 +11,7 @@ from core.errors import InvalidInput
 from journey import incoming
 from journey.event_types import EventType
 from journey.incoming import TrackedEvent, text
+from storage.documents import EventDocument
 
 MEDIA_TYPES = {
     "webchat": "Web chat",
@@ -81,7 +82,7 @@ def _engagement(raw: dict[str, Any], path: str) -> dict[str, Any]:
     }
 
 
-def _engagement_item(event: TrackedEvent, document: dict[str, Any]) -> None:
+def _engagement_item(event: TrackedEvent, document: EventDocument) -> None:
     document["engagement"] = dict(event.data)
     document["attributes"] = {
         "engagementId": event.data["engagementId"],

@@ -13,8 +13,8 @@ class EngagementStage:
         """The stored sessions already hold every engagement's state: nothing to read."""
 
     def process(self, work: SessionWork) -> None:
-        engagements: dict[str, dict[str, Any]] = dict((work.stored or {}).get("engagements") or {})
-        page = (work.stored or {}).get("lastPage")
+        engagements: dict[str, dict[str, Any]] = dict(work.stored_fields.get("engagements") or {})
+        page = work.stored_fields.get("lastPage")
         for document in list(work.items):
             if document["kind"] == "PAGEVIEW":
                 page = document["page"]

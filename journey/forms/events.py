@@ -11,6 +11,7 @@ from core.errors import InvalidInput
 from journey import incoming
 from journey.event_types import EventType
 from journey.incoming import TrackedEvent, text
+from storage.documents import EventDocument
 
 MAX_FIELDS = 50
 MAX_VALUE = 256
@@ -71,7 +72,7 @@ def _form(raw: dict[str, Any], path: str) -> dict[str, Any]:
     }
 
 
-def _form_item(event: TrackedEvent, document: dict[str, Any]) -> None:
+def _form_item(event: TrackedEvent, document: EventDocument) -> None:
     # Fields are kept apart from attributes until the deployment's allow-list has filtered them.
     document["form"] = {"name": event.name, "fields": dict(event.data["fields"])}
     document["attributes"] = {"form": event.name}

@@ -12,6 +12,7 @@ from journey import incoming
 from journey.event_types import EventType
 from journey.identify.verification import parse_signatures
 from journey.incoming import TrackedEvent, attributes
+from storage.documents import EventDocument
 
 IDENTITY_TRAITS = {"email": "EMAIL", "phone": "PHONE", "externalId": "EXTERNAL_ID"}
 
@@ -66,7 +67,7 @@ def _logout(raw: dict[str, Any], path: str) -> dict[str, Any]:
     return {"name": "logout", "page": incoming.page(raw.get("page"), f"{path}.page", required=False)}
 
 
-def _identify_item(event: TrackedEvent, document: dict[str, Any]) -> None:
+def _identify_item(event: TrackedEvent, document: EventDocument) -> None:
     # The map says how the visitor identified, never the values: those are customer data.
     given = {**event.data["identities"], **event.data.get("claims", {})}
     document["attributes"] = {"identifiedBy": sorted(given)}

@@ -18,6 +18,7 @@ from core.errors import InvalidInput
 from journey.outcomes.features import HISTORY, merged_history
 from live import topics
 from live.publishing import Publisher
+from live.topics import Message, SessionChangeMessage
 from storage import customer_data, customers, identities, merges, sessions
 from storage.database import Database
 from storage.identities import identity_key
@@ -164,9 +165,9 @@ class Stitcher:
     async def _announce_moves(self, session_ids: list[str], customer_ids: set[str]) -> None:
         """Cards subscribers of both customers learn which sessions changed hands."""
         moved = await sessions.by_ids(self._db, ids=session_ids)
-        messages = []
+        messages: list[Message] = []
         for session in moved:
-            payload = {"change": "MOVED", "session": session}
+            payload: SessionChangeMessage = {"change": "MOVED", "session": session}
             messages += [(topics.cards(customer_id), payload) for customer_id in sorted(customer_ids)]
         await self._hub.publish(messages)
 
@@ -196,7 +197,7 @@ class Stitcher:
             raise InvalidInput("id", "no such customer")
         ids = await customers.merged_into(self._db, customer_id=customer_id)
         removed = await customer_data.erase(self._db, customer_ids=ids)
-        messages = []
+        messages: list[Message] = []
         for session in removed:
             messages += topics.session_change("REMOVED", {**session, "customerId": customer_id})
         await self._hub.publish(messages)

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from journey.work import CustomerCounters
 from prediction import FeatureState, feature_vector, fold_event
 from prediction import history as customer_history
 from prediction.state import ELAPSED_SECONDS, GAP_SECONDS, HISTORY_PREFIX, HOUR, LAST_AT, WEEKDAY, is_sketch
+from storage.documents import EventDocument
 from storage.sessions import SessionDelta
 
-FEATURES = "features"
+FEATURES: Final = "features"
 """Session field: the folded state. Journey item field: the features right after it."""
-HISTORY = "history"
+HISTORY: Final = "history"
 """Customer field: the summary of its sessions that a new session's features start from
 (prediction.history)."""
 DERIVED_KINDS = frozenset({"SEGMENT_MATCHED", "OUTCOME_ACHIEVED"})
@@ -58,9 +59,10 @@ class FeatureFold:
         self._started_at = started_at
         self._context = context
         self.segment_ids = list(dict.fromkeys(segment_ids))
-        self._pending: dict[str, Any] | None = None
+        self._pending: EventDocument | dict[str, Any] | None = None
 
-    def add(self, item: dict[str, Any]) -> None:
+    def add(self, item: EventDocument | dict[str, Any]) -> None:
+        """Fold in the next item; it will carry the features as they stand after it."""
         self._settle()
         self.state = fold_event(self.state, item, self._started_at)
         self._pending = item

@@ -6,20 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from journey.outcomes.catalog import Catalog
 from journey.outcomes.definitions import Outcome
 from journey.outcomes.features import session_state
+from live.topics import OutcomeProgressMessage
 from prediction import FALLBACK_SOURCE, Factor, FeatureState, fallback_progress, feature_vector
 from prediction.fallback import CART_ADDS
 from prediction.features import count_of
 from prediction.state import PAGEVIEWS
 from rules import Rule
 
-STATE = "outcomeState"
+STATE: Final = "outcomeState"
 """Session field: event counts toward each outcome's conditions (see rules.evaluation)."""
-ACHIEVED = "outcomes"
+ACHIEVED: Final = "outcomes"
 """Session field: {outcomeId, achievedAt} in the order achieved."""
 
 
@@ -33,7 +34,7 @@ class Progress:
     source: str
     achieved_at: datetime | None
 
-    def payload(self, session_id: str) -> dict[str, Any]:
+    def payload(self, session_id: str) -> OutcomeProgressMessage:
         """The live message that carries it."""
         return {
             "sessionId": session_id, "outcomeId": self.outcome_id, "probability": self.probability,

@@ -26,6 +26,7 @@ from journey.work import SessionWork, customer_tokens
 from live import topics
 from storage import customers as stored_customers
 from storage.database import Database
+from storage.documents import EventDocument
 
 _WHERE_AND_WHEN = ("dedupeKey", "clientEventId", "deploymentId", "cookieId", "occurredAt", "receivedAt", "page")
 """What an achievement takes from the event that completed it; nothing of that event's own kind."""
@@ -50,7 +51,7 @@ class OutcomeStage:
 
     def process(self, work: SessionWork) -> None:
         catalog = self._catalog.latest
-        stored = work.stored or {}
+        stored = work.stored_fields
         context = visit_context(work)
         start = session_state(stored)
         started_at = stored.get("startedAt") or work.delta.started_at
@@ -112,11 +113,11 @@ def _segments_before(work: SessionWork) -> list[str]:
     """The segments the session held before this batch's events: stored ones, and those
     its customer carried over; the batch's own matches follow the events that made them."""
     matched_here = {doc["segment"]["id"] for doc in work.items if doc["kind"] == "SEGMENT_MATCHED"}
-    held = [*(work.stored or {}).get("segments", []), *work.delta.pushes.get("segments", [])]
+    held = [*work.stored_fields.get("segments", []), *work.delta.pushes.get("segments", [])]
     return [assignment["segmentId"] for assignment in held if assignment["segmentId"] not in matched_here]
 
 
-def _achieve(work: SessionWork, outcome: Outcome, trigger: dict[str, Any]) -> None:
+def _achieve(work: SessionWork, outcome: Outcome, trigger: EventDocument) -> None:
     """Record the achievement on the session and put it on the journey map, after the
     event that completed it and whatever else that event completed."""
     item = derived(
@@ -136,7 +137,7 @@ def _achieve(work: SessionWork, outcome: Outcome, trigger: dict[str, Any]) -> No
     )
 
 
-def _last_completed_by(work: SessionWork, trigger: dict[str, Any]) -> dict[str, Any]:
+def _last_completed_by(work: SessionWork, trigger: EventDocument) -> EventDocument:
     position = next(n for n, item in enumerate(work.items) if item is trigger)
     last = trigger
     for item in work.items[position + 1:]:

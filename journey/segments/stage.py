@@ -4,7 +4,7 @@ the same however long the session has run."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from journey.context import visit_context
 from journey.items import derived
@@ -13,10 +13,11 @@ from journey.segments.definitions import CUSTOMER, Segment
 from journey.work import SessionWork
 from storage import segments as stored_segments
 from storage.database import Database
+from storage.documents import EventDocument
 
-STATE = "segmentState"
+STATE: Final = "segmentState"
 """Session field: event counts toward each segment's conditions (see rules.evaluation)."""
-ASSIGNMENTS = "segments"
+ASSIGNMENTS: Final = "segments"
 """Session and customer field: {segmentId, assignedAt} in the order assigned."""
 _WHERE_AND_WHEN = ("dedupeKey", "clientEventId", "deploymentId", "cookieId", "occurredAt", "receivedAt", "page")
 """What a match takes from the event that completed it; nothing of that event's own kind."""
@@ -65,7 +66,7 @@ class SegmentStage:
         catalog = self._catalog.latest
         if not catalog.evaluates:
             return
-        stored = work.stored or {}
+        stored = work.stored_fields
         context = visit_context(work)
         assigned = {
             assignment["segmentId"]
@@ -93,8 +94,8 @@ class SegmentStage:
 
 
 def _assign(
-    work: SessionWork, segment: Segment, trigger: dict[str, Any], *, follows: dict[str, Any]
-) -> dict[str, Any]:
+    work: SessionWork, segment: Segment, trigger: EventDocument, *, follows: EventDocument
+) -> EventDocument:
     """Record the match on the session (and the customer, for customer scope) and put
     it on the journey map, in the segment's colour, where the visitor was."""
     item = derived(
