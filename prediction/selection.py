@@ -48,57 +48,92 @@ class Selection:
     """Why no model was trained, or why the one trained is not used."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """The rows of the sessions by when they ended: the oldest to fit on, the next to
+    calibrate and choose on, the latest (the holdout) to judge on."""
+
+    sessions: int
+    fit: list[Row]
+    calibration: list[Row]
+    holdout: list[Row]
+    holdout_sessions: int
+
+
 def select_model(
     sessions: Sequence[SessionRows], *, trained_at: datetime, min_rows: int, min_positives: int,
     kinds: Sequence[str] = KINDS,
 ) -> Selection:
     every_row = [row for session in sessions for row in session.rows]
     positives = sum(achieved for _, achieved, _ in every_row)
-    if len(every_row) < min_rows or min(positives, len(every_row) - positives) < min_positives:
-        return Selection(None, False, (
-            f"not enough history: {len(every_row)} session prefixes, {positives} of sessions that achieved "
-            f"it; a model needs {min_rows}, with {min_positives} of each kind"))
+    shortage = _too_few_rows(every_row, positives, min_rows=min_rows, min_positives=min_positives)
+    if shortage is not None:
+        return Selection(None, False, shortage)
+    split = _split(sessions)
+    shortage = _one_sided(split)
+    if shortage is not None:
+        return Selection(None, False, shortage)
+    candidates = [_calibrated(kind, split, trained_at) for kind in kinds]
+    # Ties go to the earlier kind: the simpler model.
+    chosen = max(candidates, key=lambda candidate: candidate[0])[1]
+    return _judged(chosen, [model for _, model in candidates], split, every_row, positives)
 
+
+def _too_few_rows(rows: list[Row], positives: int, *, min_rows: int, min_positives: int) -> str | None:
+    if len(rows) < min_rows or min(positives, len(rows) - positives) < min_positives:
+        return (
+            f"not enough history: {len(rows)} session prefixes, {positives} of sessions that achieved "
+            f"it; a model needs {min_rows}, with {min_positives} of each kind")
+    return None
+
+
+def _split(sessions: Sequence[SessionRows]) -> _Split:
     ordered = sorted((session for session in sessions if session.rows), key=lambda session: session.ended_at)
     fit_end = round(len(ordered) * FIT_SHARE)
     calibration_end = round(len(ordered) * (FIT_SHARE + CALIBRATION_SHARE))
     parts = [ordered[:fit_end], ordered[fit_end:calibration_end], ordered[calibration_end:]]
     fit_rows, calibration_rows, holdout_rows = ([row for session in part for row in session.rows] for part in parts)
-    for name, part in (("fit", fit_rows), ("calibration", calibration_rows), ("latest", holdout_rows)):
+    return _Split(len(ordered), fit_rows, calibration_rows, holdout_rows, holdout_sessions=len(parts[2]))
+
+
+def _one_sided(split: _Split) -> str | None:
+    """Why the split cannot teach or judge: a part lacks sessions that achieved the outcome, or that did not."""
+    for name, part in (("fit", split.fit), ("calibration", split.calibration), ("latest", split.holdout)):
         if len({achieved for _, achieved, _ in part}) < 2:
-            return Selection(None, False, (
+            return (
                 f"not enough history: the {name} sessions ({len(part)} prefixes) need both sessions that "
-                "achieved it and sessions that did not"))
+                "achieved it and sessions that did not")
+    return None
 
-    candidates = []
-    for kind in kinds:
-        model = _fit(kind, fit_rows, trained_at)
-        calibration_scores = [model.score(features) for features, _, _ in calibration_rows]
-        calibration_labels = [achieved for _, achieved, _ in calibration_rows]
-        model = replace(model, calibration=fit_platt(calibration_scores, calibration_labels))
-        candidates.append((roc_auc(calibration_scores, calibration_labels), model))
-    # Ties go to the earlier kind: the simpler model.
-    chosen = max(candidates, key=lambda candidate: candidate[0])[1]
 
+def _calibrated(kind: str, split: _Split, trained_at: datetime) -> tuple[float, Model | TreeModel]:
+    """A model of the kind fitted and calibrated, with how well it ranks the calibration sessions."""
+    model = _fit(kind, split.fit, trained_at)
+    calibration_scores = [model.score(features) for features, _, _ in split.calibration]
+    calibration_labels = [achieved for _, achieved, _ in split.calibration]
+    model = replace(model, calibration=fit_platt(calibration_scores, calibration_labels))
+    return roc_auc(calibration_scores, calibration_labels), model
+
+
+def _judged(
+    chosen: Model | TreeModel, candidates: list[Model | TreeModel], split: _Split, every_row: list[Row],
+    positives: int,
+) -> Selection:
+    """The chosen model judged against the fallback on the latest sessions, with its evaluation."""
+    holdout_rows = split.holdout
     labels = [achieved for _, achieved, _ in holdout_rows]
     fallback_auc = roc_auc([fallback for _, _, fallback in holdout_rows], labels)
-    measured = [(model.kind, _measures(model, holdout_rows)) for _, model in candidates]
+    measured = [(model.kind, _measures(model, holdout_rows)) for model in candidates]
     chosen_measures = dict(measured)[chosen.kind]
     # A model must rank better than the fallback, and better than chance: a model whose
     # calibration flattened it says the same to every session.
     used = chosen_measures["auc"] > max(fallback_auc, CHANCE)
-    reason = None
-    if not used:
-        reason = (
-            f"ranks the latest sessions no better than the fallback (AUC {chosen_measures['auc']:.3f}, "
-            f"fallback {fallback_auc:.3f}): the fallback stays"
-            if fallback_auc >= CHANCE else
-            f"ranks the latest sessions no better than chance (AUC {chosen_measures['auc']:.3f}): the fallback stays")
+    reason = None if used else _why_unused(chosen_measures["auc"], fallback_auc)
     all_scores = np.sort([chosen.predict(features).probability for features, _, _ in every_row])
     picks = np.linspace(0, len(all_scores) - 1, min(SCORE_SAMPLE_SIZE, len(all_scores))).round().astype(int)
     evaluation: dict[str, Any] = {
-        "sessions": len(ordered),
-        "holdoutSessions": len(parts[2]),
+        "sessions": split.sessions,
+        "holdoutSessions": split.holdout_sessions,
         "prefixes": len(holdout_rows),
         "positiveRate": sum(labels) / len(labels),
         **chosen_measures,
@@ -115,6 +150,13 @@ def select_model(
     chosen = replace(chosen, rows=len(every_row), positives=positives,
                      score_sample=tuple(all_scores[picks].tolist()), evaluation=evaluation)
     return Selection(chosen, used, reason)
+
+
+def _why_unused(auc: float, fallback_auc: float) -> str:
+    if fallback_auc >= CHANCE:
+        return (f"ranks the latest sessions no better than the fallback (AUC {auc:.3f}, "
+                f"fallback {fallback_auc:.3f}): the fallback stays")
+    return f"ranks the latest sessions no better than chance (AUC {auc:.3f}): the fallback stays"
 
 
 def _fit(kind: str, rows: Sequence[Row], trained_at: datetime) -> Model | TreeModel:
