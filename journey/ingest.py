@@ -7,7 +7,6 @@ One batch costs a fixed number of database round trips, whatever its size.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from identity import InvalidIdentity, normalize_cookie_id
 from journey.browser_locks import BrowserLocks
 from journey.deployment_ids import is_deployment_id
 from journey.event_types import EventTypes
+from journey.identify.acting import ACTIONS, act
 from journey.identify.stitching import Stitcher
 from journey.identify.verification import split_claims
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
@@ -39,8 +39,6 @@ from storage.sessions import SessionDelta
 
 _DEPLOYMENT_CACHE_SECONDS = 5.0
 _DEPLOYMENT_CACHE_ENTRIES = 10_000
-_ACTIONS = ("identify", "logout")
-_LOGOUT_NAMESPACE = uuid.UUID("3b1f6a52-9d0e-4c7b-8e2a-5f4d1c9b7a60")
 
 Entry = tuple[int, EventDocument]
 """A journey item and the index in its batch of the event it stands for."""
@@ -163,7 +161,7 @@ class _Sessionised:
 
 def _stored_but_not_acted(doc: StoredEventRef) -> bool:
     """An identify or logout stored by a batch that was cut off before it acted."""
-    return doc.get("type") in _ACTIONS and bool(doc.get(events.BATCH)) and not doc.get("acted")
+    return doc.get("type") in ACTIONS and bool(doc.get(events.BATCH)) and not doc.get("acted")
 
 
 def _latest_by_browser(stored_sessions: Iterable[SessionDocument]) -> dict[str, SessionDocument]:
@@ -342,36 +340,12 @@ class Ingestor:
         marked carried out after it acted, so a batch cut off in between acts on retry."""
         acted = False
         for _, doc in sorted(pass_items, key=lambda entry: entry[1]["occurredAt"]):
-            if doc["type"] not in _ACTIONS or self.stitcher is None:
+            if doc["type"] not in ACTIONS or self.stitcher is None:
                 continue
             acted = True
-            cookie = await identities.find(self._db, kind="COOKIE", value=doc["cookieId"])
-            assert cookie is not None, "the browser of a stored item has its cookie identity"
-            if doc["type"] == "identify":
-                await self._identify(self.stitcher, doc, cookie["customerId"])
-            else:
-                await self.stitcher.logout(
-                    cookie_id=doc["cookieId"], customer_id=cookie["customerId"], session_id=doc["sessionId"],
-                    # Named by the event, so a logout carried out twice rotates the cookie once.
-                    new_customer_id=str(uuid.uuid5(_LOGOUT_NAMESPACE, doc["dedupeKey"])),
-                )
+            await act(self._db, self.stitcher, doc)
             await events.mark_acted(self._db, dedupe_key=doc["dedupeKey"])
         return acted
-
-    async def _identify(self, stitcher: Stitcher, doc: EventDocument, customer_id: str) -> None:
-        identify = doc["identify"]
-        if identify.get("claims"):
-            # Unverified: noted on the browser's own customer, never stitched anywhere.
-            await stitcher.claim(
-                customer_id=customer_id, claimed=identify["claims"],
-                traits={} if identify["identities"] else identify["traits"],
-                claimed_at=doc["occurredAt"], event_key=doc["dedupeKey"],
-            )
-        if identify["identities"]:
-            await stitcher.identify(
-                customer_id=customer_id, claimed=identify["identities"], traits=identify["traits"],
-            )
-            await sessions.mark_authenticated(self._db, session_id=doc["sessionId"])
 
     async def _publish_final_sessions(self, state: _Batch) -> None:
         """Identity actions may have moved sessions or changed their customer: tell
