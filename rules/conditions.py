@@ -44,6 +44,13 @@ class Condition:
     def reads_context(self) -> bool:
         return is_context_field(self.field)
 
+    @property
+    def events_needed(self) -> int:
+        """``count`` of an event condition; a context condition counts no events."""
+        if self.count is None:
+            raise ValueError(f"{self.field} is a context field: it counts no events")
+        return self.count
+
     def matches(self, source: object) -> bool:
         """Whether ``source`` satisfies the operator; ``count`` plays no part here.
 

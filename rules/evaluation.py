@@ -79,8 +79,7 @@ class RuleSet:
                     slot = context_slots.setdefault(condition, len(context_slots))
                     slots.append(slot)
                     continue
-                assert condition.count is not None, "an event condition counts at least one event"
-                tally = _Tally(f"{rule.id}:{index}", condition.count)
+                tally = _Tally(f"{rule.id}:{index}", condition.events_needed)
                 test_key = (condition.path, condition.operator, condition.values)
                 _, sharing = event_tests.setdefault(test_key, (condition.accepts, []))
                 sharing.append(tally)

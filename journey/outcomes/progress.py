@@ -59,7 +59,8 @@ def conditions_met(rule: Rule, counts: Mapping[str, int], context: Mapping | Non
         if condition.reads_context:
             shares.append(1.0 if condition.matches(context) else 0.0)
         else:
-            shares.append(min(counts.get(f"{rule.id}:{index}", 0), condition.count) / condition.count)
+            needed = condition.events_needed
+            shares.append(min(counts.get(f"{rule.id}:{index}", 0), needed) / needed)
     return sum(shares) / len(shares)
 
 
