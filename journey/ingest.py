@@ -1,7 +1,12 @@
 """The ingest pipeline shared by POST /collect and the trackEvents mutation.
 
-validate → resolve identity → sessionise → persist (bulk) → publish.
-One batch costs a fixed number of database round trips, whatever its size.
+A batch, holding its browsers' turns, goes through Ingestor._ingest's steps in order:
+check the batch → parse each event → its journey items → leave out items stored before
+(finishing what a batch cut off midway left undone) → for each pass (a logout starts the
+next): claim cookies and sessionise → run the stages → write customers, events, sessions,
+cursors → publish → identify and logout act → answer per event.
+One batch costs a fixed number of database round trips, whatever its size; each write is
+made so that the retry of a batch cut off after it completes the batch exactly.
 """
 
 from __future__ import annotations
@@ -307,67 +312,35 @@ class Ingestor:
 
     async def _settled(self, found: dict[str, StoredEventRef]) -> set[str]:
         """The stored events whose batch was carried through to their session (events
-        stored before batches had tokens count as carried through). A batch cut off after
-        its sessions were written but before its browsers' cursors were: the cursors
-        move on now, and the sessions it superseded end, as the cut-off batch would
-        have done."""
+        stored before batches had tokens count as carried through)."""
         if not found:
             return set()
         applied = await sessions.applied(
             self._db, ids=sorted({doc["sessionId"] for doc in found.values() if doc.get("sessionId")})
         )
         settled = {key for key, doc in found.items() if _carried_through(doc, applied)}
-        latest = _latest_by_browser(
-            applied[found[key]["sessionId"]] for key in found
-            if key in settled and found[key].get("sessionId") in applied
-        )
+        await self._catch_up(_latest_by_browser(
+            applied[doc["sessionId"]] for key, doc in found.items()
+            if key in settled and doc.get("sessionId") in applied
+        ))
+        return settled
+
+    async def _catch_up(self, latest: dict[str, SessionDocument]) -> None:
+        """A batch cut off after its sessions were written but before its browsers' cursors
+        were: the cursors move on now to the browsers' latest sessions, and the sessions
+        those superseded end, as the cut-off batch would have done."""
         await identities.catch_up_cursors(
             self._db, latest={cookie: (doc["seq"], doc["lastActivityAt"]) for cookie, doc in latest.items()}
         )
         for cookie, doc in latest.items():
             if doc["seq"] > 1:
                 await self._end_superseded(session_id(cookie, doc["seq"] - 1))
-        return settled
 
     async def _store_pass(self, pass_items: list[Entry], state: _Batch) -> None:
         fresh = [(index, doc) for index, doc in pass_items if index not in state.duplicates]
         if fresh:
             stored = await self._store(fresh, state)
             state.touched.update((doc["_id"], doc) for doc in stored)
-
-    async def _act(self, pass_items: list[Entry]) -> bool:
-        """Identify and logout act on identities once their items are stored; each is
-        marked carried out after it acted, so a batch cut off in between acts on retry."""
-        acted = False
-        for _, doc in sorted(pass_items, key=lambda entry: entry[1]["occurredAt"]):
-            if doc["type"] not in ACTIONS or self.stitcher is None:
-                continue
-            acted = True
-            await act(self._db, self.stitcher, doc)
-            await events.mark_acted(self._db, dedupe_key=doc["dedupeKey"])
-        return acted
-
-    async def _publish_final_sessions(self, state: _Batch) -> None:
-        """Identity actions may have moved sessions or changed their customer: tell
-        subscribers the state the batch ends with, not the one before them."""
-        state.touched = {doc["_id"]: doc for doc in await sessions.by_ids(self._db, ids=list(state.touched))}
-        await self._hub.publish(
-            [message for doc in state.touched.values() for message in topics.session_change("UPDATED", doc)]
-        )
-
-    def _result(self, receipts: list[EventReceipt], items: list[Entry], state: _Batch) -> IngestResult:
-        for index in state.duplicates:
-            receipts[index].status = "duplicate"
-        for index, reason in state.refused.items():
-            receipts[index].status, receipts[index].reason = "rejected", f"events[{index}].{reason}"
-        for index, doc in items:
-            if state.stores(index) and doc.get("sessionId"):
-                receipts[index].session_id = doc["sessionId"]
-        return IngestResult(
-            events=receipts,
-            customer_ids=sorted({doc["customerId"] for doc in state.touched.values()}),
-            session_ids=list(state.touched),
-        )
 
     async def _store(self, items: list[Entry], state: _Batch) -> list[SessionDocument]:
         """Sessionise, run the stages, persist and publish one set of items."""
@@ -485,6 +458,40 @@ class Ingestor:
         )
         if ended is not None:
             await self._hub.publish(topics.session_change("INACTIVE", ended))
+
+    async def _act(self, pass_items: list[Entry]) -> bool:
+        """Identify and logout act on identities once their items are stored; each is
+        marked carried out after it acted, so a batch cut off in between acts on retry."""
+        acted = False
+        for _, doc in sorted(pass_items, key=lambda entry: entry[1]["occurredAt"]):
+            if doc["type"] not in ACTIONS or self.stitcher is None:
+                continue
+            acted = True
+            await act(self._db, self.stitcher, doc)
+            await events.mark_acted(self._db, dedupe_key=doc["dedupeKey"])
+        return acted
+
+    async def _publish_final_sessions(self, state: _Batch) -> None:
+        """Identity actions may have moved sessions or changed their customer: tell
+        subscribers the state the batch ends with, not the one before them."""
+        state.touched = {doc["_id"]: doc for doc in await sessions.by_ids(self._db, ids=list(state.touched))}
+        await self._hub.publish(
+            [message for doc in state.touched.values() for message in topics.session_change("UPDATED", doc)]
+        )
+
+    def _result(self, receipts: list[EventReceipt], items: list[Entry], state: _Batch) -> IngestResult:
+        for index in state.duplicates:
+            receipts[index].status = "duplicate"
+        for index, reason in state.refused.items():
+            receipts[index].status, receipts[index].reason = "rejected", f"events[{index}].{reason}"
+        for index, doc in items:
+            if state.stores(index) and doc.get("sessionId"):
+                receipts[index].session_id = doc["sessionId"]
+        return IngestResult(
+            events=receipts,
+            customer_ids=sorted({doc["customerId"] for doc in state.touched.values()}),
+            session_ids=list(state.touched),
+        )
 
 
 def _client_id(payload: Any) -> str | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from prometheus_client import Histogram
+
 from core.errors import InvalidInput
 from journey.ingest import Ingestor, IngestResult, RawEvent
 from journey.work import SessionWork, Stage
@@ -32,7 +34,7 @@ class MeasuredIngestor(Ingestor):
 class TimedStage:
     """A stage whose per-session work is observed in a histogram."""
 
-    def __init__(self, stage: Stage, histogram) -> None:
+    def __init__(self, stage: Stage, histogram: Histogram) -> None:
         self._stage = stage
         self._histogram = histogram
 
