@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from journey.context import visit_context
-from journey.items import derived
+from journey.matching import PagesOnce, held_item, record_counts
 from journey.outcomes.catalog import OutcomeCatalog
 from journey.outcomes.definitions import Outcome
 from journey.outcomes.features import (
@@ -27,9 +27,6 @@ from live import topics
 from storage import customers as stored_customers
 from storage.database import Database
 from storage.documents import EventDocument
-
-_WHERE_AND_WHEN = ("dedupeKey", "clientEventId", "deploymentId", "cookieId", "occurredAt", "receivedAt", "page")
-"""What an achievement takes from the event that completed it; nothing of that event's own kind."""
 
 
 class OutcomeStage:
@@ -69,7 +66,7 @@ class OutcomeStage:
         achieved = achievements(stored)
         achieved_here: list[str] = []
         counts = start_counts = stored.get(STATE) or {}
-        seen_events: set[Any] = set()
+        pages = PagesOnce()
         for doc in list(work.items):
             if not is_tracked(doc):
                 if doc["kind"] == "SEGMENT_MATCHED":
@@ -78,13 +75,7 @@ class OutcomeStage:
             fold.add(doc)
             if not catalog.evaluates:
                 continue
-            event = doc
-            if doc.get("clientEventId") in seen_events:
-                # A search found in a page's URL is an event of its own, but the page it
-                # shares with its page view was counted already.
-                event = {**doc, "page": None}
-            seen_events.add(doc.get("clientEventId"))
-            counts, held = catalog.rules.advance(counts, context, event)
+            counts, held = catalog.rules.advance(counts, context, pages.counted(doc))
             for rule_id in held:
                 outcome = catalog.by_rule[rule_id]
                 if outcome.id not in achieved:
@@ -96,9 +87,7 @@ class OutcomeStage:
         record_state(work.delta, {} if work.is_new else start, state)
         work.customer_counters.add(batch_counters(
             start, state, opened=work.is_new, last_at=work.delta.last_activity_at, achieved=achieved_here))
-        for key, value in counts.items():
-            if value != start_counts.get(key, 0):
-                work.delta.increments[f"{STATE}.{key}"] = value - start_counts.get(key, 0)
+        record_counts(work, STATE, start_counts, counts)
         if catalog.evaluates:
             features = fold.vector()
             for outcome in catalog.active:
@@ -120,17 +109,7 @@ def _segments_before(work: SessionWork) -> list[str]:
 def _achieve(work: SessionWork, outcome: Outcome, trigger: EventDocument) -> None:
     """Record the achievement on the session and put it on the journey map, after the
     event that completed it and whatever else that event completed."""
-    item = derived(
-        {key: trigger.get(key) for key in _WHERE_AND_WHEN},
-        f"outcome:{outcome.id}",
-        # One per session and outcome, whichever event (or instance) gets there first.
-        dedupeKey=f"{work.session_id}#outcome:{outcome.id}",
-        type="outcome",
-        kind="OUTCOME_ACHIEVED",
-        name=outcome.name,
-        query=None,
-        outcome=outcome.reference(),
-    )
+    item = held_item(work, trigger, outcome, type="outcome", kind="OUTCOME_ACHIEVED", outcome=outcome.reference())
     work.add(item, follows=_last_completed_by(work, trigger))
     work.delta.pushes.setdefault(ACHIEVED, []).append(
         {"outcomeId": outcome.id, "achievedAt": trigger["occurredAt"]}

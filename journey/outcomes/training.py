@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.clock import Clock
+from journey.matching import PagesOnce
 from journey.outcomes.catalog import OutcomeCatalog
 from journey.outcomes.definitions import Outcome
 from journey.outcomes.features import FEATURES, decoded
@@ -84,15 +85,11 @@ def _session_rows(rule: Rule, context: Mapping[str, Any] | None, items: list[dic
                   max_prefixes: int) -> list[tuple[dict[str, float], bool, float]]:
     rules = RuleSet([rule])
     counts: Mapping[str, int] = {}
-    seen_events: set[Any] = set()
+    pages = PagesOnce()  # as live matching counts them
     prefixes: list[tuple[dict[str, float], float]] = []
     achieved = False
     for item in items:
-        event = item
-        if item.get("clientEventId") in seen_events:
-            event = {**item, "page": None}  # as live matching: a page counts once
-        seen_events.add(item.get("clientEventId"))
-        counts, held = rules.advance(counts, context, event)
+        counts, held = rules.advance(counts, context, pages.counted(item))
         if held:
             achieved = True
             break

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from journey.context import visit_context
-from journey.items import derived
+from journey.matching import PagesOnce, held_item, record_counts
 from journey.segments.catalog import SegmentCatalog
 from journey.segments.definitions import CUSTOMER, Segment
 from journey.work import SessionWork
@@ -19,8 +19,6 @@ STATE: Final = "segmentState"
 """Session field: event counts toward each segment's conditions (see rules.evaluation)."""
 ASSIGNMENTS: Final = "segments"
 """Session and customer field: {segmentId, assignedAt} in the order assigned."""
-_WHERE_AND_WHEN = ("dedupeKey", "clientEventId", "deploymentId", "cookieId", "occurredAt", "receivedAt", "page")
-"""What a match takes from the event that completed it; nothing of that event's own kind."""
 
 
 def first_per_segment(assignments: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -73,24 +71,16 @@ class SegmentStage:
             for assignment in [*stored.get(ASSIGNMENTS, []), *work.delta.pushes.get(ASSIGNMENTS, [])]
         }
         state = start = stored.get(STATE) or {}
-        seen_events: set[Any] = set()
+        pages = PagesOnce()
         for doc in list(work.items):
-            event = doc
-            if doc.get("clientEventId") in seen_events:
-                # A search found in a page's URL is an event of its own, but the page it
-                # shares with its page view was counted already.
-                event = {**doc, "page": None}
-            seen_events.add(doc.get("clientEventId"))
-            state, held = catalog.rules.advance(state, context, event)
+            state, held = catalog.rules.advance(state, context, pages.counted(doc))
             placed = doc
             for rule_id in held:
                 segment = catalog.by_rule[rule_id]
                 if segment.id not in assigned:
                     assigned.add(segment.id)
                     placed = _assign(work, segment, doc, follows=placed)
-        for key, value in state.items():
-            if value != start.get(key, 0):
-                work.delta.increments[f"{STATE}.{key}"] = value - start.get(key, 0)
+        record_counts(work, STATE, start, state)
 
 
 def _assign(
@@ -98,15 +88,8 @@ def _assign(
 ) -> EventDocument:
     """Record the match on the session (and the customer, for customer scope) and put
     it on the journey map, in the segment's colour, where the visitor was."""
-    item = derived(
-        {key: trigger.get(key) for key in _WHERE_AND_WHEN},
-        f"segment:{segment.id}",
-        # One per session and segment, whichever event (or instance) gets there first.
-        dedupeKey=f"{work.session_id}#segment:{segment.id}",
-        type="segment",
-        kind="SEGMENT_MATCHED",
-        name=segment.name,
-        query=None,
+    item = held_item(
+        work, trigger, segment, type="segment", kind="SEGMENT_MATCHED",
         segment={"id": segment.id, "name": segment.name, "color": segment.color},
     )
     work.add(item, follows=follows)
