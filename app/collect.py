@@ -15,6 +15,7 @@ from journey import deployment_ids
 from journey.deployment_ids import is_deployment_id
 from journey.incoming import Source
 from journey.ingest import RawEvent
+from storage.documents import DeploymentDocument
 
 UNKNOWN_DEPLOYMENT = "?"
 """Not a valid deployment id, so no real deployment's bucket."""
@@ -37,7 +38,7 @@ def _error(message: str, status: int = 400, headers: dict[str, str] | None = Non
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def origin_refusal(deployment: dict[str, Any], origin: str | None) -> str | None:
+def origin_refusal(deployment: DeploymentDocument, origin: str | None) -> str | None:
     allowed = deployment.get("allowedOrigins") or []
     if "*" in allowed:
         return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import InvalidInput
@@ -14,6 +13,7 @@ from journey.deployment_ids import is_deployment_id
 from journey.forms.events import SENSITIVE_NAME
 from storage import deployments
 from storage.database import Database
+from storage.documents import DeploymentDocument
 
 FORM_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
@@ -30,7 +30,7 @@ def clean_origin(origin: str, field: str) -> str:
 async def save_deployment(
     db: Database, *, deployment_id: str, name: str | None, allowed_origins: list[str],
     form_fields: list[str] | None = None, now: datetime, identity_verification: str | None = None,
-) -> dict[str, Any]:
+) -> DeploymentDocument:
     deployment_id = deployment_id.strip()
     if not is_deployment_id(deployment_id):
         raise InvalidInput("id", deployment_ids.RULE)

@@ -39,7 +39,7 @@ from live.publishing import Publisher
 from live.topics import Message
 from storage import customers, deployments, events, identities, sessions
 from storage.database import Database
-from storage.documents import EventDocument, IdentityDocument, SessionDocument, StoredEventRef
+from storage.documents import DeploymentDocument, EventDocument, IdentityDocument, SessionDocument, StoredEventRef
 from storage.sessions import SessionDelta
 
 _DEPLOYMENT_CACHE_SECONDS = 5.0
@@ -192,12 +192,12 @@ class Ingestor:
         self._clock = clock
         self._settings = settings
         # Keyed by ids from browsers: only well-formed ids get in, and only so many.
-        self._deployments: TTLCache[str, dict[str, Any] | None] = TTLCache(
+        self._deployments: TTLCache[str, DeploymentDocument | None] = TTLCache(
             maxsize=_DEPLOYMENT_CACHE_ENTRIES, ttl=_DEPLOYMENT_CACHE_SECONDS
         )
         self._browsers = BrowserLocks()
 
-    async def deployment(self, deployment_id: str) -> dict[str, Any] | None:
+    async def deployment(self, deployment_id: str) -> DeploymentDocument | None:
         """Deployments change rarely; a short cache saves a round trip per batch."""
         if not is_deployment_id(deployment_id):
             return None
@@ -230,7 +230,7 @@ class Ingestor:
             await self._publish_final_sessions(state)
         return self._result(receipts, items, state)
 
-    async def _checked_batch(self, deployment_id: Any, batch: list[RawEvent]) -> tuple[str, dict[str, Any]]:
+    async def _checked_batch(self, deployment_id: Any, batch: list[RawEvent]) -> tuple[str, DeploymentDocument]:
         """The batch's deployment; a batch empty, too large or for no known deployment is refused whole."""
         checked_id = text(deployment_id, "deploymentId", limit=64)
         if not batch:
@@ -252,7 +252,7 @@ class Ingestor:
         )
 
     def _parse(
-        self, batch: list[RawEvent], deployment: dict[str, Any], now: datetime
+        self, batch: list[RawEvent], deployment: DeploymentDocument, now: datetime
     ) -> tuple[list[EventReceipt], list[tuple[int, TrackedEvent]]]:
         """A receipt per event, and the events that are valid and not repeated within the batch."""
         limits = self._limits(now)
@@ -274,7 +274,7 @@ class Ingestor:
             accepted.append((index, event))
         return receipts, accepted
 
-    def _parse_one(self, raw: RawEvent, path: str, deployment: dict[str, Any], limits: Limits) -> TrackedEvent:
+    def _parse_one(self, raw: RawEvent, path: str, deployment: DeploymentDocument, limits: Limits) -> TrackedEvent:
         event = parse_event(
             raw.payload, path, parsers=self.event_types.parsers, cookie_id=cookie_id_of(raw.cookie_id),
             limits=limits, source=raw.source,

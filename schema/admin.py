@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from journey.identify import verification
+from storage.documents import DeploymentDocument
 
 
 @strawberry.enum(description="How a deployment treats identities (email, phone, external id) sent from browsers.")
@@ -66,9 +67,9 @@ class Deployment:
     )
 
     @classmethod
-    def of(cls, doc: dict) -> Deployment:
+    def of(cls, doc: DeploymentDocument) -> Deployment:
         return cls(
-            id=doc["_id"], name=doc["name"], allowed_origins=doc["allowedOrigins"],
+            id=strawberry.ID(doc["_id"]), name=doc["name"], allowed_origins=doc["allowedOrigins"],
             form_fields=doc.get("formFields") or [],
             identity_verification=IdentityVerification(doc.get("identityVerification") or verification.DEFAULT_MODE),
             has_identity_secret=bool(doc.get("identitySecret")),

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.database import Database
+from storage.documents import DeploymentDocument
 
 DEFAULT_DEPLOYMENT = "default"
 
@@ -18,14 +19,14 @@ async def ensure_default(db: Database, *, now: datetime) -> None:
     )
 
 
-async def find(db: Database, *, deployment_id: str) -> dict[str, Any] | None:
+async def find(db: Database, *, deployment_id: str) -> DeploymentDocument | None:
     return await db.deployments.find_one({"_id": deployment_id})
 
 
 async def upsert(
     db: Database, *, deployment_id: str, name: str, allowed_origins: list[str],
     form_fields: list[str], now: datetime, identity_verification: str | None = None,
-) -> dict[str, Any]:
+) -> DeploymentDocument:
     changes: dict[str, Any] = {
         "name": name, "allowedOrigins": allowed_origins, "formFields": form_fields, "updatedAt": now,
     }
@@ -44,7 +45,7 @@ async def upsert(
     return deployment
 
 
-async def listing(db: Database) -> list[dict[str, Any]]:
+async def listing(db: Database) -> list[DeploymentDocument]:
     return await db.deployments.find({}).sort("_id", 1).to_list()
 
 

@@ -124,6 +124,20 @@ class CustomerDocument(TypedDict, total=False):
     mergedAt: datetime
 
 
+class DeploymentDocument(TypedDict, total=False):
+    """A site allowed to send events: where from, which form fields it may send, and how
+    its visitors' identities are verified."""
+
+    _id: Required[str]
+    name: str
+    allowedOrigins: list[str]
+    formFields: list[str]
+    identityVerification: str
+    identitySecret: str
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class WebCursor(TypedDict, total=False):
     """Where a browser's web sessions stand: its latest session, that session's last
     activity, and whether the browser closed it (a logout)."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from journey.forms.events import allowed_fields
 from journey.work import SessionWork
+from storage.documents import DeploymentDocument
 
-Deployments = Callable[[str], Awaitable[dict[str, Any] | None]]
+Deployments = Callable[[str], Awaitable[DeploymentDocument | None]]
 
 
 class FormFieldStage:
@@ -19,8 +19,8 @@ class FormFieldStage:
     async def prepare(self, works: list[SessionWork]) -> None:
         # The deployment lookup is cached by the ingestor: no extra round trip.
         for deployment_id in {work.delta.deployment_id for work in works}:
-            deployment = await self._deployment(deployment_id) or {}
-            self._allow_lists[deployment_id] = deployment.get("formFields") or []
+            deployment = await self._deployment(deployment_id)
+            self._allow_lists[deployment_id] = (deployment.get("formFields") if deployment else None) or []
 
     def process(self, work: SessionWork) -> None:
         allow_list = self._allow_lists.get(work.delta.deployment_id, [])

@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from core.errors import InvalidInput
+from storage.documents import DeploymentDocument
 
 OFF = "OFF"
 """Browser identities are believed as sent (no verification)."""
@@ -58,7 +59,7 @@ def parse_signatures(raw: Any, values: dict[str, Any], path: str) -> dict[str, t
     return found
 
 
-def split_claims(data: dict[str, Any], deployment: dict[str, Any], path: str, *, trusted: bool) -> None:
+def split_claims(data: dict[str, Any], deployment: DeploymentDocument, path: str, *, trusted: bool) -> None:
     """Leave in data["identities"] what may stitch and move the rest to data["claims"];
     InvalidInput when the deployment requires signatures that are missing or wrong."""
     signed = data.pop("signatures", {})
