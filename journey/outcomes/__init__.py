@@ -14,7 +14,8 @@ Read in the order an outcome travels:
    schedule one instance at a time carries out.
 
 The models themselves, free of storage and the pipeline, are in `prediction`. Outcomes
-and segments are both versioned definitions and share how they are stored, cached and
-edited: `journey/definitions.py`, `journey/versioned_catalog.py`, `storage/definitions.py`
-and `resolvers/definitions.py`; stored in `storage/outcomes.py`.
+and segments are both versioned definitions and share how they are stored, cached,
+matched and edited: `journey/definitions.py`, `journey/versioned_catalog.py`,
+`journey/matching.py`, `storage/definitions.py` and `resolvers/definitions.py`; stored
+in `storage/outcomes.py`.
 """

@@ -11,6 +11,7 @@ Read in the order a segment travels:
    customer for customer scope) and a SEGMENT_MATCHED item on the journey map.
 
 Segments and outcomes are both versioned definitions and share how they are stored,
-cached and edited: `journey/definitions.py`, `journey/versioned_catalog.py`,
-`storage/definitions.py` and `resolvers/definitions.py`; stored in `storage/segments.py`.
+cached, matched and edited: `journey/definitions.py`, `journey/versioned_catalog.py`,
+`journey/matching.py`, `storage/definitions.py` and `resolvers/definitions.py`; stored
+in `storage/segments.py`.
 """
