@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -14,6 +14,8 @@ from core.errors import InvalidInput
 from journey.versioned_catalog import VersionedCatalog
 from resolvers.context import Services
 from storage.definitions import VersionedDefinitions
+
+SwitchedOn = Annotated[bool, strawberry.argument(description="True to switch it on, false to switch it off.")]
 
 
 class DefinitionInput(Protocol):

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from journey.outcomes import definitions
-from resolvers.definitions import DefinitionAdmin
+from resolvers.definitions import DefinitionAdmin, SwitchedOn
 from schema.outcomes import Outcome, OutcomeInput, OutcomeTraining
 from schema.permissions import requires
 from storage.outcomes import OUTCOMES
@@ -59,12 +59,7 @@ class OutcomeMutation:
         permission_classes=EDIT,
         description="An inactive outcome is neither predicted nor achieved; achievements made stay.",
     )
-    async def set_outcome_active(
-        self,
-        info: Info,
-        id: OutcomeId,
-        active: Annotated[bool, strawberry.argument(description="True to switch it on, false to switch it off.")],
-    ) -> Outcome:
+    async def set_outcome_active(self, info: Info, id: OutcomeId, active: SwitchedOn) -> Outcome:
         return await ADMIN.set_active(info, id, active)
 
     @strawberry.mutation(

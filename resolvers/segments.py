@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from journey.segments import definitions
-from resolvers.definitions import DefinitionAdmin
+from resolvers.definitions import DefinitionAdmin, SwitchedOn
 from schema.permissions import requires
 from schema.segments import Segment, SegmentInput
 from storage.segments import SEGMENTS
@@ -65,12 +65,7 @@ class SegmentMutation:
         permission_classes=EDIT,
         description="An inactive segment makes no new assignments; those made stay.",
     )
-    async def set_segment_active(
-        self,
-        info: Info,
-        id: SegmentId,
-        active: Annotated[bool, strawberry.argument(description="True to switch it on, false to switch it off.")],
-    ) -> Segment:
+    async def set_segment_active(self, info: Info, id: SegmentId, active: SwitchedOn) -> Segment:
         return await ADMIN.set_active(info, id, active)
 
     @strawberry.mutation(
