@@ -7,12 +7,25 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from storage.embedded import EmbeddedStore
 from tests.support.redis_server import answers, start_redis
 from tests.support.service import Service, start_service
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser and Redis tests are marked by where they are and what they use, so a new
+    one cannot forget its marker."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
 
 
 @pytest.fixture(scope="session")

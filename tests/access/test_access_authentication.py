@@ -90,6 +90,7 @@ async def test_api_key_with_unknown_permission_is_refused_by_name(service):
     assert answer["errors"][0]["message"] == "permissions: unknown permission 'root'"
 
 
+@pytest.mark.slow
 async def test_api_key_created_on_the_command_line_is_shown_once_and_works(service):
     settings = service.settings
     result = subprocess.run(
@@ -108,6 +109,7 @@ async def test_api_key_created_on_the_command_line_is_shown_once_and_works(servi
 
 
 async def ws_close(service, payload) -> tuple[int, str]:
+    await service.listen()
     async with connect(service.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         import json
 
@@ -133,6 +135,7 @@ async def test_websocket_with_a_jwt_is_acknowledged(secured):
 
 
 async def test_only_graphql_transport_ws_is_spoken(secured):
+    await secured.listen()
     async with connect(secured.ws_url, subprotocols=["graphql-ws"]) as ws:
         await ws.wait_closed()
         assert (ws.close_code, ws.close_reason) == (4406, "Subprotocol not acceptable")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from access import permissions as perm
 from live import topics
 from tests.access.conftest import JWT_SECRET, token
@@ -59,6 +61,7 @@ async def test_a_key_revoked_on_one_instance_closes_sockets_and_requests_on_anot
     assert (await second.http.post("/graphql", json=query, headers=headers)).status_code == 401
 
 
+@pytest.mark.slow
 async def test_a_socket_closes_when_its_jwt_expires(start):
     service = await start(jwt_secret=JWT_SECRET, credential_check_seconds=0.3)
     async with service.socket(token=token([perm.VISIT_VIEW], expires_in=2)) as socket:
@@ -70,6 +73,7 @@ async def test_a_socket_closes_when_its_jwt_expires(start):
     assert code == 4403
 
 
+@pytest.mark.slow
 async def test_a_socket_whose_jwt_expired_cannot_start_another_subscription(start):
     service = await start(jwt_secret=JWT_SECRET, credential_check_seconds=60)
     async with service.socket(token=token([perm.VISIT_VIEW], expires_in=1)) as socket:

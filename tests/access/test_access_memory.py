@@ -40,7 +40,7 @@ async def test_a_long_made_up_api_key_is_refused_without_a_cache_entry(secured):
 
 
 async def test_headers_over_the_limit_are_refused_before_the_app(start):
-    service = await start(max_header_bytes=4096)
+    service = await start(max_header_bytes=4096, listen=True)
     response = await service.http.post(
         "/graphql", json={"query": "{ liveVisitors { nodes { id } } }"},
         headers={"Authorization": f"Bearer jg_{secrets.token_hex(6)}_{'x' * 100_000}"},

@@ -20,7 +20,7 @@ async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
 
 
 async def test_headers_sent_too_slowly_lose_the_connection(start):
-    service = await start(header_read_seconds=0.5)
+    service = await start(header_read_seconds=0.5, listen=True)
     reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
     for _ in range(2):
@@ -33,7 +33,7 @@ async def test_headers_sent_too_slowly_lose_the_connection(start):
 
 
 async def test_a_body_sent_too_slowly_loses_the_connection(start):
-    service = await start(body_read_seconds=0.5)
+    service = await start(body_read_seconds=0.5, listen=True)
     reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
     writer.write(b"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
     await asyncio.sleep(0.3)
@@ -44,7 +44,7 @@ async def test_a_body_sent_too_slowly_loses_the_connection(start):
 
 
 async def test_connections_per_address_are_limited(start):
-    service = await start(max_connections_per_client=3)
+    service = await start(max_connections_per_client=3, listen=True)
     held = [await asyncio.open_connection("127.0.0.1", service.port) for _ in range(3)]
     reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
     assert await _closed_within(reader, 3) == b"", "the fourth connection is closed at once"
@@ -56,7 +56,7 @@ async def test_connections_per_address_are_limited(start):
 
 
 async def test_a_large_message_before_connection_init_is_refused(start):
-    service = await start(max_ws_init_bytes=2048)
+    service = await start(max_ws_init_bytes=2048, listen=True)
     async with connect(service.ws_url, subprotocols=[PROTOCOL]) as ws:
         await ws.send(json.dumps({**INIT, "payload": {**INIT["payload"], "pad": "x" * 10_000}}))
         await ws.wait_closed()
@@ -72,7 +72,7 @@ async def test_a_large_message_before_connection_init_is_refused(start):
 
 
 async def test_a_message_over_the_websocket_limit_closes_the_socket_unread(start):
-    service = await start(max_ws_message_bytes=64 * 1024)
+    service = await start(max_ws_message_bytes=64 * 1024, listen=True)
     async with connect(service.ws_url, subprotocols=[PROTOCOL], max_size=None) as ws:
         await ws.send(json.dumps(INIT))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -86,7 +86,7 @@ async def test_a_message_over_the_websocket_limit_closes_the_socket_unread(start
 
 
 async def test_websockets_per_address_are_limited(start):
-    service = await start(max_connections_per_client=2)
+    service = await start(max_connections_per_client=2, listen=True)
     async with service.socket(), service.socket():
         third = await connect(service.ws_url, subprotocols=[PROTOCOL])
         await third.wait_closed()

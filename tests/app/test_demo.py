@@ -48,7 +48,7 @@ async def test_the_demo_defines_example_segments_and_a_purchase_outcome_once(sta
 
 
 async def test_a_mobile_shopper_gets_chips_and_a_purchase_bar_that_fills(start):
-    service = await start(demo="true")
+    service = await start(demo="true", listen=True)
     url = service.base_url
     browsed = await _shop(service, [
         _page(url, "index.html", "e1"),

@@ -25,7 +25,10 @@ from tests.support.service import ADMIN_TOKEN
 
 # The service runs in this process, so its own use of `random` (jitter, ids) happens while
 # Hypothesis draws examples in the worker thread; that use is not the strategies'.
-pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
+    pytest.mark.slow,  # hundreds of examples each
+]
 
 EVENT_TYPES = sorted(event_types(phone_default_region="US").by_name)
 FUZZ = settings(
@@ -50,6 +53,7 @@ hostile = st.recursive(
         st.one_of(st.sampled_from(["$ne", "$where", "sku", "a.b", ""]), st.text(max_size=8)), inner, max_size=3)),
     max_leaves=6,
 )
+
 odd_text = st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE_TEXT))
 
 
@@ -125,6 +129,7 @@ async def test_collect_never_fails_and_rejected_events_store_nothing(service, mo
     def check_raw(raw) -> None:
         assert client.post("/collect", content=raw).status_code < 500
 
+    await service.listen()  # requests from other threads, through the socket
     with httpx.Client(base_url=service.base_url, timeout=30) as client, MongoClient(mongodb_uri) as mongo:
         db = mongo[service.settings.database]
         await asyncio.to_thread(check)
@@ -162,6 +167,7 @@ async def test_import_never_fails_and_rejected_rows_store_nothing(service, mongo
         if response.status_code != 200 or response.json()["accepted"] == 0:
             assert _stored_for(db, cookie)["events"] == 0, (lines, response.text)
 
+    await service.listen()  # requests from other threads, through the socket
     with httpx.Client(base_url=service.base_url, timeout=60) as client, MongoClient(mongodb_uri) as mongo:
         db = mongo[service.settings.database]
         await asyncio.to_thread(check)
@@ -196,5 +202,6 @@ async def test_graphql_variables_never_cause_a_server_error(service):
         messages = [error.get("message", "") for error in response.json().get("errors") or []]
         assert not any(UNEXPECTED in message for message in messages), (query, values, messages)
 
+    await service.listen()  # requests from other threads, through the socket
     with httpx.Client(base_url=service.base_url, timeout=30) as client:
         await asyncio.to_thread(check)

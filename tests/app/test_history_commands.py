@@ -10,8 +10,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.support.outcomes import create_outcome, ended_shop_history
 from tests.support.service import Service
+
+pytestmark = pytest.mark.slow  # runs the command line in processes
 
 PROJECT = Path(__file__).resolve().parents[2]
 MODEL = "{ outcomes { model { source } } }"

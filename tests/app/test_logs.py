@@ -17,6 +17,8 @@ import httpx
 import pytest
 from graphql import GraphQLError
 
+pytestmark = pytest.mark.slow  # runs the service in a process
+
 TOKEN = "log-test-admin-token-0123456789"
 EMAIL = "jane.doe@example.com"
 

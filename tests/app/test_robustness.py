@@ -80,6 +80,7 @@ async def test_an_import_with_an_oversized_csv_field_is_a_clear_400(service):
 
 
 async def test_a_subscribe_with_a_numeric_id_closes_with_a_protocol_error(service):
+    await service.listen()
     async with connect(service.ws_url, subprotocols=[PROTOCOL]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer test-admin-token"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"

@@ -12,6 +12,10 @@ import time
 import urllib.parse
 import urllib.request
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs journey serve in a process
+
 
 def _free_port() -> int:
     with socket.socket() as probe:

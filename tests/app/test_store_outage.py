@@ -19,6 +19,8 @@ from pymongo import AsyncMongoClient
 from storage.embedded import EmbeddedStore
 from tests.support.service import Service, start_service
 
+pytestmark = pytest.mark.slow  # kills the store under load
+
 OUTAGE_SECONDS = 10
 CLIENTS = 4
 # Far below the 10 s a request used to wait (in turn) before its plain 500.

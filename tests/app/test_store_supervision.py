@@ -17,6 +17,8 @@ import pytest
 
 from storage.store_lock import LOCK_FILE, SERVICE_LOCK_FILE, DirectoryLock
 
+pytestmark = pytest.mark.slow  # kills and restarts store processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 

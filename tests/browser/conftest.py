@@ -57,6 +57,13 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 
 @pytest.fixture
+async def service(service: Service) -> Service:
+    """The browser reaches the service over its loopback port."""
+    await service.listen()
+    return service
+
+
+@pytest.fixture
 async def shop(context: BrowserContext, service: Service) -> Shop:
     return Shop(await context.new_page(), service)
 

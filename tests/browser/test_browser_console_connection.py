@@ -29,7 +29,7 @@ async def test_a_refused_token_leads_back_to_sign_in(console: Console):
 # operations mid-push and leaves their resolver coroutines unawaited. That warning is the
 # service's to fix; this test is about what the console does next.
 async def test_after_falling_behind_the_console_resubscribes_and_shows_everything(start, browser: Browser):
-    service = await start(live_queue_size=5)
+    service = await start(live_queue_size=5, listen=True)
     body = await service.collect([pageview("0", "/home")], cookie_id="c-behind")
     context = await browser.new_context()
     try:

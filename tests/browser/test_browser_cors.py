@@ -52,7 +52,7 @@ async def ui_site() -> AsyncIterator[int]:
 
 
 async def test_a_page_on_an_allowed_origin_calls_the_api_and_others_cannot(start, context, ui_site):
-    service = await start(cors_origins=(f"http://127.0.0.1:{ui_site}",))
+    service = await start(cors_origins=(f"http://127.0.0.1:{ui_site}",), listen=True)
     page = await context.new_page()
     arguments = [service.base_url, ADMIN_TOKEN]
 

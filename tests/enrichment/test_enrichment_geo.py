@@ -94,6 +94,7 @@ def test_database_that_cannot_load_leaves_visits_unlocated(monkeypatch, caplog):
     assert "could not be loaded" in caplog.text
 
 
+@pytest.mark.slow
 def test_loading_does_not_change_the_environment_of_child_processes():
     # geoip2fast sets PYTHONWARNINGS=ignore on import; a fresh interpreter shows whether it leaks.
     env = dict(os.environ)

@@ -26,6 +26,8 @@ from journey.segments.definitions import definition as segment_definition
 from storage import deployments, outcomes, segments
 from storage.database import CODEC, Database, connect, ensure_indexes
 
+pytestmark = pytest.mark.slow  # replays a batch cut after each of its writes
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 WRITES = {
     "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one", "delete_many",

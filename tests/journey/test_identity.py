@@ -251,6 +251,7 @@ async def test_erase_removes_everything_and_tells_subscribers(service: Service):
     assert await db.sessions.count_documents({"customerId": customer}) == 0
 
 
+@pytest.mark.slow
 async def test_stitching_cost_does_not_grow_with_earlier_sessions(start):
     service = await start(sweep_interval_seconds=3600)
     await known_customer(service, "laptop", "kim@shop.example")

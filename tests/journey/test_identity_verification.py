@@ -156,6 +156,7 @@ def cli(service: Service, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 async def test_the_command_line_rotates_the_secret_and_sets_verification(service: Service):
     refused = cli(service, "save", "default", "--origin", "*", "--identity-verification", "REQUIRED")
     assert refused.returncode == 2

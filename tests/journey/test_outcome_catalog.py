@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
 
+import pytest
+
 from journey.outcomes.catalog import Catalog
 from journey.outcomes.definitions import Outcome
 from prediction import SessionRows, select_model, training_rows
@@ -25,6 +27,7 @@ def catalog(model_doc: dict) -> Catalog:
     return Catalog(1, [outcome], [model_doc])
 
 
+@pytest.mark.slow
 def test_a_model_that_beat_the_fallback_scores_the_outcome():
     loaded = catalog(stored_model(fallback_knows_the_answer=False))
 

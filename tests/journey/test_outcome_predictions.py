@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from access import permissions as perm
 from live import topics
 from tests.access.conftest import JWT_SECRET, all_but, token
@@ -101,6 +103,7 @@ async def test_training_needs_enough_history(service: Service):
     assert (await service.data(MODEL))["outcomes"][0]["model"] is None
 
 
+@pytest.mark.slow
 async def test_a_trained_model_is_stored_and_served_by_every_instance(start):
     first = await start(outcome_refresh_seconds=2)
     second = await start(database=first.settings.database, outcome_refresh_seconds=2)
@@ -121,6 +124,7 @@ async def test_a_trained_model_is_stored_and_served_by_every_instance(start):
     assert scored["factors"][0]["label"] == "added an item to the cart"
 
 
+@pytest.mark.slow
 async def test_editors_see_how_the_model_did_on_the_latest_sessions(service: Service):
     await create_outcome(service)
     await ended_shop_history(service)
@@ -141,6 +145,7 @@ async def test_editors_see_how_the_model_did_on_the_latest_sessions(service: Ser
     assert model["kind"] in KINDS
 
 
+@pytest.mark.slow
 async def test_the_model_ranks_a_cart_above_browsing(service: Service):
     await create_outcome(service)
     await ended_shop_history(service)
@@ -150,6 +155,7 @@ async def test_the_model_ranks_a_cart_above_browsing(service: Service):
     assert carted["probability"] > 0.5 > browsing["probability"]
 
 
+@pytest.mark.slow
 async def test_changed_conditions_retire_the_model(service: Service):
     outcome = await create_outcome(service)
     await ended_shop_history(service)
@@ -163,6 +169,7 @@ async def test_changed_conditions_retire_the_model(service: Service):
     assert entry["source"] == "fallback"
 
 
+@pytest.mark.slow
 async def test_models_are_retrained_on_a_schedule(start):
     service = await start(outcome_train_interval_seconds=0.05)
     await create_outcome(service)
@@ -183,6 +190,7 @@ async def carting_segment_model(service: Service, *, shown: bool) -> str:
     return await track(service, "v", page("1"), custom("2", "add_to_cart"))
 
 
+@pytest.mark.slow
 async def test_a_segment_factor_is_named_by_its_segment(start):
     # Logistic regression weighs the segment beside the cart adds it duplicates; trees
     # would split on one of the two only.
@@ -192,6 +200,7 @@ async def test_a_segment_factor_is_named_by_its_segment(start):
     assert 'in segment "Carters"' in [factor["label"] for factor in entry["factors"]]
 
 
+@pytest.mark.slow
 async def test_a_hidden_segment_is_no_factor_for_agents(start):
     secured = await start(jwt_secret=JWT_SECRET, outcome_model_kinds=("logistic-v1",))
     session = await carting_segment_model(secured, shown=False)

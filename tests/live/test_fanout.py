@@ -63,6 +63,7 @@ async def test_subscribers_of_one_operation_share_one_execution_and_keep_their_i
 
 async def _stalled_socket(service: Service, subscriptions: int, session: str):
     """A client that stops reading: a tiny receive buffer and no reads after subscribing."""
+    await service.listen()
     raw = socket.socket()
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     raw.connect(("127.0.0.1", service.port))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from live import topics
 from tests.support.waiting import until
 
@@ -16,6 +18,7 @@ def pageview(event_id: str, path: str) -> dict:
     return {"id": event_id, "type": "pageview", "page": {"url": f"https://shop.example{path}"}}
 
 
+@pytest.mark.slow
 async def test_a_busy_loop_does_not_make_the_hub_reconnect(start):
     service = await start(live_heartbeat_seconds=0.1)
     hub = service.services.hub

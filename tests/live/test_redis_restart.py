@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from live import topics
 from tests.support.redis_server import answers, start_redis
 from tests.support.waiting import until
@@ -33,6 +35,7 @@ async def wait_for_push(one, socket_, op, path: str, attempts: int = 40) -> dict
     raise AssertionError("no push arrived after the restart")
 
 
+@pytest.mark.redis
 async def test_pushes_resume_after_redis_restarts(start):
     port = free_port()
     redis = start_redis(port)

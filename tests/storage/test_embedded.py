@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from pymongo import AsyncMongoClient
 
 from storage.database import connect, ensure_indexes
 from storage.embedded import EmbeddedStore
 
 
+@pytest.mark.slow
 async def test_sqlite_store_keeps_data_across_restarts(tmp_path):
     path = tmp_path / "journey.sqlite"
     store = EmbeddedStore(engine="sqlite", path=path)

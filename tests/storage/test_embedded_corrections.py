@@ -135,6 +135,7 @@ async def operations(db: Database) -> list[Any]:
     return results
 
 
+@pytest.mark.slow
 async def test_results_are_those_of_the_unmodified_store(tmp_path: Path):
     async with sqlite_store(tmp_path) as db:
         unmodified = await operations(db)
@@ -201,6 +202,7 @@ async def growth(tmp_path: Path, counter: WorkCounter, small_size: int) -> dict[
     return {name: (small[name], large[name]) for name in WRITES}
 
 
+@pytest.mark.slow
 async def test_ingest_operations_cost_the_same_with_four_times_the_data(tmp_path: Path, counted: WorkCounter):
     with embedded_corrections.applied():
         corrected = await growth(tmp_path, counted, 250)

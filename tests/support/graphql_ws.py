@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -15,7 +16,8 @@ PROTOCOL = "graphql-transport-ws"
 
 
 class GraphQLSocket:
-    def __init__(self, url: str, *, token: str | None) -> None:
+    def __init__(self, url: str | Callable[[], Awaitable[str]], *, token: str | None) -> None:
+        """url: the address, or a coroutine function that answers it when the socket opens."""
         self._url = url
         self._token = token
         self._ids = itertools.count(1)
@@ -32,7 +34,8 @@ class GraphQLSocket:
         await self.close()
 
     async def open(self, payload: dict[str, Any] | None = None, *, expect_ack: bool = True) -> None:
-        self.connection = await connect(self._url, subprotocols=[PROTOCOL])
+        url = self._url if isinstance(self._url, str) else await self._url()
+        self.connection = await connect(url, subprotocols=[PROTOCOL])
         init = payload if payload is not None else (
             {"authorization": f"Bearer {self._token}"} if self._token else {}
         )

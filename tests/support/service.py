@@ -1,15 +1,17 @@
-"""A real service on a loopback port, in the test's event loop, with a manual clock."""
+"""The real service in the test's event loop, with a manual clock: HTTP in-process until it listens
+on a loopback port, WebSockets always over one."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import uvicorn
-from pymongo import monitoring
+from pymongo import AsyncMongoClient, monitoring
+from uvicorn.lifespan.on import LifespanOn
 
 from app.http_limits import server_config
 from app.main import create_app
@@ -19,13 +21,19 @@ from tests.support.graphql_ws import GraphQLSocket
 from tests.support.waiting import until
 
 ADMIN_TOKEN = "test-admin-token"
+IN_PROCESS_CLIENT_PORT = 50000
+"""The client port in-process requests appear to come from (their address is 127.0.0.1)."""
+_NO_TLS = ssl.create_default_context()
+"""Made once: the services speak plain HTTP, and loading the CA bundle per client costs 0.1 s."""
 
 
 class CommandCounter(monitoring.CommandListener):
     """Counts database round trips (commands sent), excluding driver housekeeping and the
     periodic look at revoked API keys, which runs on its own clock, not a request's."""
 
-    IGNORED = {"hello", "ismaster", "isMaster", "ping", "endSessions", "buildInfo", "saslStart", "saslContinue"}
+    IGNORED = frozenset({
+        "hello", "ismaster", "isMaster", "ping", "endSessions", "buildInfo", "saslStart", "saslContinue",
+    })
 
     def __init__(self) -> None:
         self.commands: list[str] = []
@@ -49,15 +57,69 @@ class CommandCounter(monitoring.CommandListener):
         return len(self.commands)
 
 
-@dataclass
 class Service:
-    server: uvicorn.Server
-    task: asyncio.Task
-    base_url: str
-    clock: ManualClock
-    settings: Settings
-    commands: CommandCounter
-    http: httpx.AsyncClient
+    """One instance of the service: its app runs in the test's event loop, and its HTTP
+    requests reach the app in-process until it listens on a loopback port. It listens
+    once a test opens a WebSocket or calls listen(); from then on HTTP goes through that
+    socket too, so connection limits and the HTTP protocol are the real ones."""
+
+    def __init__(self, settings: Settings, clock: ManualClock, commands: CommandCounter) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.commands = commands
+        self._port = 0
+        self._server: uvicorn.Server | None = None
+        self._serving: asyncio.Task | None = None
+        self._socket_http: httpx.AsyncClient | None = None
+        self._lifespan: LifespanOn | None = None
+
+    async def _start_app(self) -> None:
+        """A fresh app whose lifespan has opened the database and the live channel."""
+        self.app = create_app(self.settings, self.clock, command_listeners=[self.commands])
+        config = server_config(self.app, self.settings, log_level="warning", lifespan="on")
+        self._lifespan = LifespanOn(config)
+        await self._lifespan.startup()
+        if self._lifespan.should_exit:
+            raise RuntimeError("the service's start-up failed")
+        self._local_http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=config.loaded_app, raise_app_exceptions=False,
+                                          client=("127.0.0.1", IN_PROCESS_CLIENT_PORT)),
+            base_url="http://127.0.0.1", timeout=30,
+        )
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    async def listen(self) -> None:
+        """Serve the app on a loopback port (the one it had before a restart)."""
+        if self._server is not None:
+            return
+        config = server_config(self.app, self.settings, host="127.0.0.1", port=self._port,
+                               log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+                raise RuntimeError("the service stopped before it listened")
+            await asyncio.sleep(0.01)
+        self._server, self._serving = server, serving
+        self._port = server.servers[0].sockets[0].getsockname()[1]
+        self._socket_http = httpx.AsyncClient(base_url=self.base_url, timeout=30, verify=_NO_TLS)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self._socket_http if self._socket_http is not None else self._local_http
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "the service does not listen yet: await service.listen() first"
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def ws_url(self) -> str:
@@ -65,7 +127,7 @@ class Service:
 
     @property
     def services(self):
-        return self.server.config.app.state.services
+        return self.app.state.services
 
     async def graphql(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = ADMIN_TOKEN
@@ -93,7 +155,12 @@ class Service:
         return response.json()
 
     def socket(self, token: str | None = ADMIN_TOKEN) -> GraphQLSocket:
-        return GraphQLSocket(self.ws_url, token=token)
+        """A graphql-transport-ws client; opening it makes the service listen."""
+        return GraphQLSocket(self._ws_address, token=token)
+
+    async def _ws_address(self) -> str:
+        await self.listen()
+        return self.ws_url
 
     async def until_listening(self, topic: str, count: int = 1, timeout: float = 10) -> None:
         """Return once `count` shared executions on this instance receive the topic's pushes
@@ -109,41 +176,46 @@ class Service:
         await until(lambda: hub.subscriber_count == count,
                     lambda: f"{count} live subscribers; there are {hub.subscriber_count}", timeout)
 
-    @property
-    def port(self) -> int:
-        return int(self.base_url.rsplit(":", 1)[1])
-
     async def shut_down(self) -> None:
-        """Stop the server process's work as a real stop would: connections refused."""
-        if not self.task.done():
-            self.server.should_exit = True
-            await self.task
+        """Stop as a real stop would: the socket closes (connections refused), requests in
+        progress finish, then the app's lifespan ends."""
+        if self._server is not None and self._serving is not None:
+            self._server.should_exit = True
+            await self._serving
+            self._server = self._serving = None
+        if self._socket_http is not None:
+            await self._socket_http.aclose()
+            self._socket_http = None
+        if self._lifespan is not None:
+            client = self.services.db.client
+            await until(lambda: _opening_connections(client) == 0,
+                        lambda: f"the driver is still opening {_opening_connections(client)} connections")
+            await self._lifespan.shutdown()
+            self._lifespan = None
+            await self._local_http.aclose()
 
     async def start_again(self) -> None:
-        """Start a new app on the same port and database, as a restarted service."""
-        self.server, self.task = await _serve(self.settings, self.clock, self.commands, self.port)
+        """Start a new app on the same database (and port, if it listened), as a restarted service."""
+        listened = self._port != 0
+        await self._start_app()
+        if listened:
+            await self.listen()
 
     async def stop(self) -> None:
-        await self.http.aclose()
         await self.shut_down()
 
 
-async def _serve(settings: Settings, clock: ManualClock, counter: CommandCounter, port: int = 0):
-    """A fresh app (its lifespan opens the database and live channel) on a loopback port."""
-    app = create_app(settings, clock, command_listeners=[counter])
-    config = server_config(app, settings, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("service stopped during start-up")
-        await asyncio.sleep(0.01)
-    return server, task
+def _opening_connections(client: AsyncMongoClient) -> int:
+    """Connections the driver is opening now. Stopping cancels the app's background loops,
+    and a loop cancelled just then leaves the new socket unclosed (a ResourceWarning in
+    a later test); a service that lived a few milliseconds would hit it."""
+    return sum(server.pool._pending for server in client._topology._servers.values())
 
 
-async def start_service(mongodb_uri: str, *, database: str | None = None,
-                        clock: ManualClock | None = None, **overrides: Any) -> Service:
+async def start_service(mongodb_uri: str, *, database: str | None = None, clock: ManualClock | None = None,
+                        listen: bool = False, **overrides: Any) -> Service:
+    """A service on a fresh database (or `database`); `listen` puts it on a loopback port
+    from the start, for tests of what happens at the socket."""
     values: dict[str, Any] = {
         "mongodb_uri": mongodb_uri,
         "database": database or f"t_{uuid.uuid4().hex[:12]}",
@@ -153,10 +225,8 @@ async def start_service(mongodb_uri: str, *, database: str | None = None,
     }
     values.update(overrides)
     settings = Settings(**values)
-    clock = clock or ManualClock()
-    counter = CommandCounter()
-    server, task = await _serve(settings, clock, counter)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
-    http = httpx.AsyncClient(base_url=base_url, timeout=30)
-    return Service(server, task, base_url, clock, settings, counter, http)
+    service = Service(settings, clock or ManualClock(), CommandCounter())
+    await service._start_app()
+    if listen:
+        await service.listen()
+    return service
