@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import subprocess
 import sys
@@ -93,7 +94,9 @@ async def test_api_key_with_unknown_permission_is_refused_by_name(service):
 @pytest.mark.slow
 async def test_api_key_created_on_the_command_line_is_shown_once_and_works(service):
     settings = service.settings
-    result = subprocess.run(
+    # In a thread: the service answers on this loop while the command runs.
+    result = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "app.cli", "keys", "create", "--name", "ops", "--permission", perm.VISIT_VIEW],
         env={"JOURNEY_MONGODB_URI": settings.mongodb_uri, "JOURNEY_DATABASE": settings.database,
              "PATH": "/usr/bin:/bin"},

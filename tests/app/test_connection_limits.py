@@ -35,7 +35,9 @@ async def test_headers_sent_too_slowly_lose_the_connection(start):
 async def test_a_body_sent_too_slowly_loses_the_connection(start):
     service = await start(body_read_seconds=0.5, listen=True)
     reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
-    writer.write(b"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+    writer.write(
+        b"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+    )
     await asyncio.sleep(0.3)
     writer.write(b'"deploymentId"')
     answer = await _closed_within(reader, 3)

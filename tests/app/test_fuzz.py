@@ -82,7 +82,7 @@ FIELDS = {
 }
 hostile_value = st.one_of(st.sampled_from(HOSTILE_NUMBERS), st.sampled_from(HOSTILE_TEXT), hostile)
 # Free-form attributes and traits are where odd values get furthest.
-KINDS = EVENT_TYPES + ["custom", "custom", "identify"]
+KINDS = [*EVENT_TYPES, "custom", "custom", "identify"]
 
 
 @st.composite
@@ -148,7 +148,8 @@ async def test_import_never_fails_and_rejected_rows_store_nothing(service, mongo
     @given(rows=st.lists(st.fixed_dictionaries({
         "type": st.one_of(st.sampled_from(EVENT_TYPES), odd_text), "id": odd_text,
         "occurredAt": st.one_of(odd_text, st.just(_now_iso(-3 * 86400))),
-        "query": st.one_of(odd_text, st.integers(131_000, 140_000).map(lambda size: "y" * size)), "url": odd_text, "name": odd_text,
+        "query": st.one_of(odd_text, st.integers(131_000, 140_000).map(lambda size: "y" * size)),
+        "url": odd_text, "name": odd_text,
         "attributes": st.one_of(odd_text, hostile.map(json.dumps)),
     }), min_size=1, max_size=3), jsonl=st.booleans(), junk=st.one_of(st.none(), st.text(max_size=80)))
     def check(rows, jsonl, junk) -> None:
@@ -175,7 +176,8 @@ async def test_import_never_fails_and_rejected_rows_store_nothing(service, mongo
 
 OPERATIONS = [
     ("query($id: ID!, $after: String, $first: Int) { customer(id: $id) { sessions(first: $first, after: $after) "
-     "{ nodes { id } } } }", {"id": odd_text, "after": st.one_of(st.sampled_from(HOSTILE_TEXT[-3:]), odd_text), "first": scalars}),
+     "{ nodes { id } } } }",
+     {"id": odd_text, "after": st.one_of(st.sampled_from(HOSTILE_TEXT[-3:]), odd_text), "first": scalars}),
     ("query($t: IdentityType!, $v: String!) { customerByIdentity(type: $t, value: $v) { id } }",
      {"t": st.one_of(st.sampled_from(["EMAIL", "PHONE", "COOKIE", "EXTERNAL_ID"]), odd_text), "v": odd_text}),
     ("mutation($d: ID!, $e: [TrackEventInput!]!) { trackEvents(deploymentId: $d, events: $e) { accepted } }",

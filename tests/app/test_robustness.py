@@ -26,7 +26,7 @@ from tests.support.graphql_ws import PROTOCOL
 )
 async def test_unstorable_numbers_in_attributes_are_rejected_and_nothing_is_stored(service, raw, reason):
     body = ('{"deploymentId": "default", "cookieId": "c-num", "events": [{"id": "1", "type": "custom", '
-            '"name": "add_to_cart", "attributes": {"qty": %s}}]}' % raw)
+            '"name": "add_to_cart", "attributes": {"qty": ' + raw + '}}]}')
     response = await service.http.post("/collect", content=body, headers={"content-type": "text/plain"})
     assert response.status_code == 200, response.text
     [event] = response.json()["events"]

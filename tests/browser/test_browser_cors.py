@@ -44,7 +44,7 @@ async def ui_site() -> AsyncIterator[int]:
     site = Starlette(routes=[Route("/", lambda request: HTMLResponse("<title>Agent UI</title><h1>UI</h1>"))])
     server = uvicorn.Server(uvicorn.Config(site, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn's Server offers a flag, no event to await
         await asyncio.sleep(0.01)
     yield server.servers[0].sockets[0].getsockname()[1]
     server.should_exit = True
