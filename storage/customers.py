@@ -37,30 +37,11 @@ async def touch(
     if not seen:
         return
     sets, pushes, counters = sets or {}, pushes or {}, counters or {}
-    updates = []
-    for customer_id, moment in seen.items():
-        changes: dict[str, Any] = {
-            "$setOnInsert": {"createdAt": now, "identified": False, "traits": {}},
-            "$max": {"lastSeenAt": moment},
-        }
-        if sets.get(customer_id):
-            changes["$set"] = sets[customer_id]
-        # A set, not a push: the retry of a batch cut off after this write adds nothing.
-        appended = {name: {"$each": values} for name, values in pushes.get(customer_id, {}).items() if values}
-        if appended:
-            changes["$addToSet"] = appended
-        selector: dict[str, Any] = {"_id": customer_id}
-        counted = counters.get(customer_id)
-        if counted:
-            # Counts must move once per batch: the update records its batch's token and
-            # only applies where the token is not recorded yet. Where it is, the upsert
-            # fails on the _id instead (everything else here was applied with it).
-            _add_counters(changes, counted.increments, counted.maxima, counted.bits)
-            changes.setdefault("$push", {})[COUNTED] = {"$each": [counted.batch], "$slice": -MAX_COUNTED}
-            if counted.before is not None:
-                changes.setdefault("$set", {})[BEFORE] = {"batch": counted.batch, "history": counted.before}
-            selector[COUNTED] = {"$ne": counted.batch}
-        updates.append(UpdateOne(selector, changes, upsert=True))
+    updates = [
+        _touch_one(customer_id, moment, now, sets.get(customer_id), pushes.get(customer_id, {}),
+                   counters.get(customer_id))
+        for customer_id, moment in seen.items()
+    ]
     for _ in range(2):
         try:
             await db.customers.bulk_write(updates, ordered=False)
@@ -72,6 +53,33 @@ async def touch(
             # Counted already, or a customer another writer created at the same moment:
             # the second try updates the latter and fails again on the former.
             updates = [updates[item["index"]] for item in errors]
+
+
+def _touch_one(
+    customer_id: str, moment: datetime, now: datetime, sets: dict[str, Any] | None,
+    pushes: dict[str, list[Any]], counted: Any,
+) -> UpdateOne:
+    changes: dict[str, Any] = {
+        "$setOnInsert": {"createdAt": now, "identified": False, "traits": {}},
+        "$max": {"lastSeenAt": moment},
+    }
+    if sets:
+        changes["$set"] = sets
+    # A set, not a push: the retry of a batch cut off after this write adds nothing.
+    appended = {name: {"$each": values} for name, values in pushes.items() if values}
+    if appended:
+        changes["$addToSet"] = appended
+    selector: dict[str, Any] = {"_id": customer_id}
+    if counted:
+        # Counts must move once per batch: the update records its batch's token and
+        # only applies where the token is not recorded yet. Where it is, the upsert
+        # fails on the _id instead (everything else here was applied with it).
+        _add_counters(changes, counted.increments, counted.maxima, counted.bits)
+        changes.setdefault("$push", {})[COUNTED] = {"$each": [counted.batch], "$slice": -MAX_COUNTED}
+        if counted.before is not None:
+            changes.setdefault("$set", {})[BEFORE] = {"batch": counted.batch, "history": counted.before}
+        selector[COUNTED] = {"$ne": counted.batch}
+    return UpdateOne(selector, changes, upsert=True)
 
 
 def _add_counters(

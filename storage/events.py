@@ -48,26 +48,32 @@ async def upsert(db: Database, *, documents: list[EventDocument], reclaimed: set
     taken over by this one."""
     if not documents:
         return set()
-    writes = []
-    for doc in documents:
-        changes: dict[str, Any] = {"$setOnInsert": {k: v for k, v in doc.items() if k != "dedupeKey"}}
-        if doc["dedupeKey"] in reclaimed:
-            changes["$setOnInsert"].pop(BATCH)
-            changes["$set"] = {BATCH: doc[BATCH]}
-        writes.append(UpdateOne({"dedupeKey": doc["dedupeKey"]}, changes, upsert=True))
-    try:
-        result = await db.events.bulk_write(writes, ordered=False)
-        inserted = set(result.upserted_ids or ())
-    except BulkWriteError as error:
-        # Two writers inserting one key at once: the loser's upsert fails on the unique index.
-        if any(item.get("code") != DUPLICATE_KEY for item in error.details.get("writeErrors", [])):
-            raise
-        inserted = {item["index"] for item in error.details.get("upserted", [])}
+    inserted = await _upserted(db, [_keyed_upsert(doc, reclaimed=doc["dedupeKey"] in reclaimed) for doc in documents])
     found = [position for position in range(len(documents)) if position not in inserted]
     if not found:
         return set()
     holders = await stored(db, documents=(documents[position] for position in found))
     return {position for position in found if _token_of(holders, documents[position]) != documents[position][BATCH]}
+
+
+def _keyed_upsert(doc: EventDocument, *, reclaimed: bool) -> UpdateOne:
+    changes: dict[str, Any] = {"$setOnInsert": {k: v for k, v in doc.items() if k != "dedupeKey"}}
+    if reclaimed:
+        changes["$setOnInsert"].pop(BATCH)
+        changes["$set"] = {BATCH: doc[BATCH]}
+    return UpdateOne({"dedupeKey": doc["dedupeKey"]}, changes, upsert=True)
+
+
+async def _upserted(db: Database, writes: list[UpdateOne]) -> set[int]:
+    """The positions of the writes that inserted their document."""
+    try:
+        result = await db.events.bulk_write(writes, ordered=False)
+        return set(result.upserted_ids or ())
+    except BulkWriteError as error:
+        # Two writers inserting one key at once: the loser's upsert fails on the unique index.
+        if any(item.get("code") != DUPLICATE_KEY for item in error.details.get("writeErrors", [])):
+            raise
+        return {item["index"] for item in error.details.get("upserted", [])}
 
 
 def _token_of(holders: dict[str, StoredEventRef], document: EventDocument) -> str | None:
