@@ -16,11 +16,19 @@ each keeps the engine's results and only avoids work (tests compare both).
    document once per feature. A write can only make a feature appear, and only through
    the documents it writes: features of those two kinds are now checked on the written
    documents; other kinds are forgotten as before.
+3. Change delivery. After every write the engine hands committed changes from its
+   change outbox to the change-stream hub: it takes a consumer lease, starts and joins
+   a lease-renewing thread, checkpoints each change, compacts the outbox and releases
+   the lease, each step its own SQLite commit, about half of what one statement of a
+   bulk write costs. Within one insert, update or delete command this hand-over now
+   happens once, when the command's statements are done and before it answers: the
+   same changes reach the hub in the same order, each checkpointed as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import json
 import re
@@ -33,6 +41,11 @@ from bson import ObjectId
 
 CORRECTED_VERSION = "4.11.0"
 _written = threading.local()
+_WRITE_COMMANDS = ("command_insert", "command_update", "command_delete")
+_HAND_OVER = "_dispatch_engine_changes"
+_deliveries: contextvars.ContextVar[dict[tuple[int, int], Any] | None] = contextvars.ContextVar(
+    "embedded_corrections_deliveries", default=None
+)
 
 
 def applicable() -> bool:
@@ -131,10 +144,54 @@ def apply() -> Any:
     }
     for name, correction in corrections.items():
         setattr(SQLiteEngine, name, correction)
+    undo_delivery = _deliver_once_per_command()
 
     def undo() -> None:
         for name, original in originals.items():
             setattr(SQLiteEngine, name, original)
+        undo_delivery()
+
+    return undo
+
+
+def _deliver_once_per_command() -> Callable[[], None]:
+    """Correction 3: a write command's changes go to the change-stream hub once, after
+    its last statement. Writes inside a transaction keep the engine's own handling."""
+    from mongoeco.api._async._collection_runtime import CollectionRuntimeCoordinator
+    from mongoeco.api._async._database_admin_write_commands import DatabaseAdminWriteCommandService
+
+    deliver = CollectionRuntimeCoordinator._dispatch_engine_changes
+    commands = {name: getattr(DatabaseAdminWriteCommandService, name) for name in _WRITE_COMMANDS}
+
+    def _dispatch_engine_changes(self, operation_context=None):
+        pending = _deliveries.get()
+        session = getattr(operation_context, "session", None)
+        if pending is None or (session is not None and session.in_transaction):
+            return deliver(self, operation_context)
+        # One hand-over per engine and hub: it delivers everything committed so far.
+        pending.setdefault((id(self._engine_spi), id(self._collection._change_hub)), self)
+        return None
+
+    def delivering_once(command: Callable[..., Any]) -> Callable[..., Any]:
+        async def run(self, *args, **kwargs):
+            token = _deliveries.set({})
+            try:
+                return await command(self, *args, **kwargs)
+            finally:
+                pending = _deliveries.get() or {}
+                _deliveries.reset(token)
+                for coordinator in pending.values():
+                    deliver(coordinator)
+        return run
+
+    setattr(CollectionRuntimeCoordinator, _HAND_OVER, _dispatch_engine_changes)
+    for name, command in commands.items():
+        setattr(DatabaseAdminWriteCommandService, name, delivering_once(command))
+
+    def undo() -> None:
+        setattr(CollectionRuntimeCoordinator, _HAND_OVER, deliver)
+        for name, command in commands.items():
+            setattr(DatabaseAdminWriteCommandService, name, command)
 
     return undo
 

@@ -215,3 +215,64 @@ async def test_ingest_operations_cost_the_same_with_four_times_the_data(tmp_path
     print("without the corrections, at 100 and 400:", unmodified)
     grown = [name for name, (small, large) in unmodified.items() if large > small * 2]
     assert len(grown) >= 5, unmodified
+
+
+@asynccontextmanager
+async def handed_over(monkeypatch) -> AsyncIterator[tuple[list[Any], list[int]]]:
+    """Every change the engine hands to the change-stream hub, in order, and how many
+    hand-overs it made."""
+    from mongoeco.engines.adapter import EngineSpiAdapter
+
+    changes: list[Any] = []
+    hand_overs = [0]
+    deliver = EngineSpiAdapter._deliver_committed_change
+    dispatch = SQLiteEngine.dispatch_committed_changes
+
+    def delivering(sink: Any, change: Any) -> None:
+        changes.append((change.sequence, change.is_gap, change.payload))
+        deliver(sink, change)
+
+    def dispatching(self: Any, *args: Any, **kwargs: Any) -> None:
+        hand_overs[0] += 1
+        dispatch(self, *args, **kwargs)
+
+    monkeypatch.setattr(EngineSpiAdapter, "_deliver_committed_change", staticmethod(delivering))
+    monkeypatch.setattr(SQLiteEngine, "dispatch_committed_changes", dispatching)
+    yield changes, hand_overs
+
+
+async def bulk_writes(db: Database, hand_overs: list[int]) -> list[int]:
+    """Bulk commands of 20 statements (one refused by the unique index) and single
+    writes; the hand-overs each made."""
+    made = []
+    for command in (
+        db.events.bulk_write([UpdateOne({"dedupeKey": f"k/{n}"}, {"$setOnInsert": {"_id": f"b{n}"}}, upsert=True)
+                              for n in range(20)], ordered=False),
+        db.events.bulk_write([UpdateOne({"dedupeKey": f"k/{n}"}, {"$set": {"seen": True},
+                                        "$setOnInsert": {"_id": "b0" if n == 34 else f"x{n}"}}, upsert=True)
+                              for n in range(15, 35)], ordered=False),
+        db.events.insert_many([{"_id": f"i{n}", "dedupeKey": f"i/{n}"} for n in range(20)]),
+        db.events.delete_many({"dedupeKey": {"$in": [f"i/{n}" for n in range(5)]}}),
+        db.sessions.find_one_and_update({"_id": "s"}, {"$inc": {"n": 1}}, upsert=True),
+    ):
+        before = hand_overs[0]
+        try:
+            await command
+        except BulkWriteError:
+            pass
+        made.append(hand_overs[0] - before)
+    return made
+
+
+async def test_changes_reach_the_hub_once_per_command_and_the_same(tmp_path: Path, monkeypatch):
+    async with handed_over(monkeypatch) as (changes, hand_overs), sqlite_store(tmp_path) as db:
+        unmodified_counts = await bulk_writes(db, hand_overs)
+        unmodified, unmodified_stored = list(changes), await db.events.find({}).sort("_id", 1).to_list()
+    with embedded_corrections.applied():
+        async with handed_over(monkeypatch) as (changes, hand_overs), sqlite_store(tmp_path) as db:
+            corrected_counts = await bulk_writes(db, hand_overs)
+            corrected, corrected_stored = list(changes), await db.events.find({}).sort("_id", 1).to_list()
+    assert corrected == unmodified and len(unmodified) > 50
+    assert corrected_stored == unmodified_stored
+    assert unmodified_counts[:2] == [20, 19]  # a refused statement hands nothing over
+    assert corrected_counts == [1, 1, 1, 1, 1]
