@@ -27,6 +27,7 @@ from identity import InvalidIdentity, normalize_cookie_id
 from journey.browser_locks import BrowserLocks
 from journey.deployment_ids import is_deployment_id
 from journey.event_types import EventTypes
+from journey.group_commit import GroupCommit
 from journey.identify.acting import ACTIONS, act
 from journey.identify.stitching import Stitcher
 from journey.identify.verification import split_claims
@@ -69,6 +70,8 @@ class IngestResult:
     events: list[EventReceipt]
     customer_ids: list[str] = field(default_factory=list)
     session_ids: list[str] = field(default_factory=list)
+    session_customers: dict[str, str] = field(default_factory=dict)
+    """The customer of each session in session_ids."""
 
     def counts(self) -> dict[str, int]:
         tally = {"accepted": 0, "duplicate": 0, "rejected": 0}
@@ -196,6 +199,7 @@ class Ingestor:
             maxsize=_DEPLOYMENT_CACHE_ENTRIES, ttl=_DEPLOYMENT_CACHE_SECONDS
         )
         self._browsers = BrowserLocks()
+        self._group = GroupCommit(self._run_pass, max_events=settings.max_batch_events)
 
     async def deployment(self, deployment_id: str) -> DeploymentDocument | None:
         """Deployments change rarely; a short cache saves a round trip per batch."""
@@ -212,7 +216,11 @@ class Ingestor:
 
     async def ingest(self, *, deployment_id: Any, batch: list[RawEvent]) -> IngestResult:
         """Ingest a batch. Batch-level mistakes raise InvalidInput; event-level ones are
-        answered per event."""
+        answered per event. Concurrent batches of one deployment share a pass."""
+        checked_id, _ = await self._checked_batch(deployment_id, batch)
+        return await self._group.submit(checked_id, batch)
+
+    async def _run_pass(self, deployment_id: str, batch: list[RawEvent]) -> IngestResult:
         async with self._browsers.turn(_well_formed_cookie_ids(batch)):
             return await self._ingest(deployment_id=deployment_id, batch=batch)
 
@@ -491,6 +499,7 @@ class Ingestor:
             events=receipts,
             customer_ids=sorted({doc["customerId"] for doc in state.touched.values()}),
             session_ids=list(state.touched),
+            session_customers={sid: doc["customerId"] for sid, doc in state.touched.items()},
         )
 
 
