@@ -19,7 +19,7 @@ from core.clock import SystemClock
 from core.errors import InvalidInput
 from core.settings import Settings
 from journey.identify import verification
-from storage.database import Database, connect, ensure_indexes
+from storage.database import Database, close, connect, ensure_indexes
 from storage.embedded import EmbeddedStore
 from storage.store_lock import SERVICE_LOCK_FILE, DirectoryLock
 
@@ -111,7 +111,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
         yield db
     finally:
-        await db.client.close()
+        await close(db)
         if store is not None:
             await store.stop()
 

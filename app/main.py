@@ -41,7 +41,7 @@ from live.hub import LiveHub
 from resolvers.build import build_schema
 from resolvers.context import Services
 from storage import deployments
-from storage.database import connect, ensure_indexes
+from storage.database import close, connect, ensure_indexes
 from storage.embedded import EmbeddedStore
 from telemetry.metrics import Metrics
 
@@ -158,7 +158,7 @@ def create_app(
                     await hub.stop()
             except TimeoutError:
                 log.warning("background work did not stop within %ss", settings.shutdown_timeout_seconds)
-            await db.client.close()
+            await close(db)
             if store is not None:
                 await store.stop()
 

@@ -68,7 +68,8 @@ class Loaders:
 
         async def session_pages(parents: list[str], limit: int, after: list | None):
             return await children_pages(
-                db.sessions,
+                db,
+                "sessions",
                 parent_field="customerId",
                 parent_ids=parents,
                 sort=SESSION_ORDER,
@@ -79,7 +80,8 @@ class Loaders:
 
         async def journey_pages(parents: list[str], limit: int, after: list | None):
             return await children_pages(
-                db.events,
+                db,
+                "events",
                 parent_field="sessionId",
                 parent_ids=parents,
                 sort=JOURNEY_ORDER,

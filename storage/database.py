@@ -73,6 +73,11 @@ async def ping(database: Database) -> None:
     await database.db.command("ping")
 
 
+async def close(database: Database) -> None:
+    """Closes the client's connections; the Database is not used after this."""
+    await database.client.close()
+
+
 def connect(
     uri: str, database: str, *, event_listeners: list | None = None, timeout_seconds: float = 10.0
 ) -> Database:

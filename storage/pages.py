@@ -3,11 +3,15 @@ every parent's children, so a list of N parents costs one round trip, not N."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from storage.database import Database
+
 Sort = list[tuple[str, int]]
+# The collections whose documents are listed in pages under a parent.
+Children = Literal["sessions", "events"]
 
 
 def after_filter(sort: Sort, after: list[Any] | None) -> dict[str, Any]:
@@ -23,7 +27,8 @@ def after_filter(sort: Sort, after: list[Any] | None) -> dict[str, Any]:
 
 
 async def children_pages(
-    collection: AsyncCollection,
+    db: Database,
+    children: Children,
     *,
     parent_field: str,
     parent_ids: list[str],
@@ -55,6 +60,7 @@ async def children_pages(
             {"$sort": dict(sort)},
             {"$project": {"_rank": 0}},
         ]
+    collection: AsyncCollection = getattr(db, children)
     pages: dict[str, list[dict[str, Any]]] = {parent: [] for parent in parent_ids}
     async for doc in await collection.aggregate(pipeline):
         pages[doc[parent_field]].append(doc)
