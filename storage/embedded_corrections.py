@@ -233,37 +233,69 @@ def _by_storage_key(engine, db_name: str, coll_name: str, plan, context) -> Any:
 def _narrowing(engine, fast_paths, db_name: str, coll_name: str, plan) -> tuple[str, list[Any]] | None:
     """A restriction of the documents table that every match of the filter meets: by
     storage key for an `_id` equality or `$in`, by index entries for an indexed field."""
-    from mongoeco.core.query_plan import AndCondition, EqualsCondition, InCondition
+    from mongoeco.core.query_plan import AndCondition
 
     clauses = plan.clauses if isinstance(plan, AndCondition) else [plan]
     # The narrowest restriction: ids, then a unique index, then any plain index.
     candidates: list[tuple[bool, int, dict[str, Any], list[Any]]] = []
     for clause in clauses:
-        if isinstance(clause, EqualsCondition):
-            values = [clause.value]
-        elif isinstance(clause, InCondition):
-            values = list(clause.values)
-        else:
+        accepted = _accepted_values(clause)
+        if accepted is None:
             continue
-        if not values or "." in clause.field:
-            continue
-        if clause.field == "_id":
+        field, values = accepted
+        if field == "_id":
             if all(type(value) in (str, ObjectId) for value in values):
-                marks = ", ".join("?" for _ in values)
-                return f"storage_key IN ({marks})", [engine._storage_key(value) for value in values]
+                return _by_storage_keys(engine, values)
             continue
-        if not all(type(value) is str for value in values):
-            continue
-        index = fast_paths._find_scalar_index(engine, db_name, coll_name, clause.field)
-        if (
-            index is None or index.get("partial_filter_expression") or index.get("collation")
-            or engine._field_is_top_level_array_in_collection(db_name, coll_name, clause.field)
-        ):
-            continue
-        candidates.append((not index.get("unique"), len(candidates), index, values))
+        index = _string_index(engine, fast_paths, db_name, coll_name, field, values)
+        if index is not None:
+            candidates.append((not index.get("unique"), len(candidates), index, values))
     if not candidates:
         return None
     _, _, index, values = min(candidates, key=lambda candidate: candidate[:2])
+    return _by_index_entries(engine, db_name, coll_name, index, values)
+
+
+def _accepted_values(clause) -> tuple[str, list[Any]] | None:
+    """The top-level field of an equality or `$in` and the values it accepts; None for
+    any other clause."""
+    from mongoeco.core.query_plan import EqualsCondition, InCondition
+
+    if isinstance(clause, EqualsCondition):
+        values = [clause.value]
+    elif isinstance(clause, InCondition):
+        values = list(clause.values)
+    else:
+        return None
+    if not values or "." in clause.field:
+        return None
+    return clause.field, values
+
+
+def _by_storage_keys(engine, ids: list[Any]) -> tuple[str, list[Any]]:
+    marks = ", ".join("?" for _ in ids)
+    return f"storage_key IN ({marks})", [engine._storage_key(value) for value in ids]
+
+
+def _string_index(
+    engine, fast_paths, db_name: str, coll_name: str, field: str, values: list[Any]
+) -> dict[str, Any] | None:
+    """The single-field index whose entries hold every match of these string values:
+    none for other values, a partial or collated index, or a field that is ever an array."""
+    if not all(type(value) is str for value in values):
+        return None
+    index = fast_paths._find_scalar_index(engine, db_name, coll_name, field)
+    if (
+        index is None or index.get("partial_filter_expression") or index.get("collation")
+        or engine._field_is_top_level_array_in_collection(db_name, coll_name, field)
+    ):
+        return None
+    return index
+
+
+def _by_index_entries(
+    engine, db_name: str, coll_name: str, index: dict[str, Any], values: list[Any]
+) -> tuple[str, list[Any]] | None:
     collection_id = engine._lookup_collection_id(engine._require_connection(), db_name, coll_name)
     if collection_id is None:
         return None
