@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -19,6 +20,7 @@ async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
     return await asyncio.wait_for(reader.read(), seconds)
 
 
+@pytest.mark.slow  # real time passes
 async def test_headers_sent_too_slowly_lose_the_connection(start):
     service = await start(header_read_seconds=0.5, listen=True)
     reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
@@ -32,6 +34,7 @@ async def test_headers_sent_too_slowly_lose_the_connection(start):
     assert (await service.http.get("/healthz")).status_code == 200
 
 
+@pytest.mark.slow  # real time passes
 async def test_a_body_sent_too_slowly_loses_the_connection(start):
     service = await start(body_read_seconds=0.5, listen=True)
     reader, writer = await asyncio.open_connection("127.0.0.1", service.port)

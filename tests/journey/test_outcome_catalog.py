@@ -7,6 +7,8 @@ from journey.outcomes.definitions import Outcome
 from prediction import SessionRows, select_model, training_rows
 from tests.prediction.outcome_synthetic import shop_journeys
 
+pytestmark = pytest.mark.slow  # trains models on a synthetic shop
+
 NOW = datetime(2025, 3, 9, tzinfo=UTC)
 
 
@@ -27,7 +29,6 @@ def catalog(model_doc: dict) -> Catalog:
     return Catalog(1, [outcome], [model_doc])
 
 
-@pytest.mark.slow
 def test_a_model_that_beat_the_fallback_scores_the_outcome():
     loaded = catalog(stored_model(fallback_knows_the_answer=False))
 

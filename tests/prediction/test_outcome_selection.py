@@ -7,6 +7,8 @@ from prediction import SessionRows, roc_auc, select_model, training_rows
 from prediction.calibration import fit_platt
 from tests.prediction.outcome_synthetic import shop_journeys
 
+pytestmark = pytest.mark.slow  # trains and calibrates models
+
 NOW = datetime(2025, 3, 9, tzinfo=UTC)
 
 

@@ -1,5 +1,9 @@
+import pytest
+
 from prediction import roc_auc, train, training_rows
 from tests.prediction.outcome_synthetic import shop_journeys
+
+pytestmark = pytest.mark.slow  # trains models
 
 OUTCOME = ["purchase"]
 

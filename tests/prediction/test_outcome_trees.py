@@ -12,6 +12,8 @@ from prediction.trees import fit_trees
 from tests.prediction.outcome_synthetic import shop_journeys
 from tests.prediction.test_outcome_model import session_features
 
+pytestmark = pytest.mark.slow  # trains gradient-boosted trees
+
 
 @pytest.fixture(scope="module")
 def model():
