@@ -27,7 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -202,138 +203,204 @@ def summary(values: list[float | None]) -> str:
     return f"median {statistics.median(delivered):.0f} ms ({min(delivered):.0f}–{max(delivered):.0f})"
 
 
-async def run(args: argparse.Namespace) -> None:
-    raise_fd_limit()
+Row = tuple[str, str, str, str, str]
+
+
+@dataclass
+class Service:
+    """The service under measure, as this process reaches it."""
+
+    process: subprocess.Popen
+    http: httpx.AsyncClient
+    graphql: str
+    counter: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
+
+    async def collect(self, n: int, session_cookie: str) -> dict:
+        response = await self.http.post("/collect", json={
+            "deploymentId": "default", "cookieId": session_cookie, "events": [pageview(n, session_cookie)]})
+        response.raise_for_status()
+        return response.json()
+
+    async def collect_next(self, session_cookie: str) -> dict:
+        return await self.collect(next(self.counter), session_cookie)
+
+
+def start_processes(port: int) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """The service, as `make run` starts it, and the raw broadcaster on the next port."""
     data_dir = tempfile.mkdtemp(prefix="fanout-")
-    env = {**os.environ, "JOURNEY_PORT": str(args.port), "JOURNEY_ADMIN_TOKEN": TOKEN,
+    env = {**os.environ, "JOURNEY_PORT": str(port), "JOURNEY_ADMIN_TOKEN": TOKEN,
            "JOURNEY_DATA_DIR": data_dir, "JOURNEY_COLLECT_RATE_PER_MINUTE": "100000",
            "JOURNEY_MAX_CONNECTIONS_PER_PRINCIPAL": "100000", "JOURNEY_MAX_CONNECTIONS_PER_CLIENT": "100000",
            "JOURNEY_MAX_SUBSCRIPTIONS_PER_PRINCIPAL": "100000"}
     # Started before anything is timed and left running beside the loop: nothing to await.
-    service = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,  # noqa: ASYNC220
+    service = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    raw = subprocess.Popen([sys.executable, "-c", RAW_SERVER, str(args.port + 1)],  # noqa: ASYNC220
+    raw = subprocess.Popen([sys.executable, "-c", RAW_SERVER, str(port + 1)],
                            stdout=subprocess.PIPE, text=True)
+    return service, raw
+
+
+async def wait_started(http: httpx.AsyncClient) -> None:
+    for _ in range(600):
+        try:
+            if (await http.get("/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the service did not start")
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def journey_rounds(
+    service: Service, receivers: Receivers, size: int, rounds: int, timeout: float
+) -> list[float | None]:
+    receivers.start_reading()
+    return [await timed_round(receivers, size, lambda: service.collect_next("watched"), timeout)
+            for _ in range(rounds)]
+
+
+async def raw_rounds(
+    port: int, sockets: int, per_socket: int, frame: str, rounds: int, timeout: float
+) -> tuple[list[float | None], list[float]]:
+    """The raw server's rounds of the same frame to as many sockets, and their spreads."""
+    receivers = Receivers()
+    receivers.sockets = await open_many(
+        sockets, lambda: connect(f"ws://127.0.0.1:{port + 1}/", open_timeout=60, max_queue=None))
+    control = await connect(f"ws://127.0.0.1:{port + 1}/control")
+    receivers.start_reading()
+    broadcast = raw_broadcast(control, per_socket, frame)
+    rounds_done = [await timed_round(receivers, sockets * per_socket, broadcast, timeout) for _ in range(rounds)]
+    await control.close()
+    await receivers.close()
+    return rounds_done, receivers.spreads
+
+
+def ratio_of(journey: list[float | None], raw: list[float | None]) -> str:
+    journey_done = [seconds for seconds in journey if seconds is not None]
+    raw_done = [seconds for seconds in raw if seconds is not None]
+    if len(journey_done) == len(journey) and len(raw_done) == len(raw):
+        return f"{statistics.median(journey_done) / statistics.median(raw_done):.1f}×"
+    return "–"
+
+
+def spreads_of(spread: list[float], raw_spread: list[float], rounds: int) -> str:
+    if spread and raw_spread and len(spread) == rounds:
+        return (f"{statistics.median(spread):.0f} ms vs raw {statistics.median(raw_spread):.0f} ms "
+                f"({statistics.median(spread) / statistics.median(raw_spread):.1f}×)")
+    return "–"
+
+
+async def measure_size(
+    args: argparse.Namespace, service: Service, session_id: str, size: int
+) -> tuple[Row, tuple[float, int] | None]:
+    """One row of the table; with it the service's RSS growth per socket and the number
+    of sockets, when each socket holds one subscription."""
+    # Past 1,000 subscribers, 20 subscriptions per socket (as a console with several
+    # open cards has): the client process could not serve 10,000 sockets in time.
+    per_socket = 1 if size <= 1000 else args.per_socket
+    sockets = -(-size // per_socket)
+    label = f"{size:,}" if per_socket == 1 else f"{size:,} ({sockets:,} sockets × {per_socket})"
+    print(f"  N={label}: opening {sockets:,} sockets", flush=True)
+    rss_before = rss_kib(service.process.pid)
+    receivers = Receivers()
+    receivers.sockets = await open_many(sockets, journey_opener(service.graphql, session_id, per_socket))
+    if len(receivers.sockets) < sockets:
+        await receivers.close()
+        return (label, f"could not open {sockets:,} subscribed sockets", "–", "–", "–"), None
+    await wait_subscribers(service.http, sockets * per_socket)
+    await asyncio.sleep(1.0)
+    rss_per_socket = (rss_kib(service.process.pid) - rss_before) / sockets
+    size = sockets * per_socket
+    print(f"  N={label}: {args.rounds} rounds", flush=True)
+    timeout = max(10.0, size / 200)
+    journey = await journey_rounds(service, receivers, size, args.rounds, timeout)
+    frame = receivers.last_frame
+    await receivers.close()
+
+    print(f"  N={label}: raw broadcast", flush=True)
+    raw, raw_spread = await raw_rounds(args.port, sockets, per_socket, frame, args.rounds, timeout)
+    ratio = ratio_of(journey, raw)
+    spreads = spreads_of(receivers.spreads, raw_spread, len(journey))
+    print(f"N={label}: journey graph {summary(journey)}; raw broadcast {summary(raw)}; "
+          f"ratio {ratio}; first→last {spreads}; RSS +{rss_per_socket:.1f} KiB per socket",
+          flush=True)
+    await asyncio.sleep(2.0)  # let the service close the sockets before the next size
+    return (label, summary(journey), summary(raw), ratio, spreads), (
+        (rss_per_socket, sockets) if per_socket == 1 else None)
+
+
+async def push_delays(
+    service: Service, session_id: str, idle_session: str, samples: int
+) -> tuple[list[float], list[float]]:
+    """Delay from POST /collect to one subscriber, 1,000 others listening to another
+    session: from sending the POST, and from its answer."""
+    listeners = Receivers()
+    listeners.sockets = await open_many(1000, journey_opener(service.graphql, idle_session))
+    watcher = await journey_opener(service.graphql, session_id)()
+    await wait_subscribers(service.http, 1001)
+    from_send, from_answer = [], []
+    for _ in range(samples):
+        sent = time.perf_counter()
+        await service.collect_next("watched")
+        answered = time.perf_counter()
+        await asyncio.wait_for(watcher.recv(), 10)
+        received = time.perf_counter()
+        from_send.append((received - sent) * 1000)
+        from_answer.append((received - answered) * 1000)
+    await watcher.close()
+    await listeners.close()
+    return from_send, from_answer
+
+
+def report(
+    results: list[Row], rss: tuple[float, int] | None, samples: int, delays: tuple[list[float], list[float]]
+) -> None:
+    print("\n| N | Journey Graph: POST sent → all delivered | raw websockets.broadcast | ratio "
+          "| first → last arrival (the fan-out alone) |")
+    print("|---|---|---|---|---|")
+    for label, journey_text, raw_text, ratio, spreads in results:
+        print(f"| {label} | {journey_text} | {raw_text} | {ratio} | {spreads} |")
+    if rss is not None:
+        rss_per_socket, rss_size = rss
+        print(f"\nservice RSS per idle subscribed socket ({rss_size:,} sockets, one subscription each): "
+              f"{rss_per_socket:.1f} KiB")
+    from_send, from_answer = delays
+    print(f"POST /collect → subscriber, 1,000 others listening, {samples} pushes: "
+          f"median {statistics.median(from_send):.1f} ms from sending the POST, "
+          f"{statistics.median(from_answer):.1f} ms from its answer")
+
+
+async def run(args: argparse.Namespace) -> None:
+    raise_fd_limit()
+    process, raw = start_processes(args.port)
     base = f"http://127.0.0.1:{args.port}"
     http = httpx.AsyncClient(base_url=base, timeout=60)
-    results: list[tuple[str, str, str, str, str]] = []
     try:
         assert raw.stdout is not None and raw.stdout.readline().strip() == "ready"
-        for _ in range(600):
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-        else:
-            raise RuntimeError("the service did not start")
-
-        async def collect(n: int, session_cookie: str) -> dict:
-            response = await http.post("/collect", json={
-                "deploymentId": "default", "cookieId": session_cookie, "events": [pageview(n, session_cookie)]})
-            response.raise_for_status()
-            return response.json()
-
-        session_id = (await collect(0, "watched"))["sessionIds"][0]
-        idle_session = (await collect(0, "idle"))["sessionIds"][0]
-        counter = iter(range(1, 1_000_000))
-        rss_per_socket = None
-        rss_size = 0
-
+        await wait_started(http)
+        service = Service(process, http, base.replace("http", "ws") + "/graphql")
+        session_id = (await service.collect(0, "watched"))["sessionIds"][0]
+        idle_session = (await service.collect(0, "idle"))["sessionIds"][0]
+        results: list[Row] = []
+        rss = None
         for size in args.sizes:
-            # Past 1,000 subscribers, 20 subscriptions per socket (as a console with several
-            # open cards has): the client process could not serve 10,000 sockets in time.
-            per_socket = 1 if size <= 1000 else args.per_socket
-            sockets = -(-size // per_socket)
-            label = f"{size:,}" if per_socket == 1 else f"{size:,} ({sockets:,} sockets × {per_socket})"
-            print(f"  N={label}: opening {sockets:,} sockets", flush=True)
-            rss_before = rss_kib(service.pid)
-            receivers = Receivers()
-            receivers.sockets = await open_many(
-                sockets, journey_opener(base.replace("http", "ws") + "/graphql", session_id, per_socket))
-            if len(receivers.sockets) < sockets:
-                results.append((label, f"could not open {sockets:,} subscribed sockets", "–", "–", "–"))
-                await receivers.close()
-                continue
-            await wait_subscribers(http, sockets * per_socket)
-            await asyncio.sleep(1.0)
-            rss_after = rss_kib(service.pid)
-            if per_socket == 1:
-                rss_per_socket = (rss_after - rss_before) / sockets
-                rss_size = sockets
-            size = sockets * per_socket
-            receivers.start_reading()
-            print(f"  N={label}: {args.rounds} rounds", flush=True)
-            timeout = max(10.0, size / 200)
-            journey = [await timed_round(receivers, size, lambda: collect(next(counter), "watched"), timeout)
-                       for _ in range(args.rounds)]
-            frame = receivers.last_frame
-            spread = receivers.spreads
-            await receivers.close()
-
-            print(f"  N={label}: raw broadcast", flush=True)
-            raw_receivers = Receivers()
-            raw_receivers.sockets = await open_many(
-                sockets, lambda: connect(f"ws://127.0.0.1:{args.port + 1}/", open_timeout=60, max_queue=None))
-            control = await connect(f"ws://127.0.0.1:{args.port + 1}/control")
-            raw_receivers.start_reading()
-            broadcast = raw_broadcast(control, per_socket, frame)
-            raw_rounds = [await timed_round(raw_receivers, size, broadcast, timeout) for _ in range(args.rounds)]
-            await control.close()
-            await raw_receivers.close()
-            ratio = "–"
-            journey_done = [seconds for seconds in journey if seconds is not None]
-            raw_done = [seconds for seconds in raw_rounds if seconds is not None]
-            if len(journey_done) == len(journey) and len(raw_done) == len(raw_rounds):
-                ratio = f"{statistics.median(journey_done) / statistics.median(raw_done):.1f}×"
-            raw_spread = raw_receivers.spreads
-            spreads = "–"
-            if spread and raw_spread and len(spread) == len(journey):
-                spreads = (f"{statistics.median(spread):.0f} ms vs raw {statistics.median(raw_spread):.0f} ms "
-                           f"({statistics.median(spread) / statistics.median(raw_spread):.1f}×)")
-            results.append((label, summary(journey), summary(raw_rounds), ratio, spreads))
-            print(f"N={label}: journey graph {summary(journey)}; raw broadcast {summary(raw_rounds)}; "
-                  f"ratio {ratio}; first→last {spreads}; RSS +{(rss_after - rss_before) / sockets:.1f} KiB per socket",
-                  flush=True)
-            await asyncio.sleep(2.0)  # let the service close the sockets before the next size
-
-        # Delay from POST /collect to one subscriber, 1,000 others listening to another session.
-        listeners = Receivers()
-        listeners.sockets = await open_many(1000, journey_opener(base.replace("http", "ws") + "/graphql", idle_session))
-        watcher = await journey_opener(base.replace("http", "ws") + "/graphql", session_id)()
-        await wait_subscribers(http, 1001)
-        from_send, from_answer = [], []
-        for _ in range(args.latency_samples):
-            sent = time.perf_counter()
-            await collect(next(counter), "watched")
-            answered = time.perf_counter()
-            await asyncio.wait_for(watcher.recv(), 10)
-            received = time.perf_counter()
-            from_send.append((received - sent) * 1000)
-            from_answer.append((received - answered) * 1000)
-        await watcher.close()
-        await listeners.close()
-
-        print("\n| N | Journey Graph: POST sent → all delivered | raw websockets.broadcast | ratio "
-              "| first → last arrival (the fan-out alone) |")
-        print("|---|---|---|---|---|")
-        for label, journey_text, raw_text, ratio, spreads in results:
-            print(f"| {label} | {journey_text} | {raw_text} | {ratio} | {spreads} |")
-        if rss_per_socket is not None:
-            print(f"\nservice RSS per idle subscribed socket ({rss_size:,} sockets, one subscription each): "
-                  f"{rss_per_socket:.1f} KiB")
-        print(f"POST /collect → subscriber, 1,000 others listening, {args.latency_samples} pushes: "
-              f"median {statistics.median(from_send):.1f} ms from sending the POST, "
-              f"{statistics.median(from_answer):.1f} ms from its answer")
+            row, one_per_socket = await measure_size(args, service, session_id, size)
+            results.append(row)
+            rss = one_per_socket or rss
+        delays = await push_delays(service, session_id, idle_session, args.latency_samples)
+        report(results, rss, args.latency_samples, delays)
     finally:
         await http.aclose()
-        for process in (service, raw):
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process, raw)
 
 
 def main() -> None:
