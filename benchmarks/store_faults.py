@@ -103,59 +103,82 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-async def run(clients: int, outage: float) -> None:
-    data = Path(tempfile.mkdtemp(prefix="store-faults-"))
-    store_port, service_port = free_port(), free_port()
-    store = await start_store(data / "journey.sqlite", store_port)
+@dataclass
+class Outage:
+    """When the store was killed and started again, and how soon ingest answered 200 again."""
+
+    killed: float
+    restarted: float
+    recovered: float
+    """Until every client had a 200 for a batch sent after the restart (nan: not in 300 s)."""
+    first_ok: float
+
+
+async def start_service(data: Path, store_port: int, service_port: int) -> asyncio.subprocess.Process:
     env = {
         **os.environ, "JOURNEY_MONGODB_URI": f"mongodb://127.0.0.1:{store_port}/",
         "JOURNEY_PORT": str(service_port), "JOURNEY_DATA_DIR": str(data),
         "JOURNEY_ADMIN_TOKEN": "bench", "JOURNEY_COLLECT_RATE_PER_MINUTE": "100000",
     }
-    service = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.cli", "serve", env=env, cwd=REPO,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
-    base_url = f"http://127.0.0.1:{service_port}"
+
+
+async def wait_started(base_url: str) -> None:
     async with httpx.AsyncClient(base_url=base_url) as http:
         for _ in range(600):
             try:
                 if (await http.get("/healthz")).status_code == 200:
-                    break
+                    return
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.1)
-    load = Load(base_url)
-    tasks = [asyncio.create_task(load.client(n)) for n in range(clients)]
-    await asyncio.sleep(5)
-    killed = time.monotonic()
-    store.send_signal(signal.SIGKILL)
-    await store.wait()
-    await asyncio.sleep(outage)
-    store = await start_store(data / "journey.sqlite", store_port)
-    restarted = time.monotonic()
-    # Recovered: every client has had a 200 for a batch it sent after the restart.
-    recovered = float("nan")
+
+
+async def recovered_after(load: Load, clients: int, restarted: float) -> float:
     while time.monotonic() - restarted < 300:
         late: dict[int, float] = {}
         for answer in load.answers:
             if answer.status == 200 and answer.sent >= restarted:
                 late.setdefault(answer.client, answer.answered)
         if len(late) == clients:
-            recovered = max(late.values()) - restarted
-            break
+            return max(late.values()) - restarted
         await asyncio.sleep(0.2)
+    return float("nan")
+
+
+async def outage_under_load(
+    load: Load, store: asyncio.subprocess.Process, path: Path, port: int, clients: int, outage: float
+) -> tuple[asyncio.subprocess.Process, Outage]:
+    """Kills the store after 5 s of load and starts it again after the outage; returns
+    the restarted store once every client is answered 200 again."""
+    await asyncio.sleep(5)
+    killed = time.monotonic()
+    store.send_signal(signal.SIGKILL)
+    await store.wait()
+    await asyncio.sleep(outage)
+    store = await start_store(path, port)
+    restarted = time.monotonic()
+    recovered = await recovered_after(load, clients, restarted)
     first_ok = min((a.answered for a in load.answers if a.status == 200 and a.answered >= restarted),
                    default=float("nan"))
-    await asyncio.sleep(2)
-    client: AsyncMongoClient = AsyncMongoClient(f"mongodb://127.0.0.1:{store_port}/")
-    confirmed = set(load.confirmed)
+    return store, Outage(killed, restarted, recovered, first_ok)
+
+
+async def stored_events(port: int) -> tuple[list[str], int]:
+    """The stored events' dedupe keys (browser events only) and the events their sessions count."""
+    client: AsyncMongoClient = AsyncMongoClient(f"mongodb://127.0.0.1:{port}/")
     stored_ids = [doc["dedupeKey"] async for doc in client.journey.events.find({}, {"dedupeKey": 1})
                   if "#" not in doc["dedupeKey"]]
     on_sessions = sum([doc["eventCount"] async for doc in client.journey.sessions.find({}, {"eventCount": 1})])
     await client.close()
+    return stored_ids, on_sessions
 
-    # Stopping the service while the store is away again: how long until it has exited.
+
+async def shutdown_seconds(store: asyncio.subprocess.Process, service: asyncio.subprocess.Process) -> float:
+    """Stopping the service while the store is away again: how long until it has exited."""
     store.send_signal(signal.SIGKILL)
     await store.wait()
     await asyncio.sleep(3)
@@ -166,13 +189,18 @@ async def run(clients: int, outage: float) -> None:
     except TimeoutError:
         service.kill()
         await service.wait()
-    shutdown = time.monotonic() - shutdown_started
+    return time.monotonic() - shutdown_started
+
+
+async def stop_load(load: Load, tasks: list[asyncio.Task]) -> None:
     load.stop = True
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
 
-    during = load.since(killed, restarted)
+
+def report_outage(clients: int, outage: float, load: Load, times: Outage) -> None:
+    during = load.since(times.killed, times.restarted)
     errors = [a for a in during if a.status != 200]
     by_status: dict[int, int] = {}
     for answer in during:
@@ -180,12 +208,31 @@ async def run(clients: int, outage: float) -> None:
     first_error = min((a.answered for a in errors), default=float("nan"))
     print(f"{clients} clients, store killed for {outage:.0f} s")
     print(f"answers while the store was down, by status: {dict(sorted(by_status.items()))}")
-    print(f"first error answer after the kill: {first_error - killed:.2f} s")
+    print(f"first error answer after the kill: {first_error - times.killed:.2f} s")
     error_seconds = [a.seconds for a in errors]
     print(f"error answer time while down: p50 {statistics.median(error_seconds) if errors else float('nan'):.2f} s, "
           f"p99 {percentile(error_seconds, 0.99):.2f} s")
-    print(f"first 200 after the store restarted: {first_ok - restarted:.2f} s")
-    print(f"every client answered 200 again after: {recovered:.2f} s")
+    print(f"first 200 after the store restarted: {times.first_ok - times.restarted:.2f} s")
+    print(f"every client answered 200 again after: {times.recovered:.2f} s")
+
+
+async def run(clients: int, outage: float) -> None:
+    data = Path(tempfile.mkdtemp(prefix="store-faults-"))
+    store_port, service_port = free_port(), free_port()
+    store = await start_store(data / "journey.sqlite", store_port)
+    service = await start_service(data, store_port, service_port)
+    base_url = f"http://127.0.0.1:{service_port}"
+    await wait_started(base_url)
+    load = Load(base_url)
+    tasks = [asyncio.create_task(load.client(n)) for n in range(clients)]
+    store, times = await outage_under_load(load, store, data / "journey.sqlite", store_port, clients, outage)
+    await asyncio.sleep(2)
+    confirmed = set(load.confirmed)
+    stored_ids, on_sessions = await stored_events(store_port)
+    shutdown = await shutdown_seconds(store, service)
+    await stop_load(load, tasks)
+
+    report_outage(clients, outage, load, times)
     stored = set(stored_ids)
     print(f"events confirmed (200) {len(confirmed)}; stored {len(stored_ids)}, of them distinct "
           f"{len(stored)}; confirmed but not stored {len(confirmed - stored)}; counted on their "
