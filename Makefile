@@ -10,7 +10,8 @@ browser:
 run: setup
 	.venv/bin/python -m app.cli serve $(ARGS)
 
-test: setup browser
+# Lint first: a finding fails the build before the suite's minutes are spent.
+test: setup browser lint
 	.venv/bin/python -m pytest -q
 
 lint: setup
