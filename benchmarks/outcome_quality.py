@@ -50,9 +50,9 @@ from journey.outcomes.features import FeatureFold  # noqa: E402
 from journey.outcomes.training import OutcomeTrainer, sessions_for  # noqa: E402
 from prediction import TrainedModel, brier, model_from_document, pr_auc, roc_auc  # noqa: E402
 from prediction.features import count_of  # noqa: E402
-from storage import deployments  # noqa: E402
+from storage import deployments, sessions  # noqa: E402
 from storage import outcomes as stored_outcomes  # noqa: E402
-from storage.database import connect, ensure_indexes  # noqa: E402
+from storage.database import close, connect, ensure_indexes  # noqa: E402
 from storage.embedded import EmbeddedStore  # noqa: E402
 from storage.journeys import tracked_items  # noqa: E402
 
@@ -184,13 +184,12 @@ async def main() -> None:
         stored = await stored_outcomes.models(db)
         model = model_from_document(stored[0]["model"]) if stored else None
 
-        later = await db.sessions.find(
-            {"startedAt": {"$gte": cut}}, {"context": 1, "lastActivityAt": 1}).to_list()
+        later = await sessions.started_since(db, since=cut)
         items = await tracked_items(db, session_ids=[session["_id"] for session in later])
         journeys = [(session["lastActivityAt"], (session.get("context"), items[session["_id"]])) for session in later]
         test = [row for session in sessions_for(outcome, journeys) for row in session.rows]
     finally:
-        await db.client.close()
+        await close(db)
         await store.stop()
     replay_seconds = time.perf_counter() - total_started
 

@@ -123,6 +123,11 @@ async def by_ids(db: Database, *, ids: list[str], match: dict[str, Any] | None =
     return await db.sessions.find({"_id": {"$in": ids}, **(match or {})}).to_list()
 
 
+async def started_since(db: Database, *, since: datetime) -> list[dict[str, Any]]:
+    """The context and last activity of every session started at or after `since`."""
+    return await db.sessions.find({"startedAt": {"$gte": since}}, {"context": 1, "lastActivityAt": 1}).to_list()
+
+
 async def find_web(db: Database, *, session_id: str) -> dict[str, Any] | None:
     return await db.sessions.find_one({"_id": session_id, "type": "WEB"})
 
