@@ -57,23 +57,12 @@ class TrainingReport:
     """The model beat the fallback on the latest sessions and now scores the outcome."""
 
 
-def rows_for(outcome: Outcome, journeys: Iterable[StoredJourney], *,
-             max_prefixes: int = MAX_PREFIXES_PER_SESSION) -> list[Row]:
-    """One row per stored prefix before the outcome, labelled with whether the session
-    achieved it; at most `max_prefixes` evenly spaced ones per session, so long
-    sessions do not dominate."""
-    rule = outcome.rule()
-    return [
-        (features, achieved)
-        for context, items in journeys
-        for features, achieved, _ in _session_rows(rule, context, items, max_prefixes)
-    ]
-
-
 def sessions_for(outcome: Outcome, journeys: Iterable[tuple[datetime, StoredJourney]], *,
                  max_prefixes: int = MAX_PREFIXES_PER_SESSION) -> list[SessionRows]:
-    """Each session's rows as rows_for gives them, with the fallback's score beside the
-    features, and when the session ended, for a split by time."""
+    """Each session's rows: one per stored prefix before the outcome, labelled with whether
+    the session achieved it (at most `max_prefixes` evenly spaced ones, so long sessions do
+    not dominate), with the fallback's score beside the features, and when the session
+    ended, for a split by time."""
     rule = outcome.rule()
     return [
         SessionRows(ended_at.timestamp(), _session_rows(rule, context, items, max_prefixes))
