@@ -40,7 +40,6 @@ MIN_ROWS_PER_CLASS = 20
 
 StoredJourney = tuple[Mapping[str, Any] | None, list[dict[str, Any]]]
 """A session's visit context and its tracked items in map order."""
-Row = tuple[dict[str, float], bool]
 
 
 @dataclass(frozen=True, slots=True)
