@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from storage.database import Database, connect
 from storage.embedded import EmbeddedStore
 from tests.support.redis_server import answers, start_redis
 from tests.support.service import Service, start_service
@@ -40,6 +42,18 @@ async def mongodb_uri() -> AsyncIterator[str]:
         yield uri
     finally:
         await store.stop()
+
+
+@pytest.fixture
+async def db(mongodb_uri: str) -> AsyncIterator[Database]:
+    """A database of its own for one test, dropped after it."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    database = connect(mongodb_uri, name)
+    try:
+        yield database
+    finally:
+        await database.client.drop_database(name)
+        await database.client.close()
 
 
 @pytest.fixture

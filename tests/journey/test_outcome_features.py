@@ -4,25 +4,13 @@ and event names holding dots survive."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from journey.outcomes.features import record_state, session_state
 from storage import sessions
-from storage.database import Database, connect
+from storage.database import Database
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(mongodb_uri: str) -> AsyncIterator[Database]:
-    database = connect(mongodb_uri, f"t_{uuid.uuid4().hex[:12]}")
-    try:
-        yield database
-    finally:
-        await database.client.close()
 
 
 async def store(db: Database, start: dict, end: dict) -> dict:

@@ -4,15 +4,12 @@ before anything is claimed from it."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from pymongo.errors import AutoReconnect
 
 from core.clock import ManualClock
 from journey.periodic import Repeating, SharedSchedule
-from storage.database import connect
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -45,15 +42,6 @@ async def test_a_failed_round_is_followed_by_the_next():
 
 async def test_stopping_work_never_started_does_nothing():
     await Flaky().stop()
-
-
-@pytest.fixture
-async def db(mongodb_uri):
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    database = connect(mongodb_uri, name)
-    yield database
-    await database.client.drop_database(name)
-    await database.client.close()
 
 
 async def test_the_first_claim_starts_the_schedule_one_interval_away(db):

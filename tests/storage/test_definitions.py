@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from storage import schedules
-from storage.database import connect
 from storage.definitions import VersionedDefinitions
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 THINGS = VersionedDefinitions("things", kept_with=("thing_models",))
-
-
-@pytest.fixture
-async def db(mongodb_uri):
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    database = connect(mongodb_uri, name)
-    yield database
-    await database.client.drop_database(name)
-    await database.client.close()
 
 
 async def test_every_change_moves_the_version_and_a_miss_does_not(db):
