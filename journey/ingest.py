@@ -358,10 +358,14 @@ class Ingestor:
         _note_refused(items, works, state.refused)
         await self._touch_customers(works, state.now)
         await self._store_events(items, works, state)
+        # Stored items are news at once: an agent watching the map sees them without
+        # waiting for the session writes (a retried batch pushes an item again under
+        # the same id, which a map shows once).
+        await self._publish_items(works)
         await sessions.apply(self._db, deltas=(work.delta for work in works.values() if work.delta.events))
         await identities.advance_cursors(self._db, cursors=sessionised.cursors)
         touched = await sessions.by_ids(self._db, ids=[sid for sid, work in works.items() if work.delta.events])
-        await self._publish(works, touched)
+        await self._publish_sessions(works, touched)
         for superseded_id in sessionised.superseded:
             await self._end_superseded(superseded_id)
         return touched
@@ -446,12 +450,15 @@ class Ingestor:
             count(work.delta, doc, sign=-1)
             work.items.remove(doc)
 
-    async def _publish(self, works: dict[str, SessionWork], touched: list[SessionDocument]) -> None:
+    async def _publish_items(self, works: dict[str, SessionWork]) -> None:
         documents = [doc for work in works.values() for doc in work.items]
-        messages: list[Message] = [
+        await self._hub.publish(
             (topics.journey(doc["sessionId"]), doc)
             for doc in sorted(documents, key=lambda doc: (doc["occurredAt"], doc["_id"]))
-        ]
+        )
+
+    async def _publish_sessions(self, works: dict[str, SessionWork], touched: list[SessionDocument]) -> None:
+        messages: list[Message] = []
         for session in touched:
             work = works[session["_id"]]
             messages.extend(topics.session_change("CREATED" if work.is_new else "UPDATED", session))

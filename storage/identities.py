@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from storage.database import Database
 from storage.documents import IdentityDocument
@@ -28,32 +28,49 @@ async def claim_cookies(
 ) -> dict[str, IdentityDocument]:
     """Each cookie's identity, creating an anonymous customer for cookies seen first.
 
-    Upsert then read: under a race, both writers read back the single winner.
+    Under a race, both writers read back the single winner. One browser (every batch
+    the snippet sends) costs one round trip; several cost an upsert and a read.
     """
     cookie_ids = sorted(set(cookie_ids))
     if not cookie_ids:
         return {}
+    if len(cookie_ids) == 1:
+        return {cookie_ids[0]: await _claim_cookie(db, cookie_ids[0], now)}
     await db.identities.bulk_write(
-        [
-            UpdateOne(
-                # The value beside the _id lets an embedded store find it by an index.
-                {"_id": identity_key("COOKIE", cookie), "value": cookie},
-                {
-                    "$setOnInsert": {
-                        "type": "COOKIE",
-                        "customerId": str(uuid.uuid4()),
-                        "createdAt": now,
-                        "web": {"seq": 0},
-                    }
-                },
-                upsert=True,
-            )
-            for cookie in cookie_ids
-        ],
-        ordered=False,
+        [UpdateOne(*_cookie_claim(cookie, now), upsert=True) for cookie in cookie_ids], ordered=False
     )
     keys = [identity_key("COOKIE", cookie) for cookie in cookie_ids]
     return {doc["value"]: doc async for doc in db.identities.find({"_id": {"$in": keys}})}
+
+
+def _cookie_claim(cookie: str, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The filter and update that find a cookie's identity or create it."""
+    return (
+        # The value beside the _id lets an embedded store find it by an index.
+        {"_id": identity_key("COOKIE", cookie), "value": cookie},
+        {
+            "$setOnInsert": {
+                "type": "COOKIE",
+                "customerId": str(uuid.uuid4()),
+                "createdAt": now,
+                "web": {"seq": 0},
+            }
+        },
+    )
+
+
+async def _claim_cookie(db: Database, cookie: str, now: datetime) -> IdentityDocument:
+    selector, update = _cookie_claim(cookie, now)
+    try:
+        claimed = await db.identities.find_one_and_update(
+            selector, update, upsert=True, return_document=ReturnDocument.AFTER
+        )
+    except DuplicateKeyError:
+        # Another writer created it between this one's lookup and insert: read the winner.
+        claimed = await db.identities.find_one({"_id": selector["_id"]})
+    if claimed is None:  # an upsert answers a document or raises; this is for the type
+        raise RuntimeError(f"identity of cookie {cookie!r} neither found nor created")
+    return claimed
 
 
 async def advance_cursors(
