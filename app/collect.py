@@ -8,10 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.admission import STORE_UNREACHABLE
 from app.rate_limit import retry_after
-from core.errors import InvalidInput
+from core.errors import InvalidInput, Unavailable
 from journey import deployment_ids
+from journey.admission import STORE_UNREACHABLE
 from journey.deployment_ids import is_deployment_id
 from journey.incoming import Source
 from journey.ingest import RawEvent
@@ -62,20 +62,18 @@ def _refuse(request: Request, message: str, status: int = 400, headers: dict[str
 async def collect(request: Request) -> Response:
     state = request.app.state
     cors = _cors(request.headers.get("origin"))
-    retry = {**cors, "Retry-After": retry_after(state.services.settings.store_timeout_seconds)}
-    with state.admission.slot() as admitted:
-        if not admitted:
-            return _refuse(request, "busy: too many batches in progress; retry later", 503, retry)
-        try:
+    try:
+        with state.admission.batch():
             response = await _collect(request, state.services, cors)
-        except STORE_UNREACHABLE:
-            # Nothing of the batch is confirmed: the client sends it again, and its event
-            # ids make the retry complete what this attempt began.
+    except Unavailable as refusal:
+        # Nothing of the batch is confirmed: the client sends it again, and its event ids
+        # make the retry complete what this attempt began.
+        if isinstance(refusal.__cause__, STORE_UNREACHABLE):
             state.readiness.store_seen(reachable=False)
-            return _refuse(request, "store: unavailable; retry later", 503, retry)
-        if response.status_code == 200:
-            state.readiness.store_seen(reachable=True)
-        return response
+        return _refuse(request, str(refusal), 503, {**cors, "Retry-After": str(refusal.retry_after)})
+    if response.status_code == 200:
+        state.readiness.store_seen(reachable=True)
+    return response
 
 
 async def _collect(request: Request, services: Any, cors: dict[str, str]) -> Response:

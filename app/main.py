@@ -18,7 +18,6 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from access.tokens import Authenticator
-from app.admission import STORE_UNREACHABLE, Admission
 from app.body_limit import BodyLimitMiddleware
 from app.collect import collect, preflight
 from app.cors import graphql_cors, parse_origins
@@ -28,12 +27,13 @@ from app.live_socket import DirectWriteMiddleware
 from app.logs import RequestLogMiddleware
 from app.metrics_endpoint import LiveConnectionsMiddleware, MetricsAccess, metrics_page
 from app.probes import Readiness, livez, readyz
-from app.rate_limit import RateLimiter, retry_after
+from app.rate_limit import RateLimiter
 from app.websocket_guard import ConnectionLimits, CredentialWatch
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from enrichment import warm_up
 from journey import demo
+from journey.admission import STORE_UNAVAILABLE, STORE_UNREACHABLE, Admission
 from journey.assembly import build_pipeline
 from journey.outcomes.training import TrainingSchedule
 from journey.sweeper import Sweeper
@@ -52,8 +52,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 async def store_unreachable(request: Request, error: Exception) -> JSONResponse:
     request.app.state.readiness.store_seen(reachable=False)
     return JSONResponse(
-        {"error": "store: unavailable; retry later"}, status_code=503,
-        headers={"Retry-After": retry_after(request.app.state.settings.store_timeout_seconds)},
+        {"error": STORE_UNAVAILABLE}, status_code=503,
+        headers={"Retry-After": str(request.app.state.admission.retry_after)},
     )
 
 
@@ -139,6 +139,7 @@ def create_app(
                 importer=pipeline.importer,
                 trainer=pipeline.trainer,
                 authenticator=authenticator,
+                admission=app.state.admission,
             )
             app.state.collect_limiter = RateLimiter(per_minute=settings.collect_rate_per_minute, clock=clock)
             readiness.attach(db=db, hub=hub)
@@ -208,5 +209,7 @@ def create_app(
     app.state.metrics_access = metrics_access
     app.state.settings = settings
     app.state.readiness = readiness
-    app.state.admission = Admission(limit=settings.max_batches_in_flight)
+    app.state.admission = Admission(
+        limit=settings.max_batches_in_flight, store_timeout_seconds=settings.store_timeout_seconds
+    )
     return app

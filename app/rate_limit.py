@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from core.clock import Clock
+from core.errors import retry_after_seconds
 
 MAX_KEYS = 100_000
 
@@ -49,4 +49,4 @@ class RateLimiter:
 
 
 def retry_after(seconds: float) -> str:
-    return str(max(1, math.ceil(seconds)))
+    return str(retry_after_seconds(seconds))

@@ -15,7 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.types.base import StrawberryObjectDefinition
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, Unavailable
 from core.settings import Settings
 from resolvers.field_access import declared, guard_fields
 from resolvers.mutation import Mutation
@@ -27,10 +27,11 @@ UNEXPECTED = "Unexpected server error; it has been logged"
 
 
 def _is_server_fault(error: GraphQLError) -> bool:
-    """Client mistakes keep their message; anything else is masked so internals never leak."""
+    """Client mistakes and refusals the client can retry keep their message; anything else
+    is masked so internals never leak."""
     original = error.original_error
     return original is not None and not isinstance(
-        original, (InvalidInput, PermissionError, GraphQLError)
+        original, (InvalidInput, PermissionError, Unavailable, GraphQLError)
     )
 
 

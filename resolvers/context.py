@@ -10,6 +10,7 @@ from access.principal import Principal
 from access.tokens import Authenticator
 from core.clock import Clock
 from core.settings import Settings
+from journey.admission import Admission
 from journey.event_types import EventTypes
 from journey.identify.stitching import Stitcher
 from journey.ingest import Ingestor
@@ -37,6 +38,8 @@ class Services:
     importer: Ingestor
     """The ingest pipeline for historical events: accepts old ones, pushes nothing."""
     trainer: OutcomeTrainer
+    admission: Admission
+    """Batches in progress, shared by every door that ingests events (POST /collect too)."""
 
 
 @dataclass

@@ -30,7 +30,9 @@ class Mutation(
 ):
     @strawberry.mutation(
         permission_classes=[requires(perm.EVENT_ADD)],
-        description="Server-side ingestion; the same pipeline as POST /collect.",
+        description="Server-side ingestion; the same pipeline as POST /collect. While the store "
+        "cannot be reached or too many batches are in progress, an UNAVAILABLE error whose "
+        "retryAfter says in how many seconds to send the same events again.",
     )
     async def track_events(
         self,
@@ -43,13 +45,15 @@ class Mutation(
             strawberry.argument(description="The events, in the order they happened; each gets a receipt."),
         ],
     ) -> TrackResult:
-        result = await info.context.services.ingestor.ingest(
-            deployment_id=str(deployment_id),
-            batch=[
-                RawEvent(payload=event.as_raw(), cookie_id=event.cookie_id, source=event.source(), trusted=True)
-                for event in events
-            ],
-        )
+        services = info.context.services
+        with services.admission.batch():
+            result = await services.ingestor.ingest(
+                deployment_id=str(deployment_id),
+                batch=[
+                    RawEvent(payload=event.as_raw(), cookie_id=event.cookie_id, source=event.source(), trusted=True)
+                    for event in events
+                ],
+            )
         counts = result.counts()
         return TrackResult(
             accepted=counts["accepted"],

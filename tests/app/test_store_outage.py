@@ -18,6 +18,7 @@ from pymongo import AsyncMongoClient
 
 from storage.embedded import EmbeddedStore
 from tests.support.service import Service, start_service
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.slow  # kills the store under load
 
@@ -171,3 +172,70 @@ async def test_store_killed_under_load_sheds_then_stores_every_event_once(store,
     # Every event is counted on its session once: a batch cut off by the kill was completed
     # by its retry, not answered "duplicate" and left half done.
     assert counted == Counter({t.cookie: len(t.confirmed) for t in trackers})
+
+
+TRACK = """mutation($events: [TrackEventInput!]!) {
+  trackEvents(deploymentId: "default", events: $events) { accepted duplicates sessionIds }
+}"""
+ENGAGE = """mutation($session: ID!) {
+  recordEngagement(input: {sessionId: $session, engagementId: "chat-1", mediaType: "webchat",
+                           state: "qualified"}) { id eventCount }
+}"""
+
+
+def pageviews(cookie: str, *event_ids: str) -> dict:
+    return {"events": [
+        {"id": event_id, "type": "PAGEVIEW", "cookieId": cookie, "page": {"url": f"https://shop.example/{event_id}"}}
+        for event_id in event_ids
+    ]}
+
+
+def unavailable(answer: dict) -> dict:
+    """The one error of a mutation turned away: a client can tell when to send it again."""
+    assert answer["data"] is None, answer
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "UNAVAILABLE", error
+    assert isinstance(error["extensions"]["retryAfter"], int) and error["extensions"]["retryAfter"] >= 1
+    return error
+
+
+@pytest.fixture
+async def one_at_a_time(store: EmbeddedStore) -> AsyncIterator[Service]:
+    """A service that works on one batch at a time and waits long for an unreachable store,
+    so a batch waiting on the dead store keeps its place while others arrive."""
+    service = await start_service(store.uri, max_batches_in_flight=1, store_timeout_seconds=5)
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+async def test_mutations_are_turned_away_with_a_retry_time_while_the_store_is_down(store, services, one_at_a_time):
+    service, _ = services
+    session_id = (await service.data(TRACK, pageviews("graphql-1", "p1")))["trackEvents"]["sessionIds"][0]
+    await store.stop()
+
+    tracked = await service.graphql(TRACK, pageviews("graphql-1", "p2", "p3"))
+    engaged = await service.graphql(ENGAGE, {"session": session_id})
+    # The place is taken by a /collect batch waiting on the store: the mutations are refused
+    # at once, as further batches to /collect are.
+    waiting = asyncio.create_task(one_at_a_time.http.post("/collect", json=batch("crowd-collect", "c")))
+    admission = one_at_a_time.app.state.admission
+    await until(lambda: admission.in_flight == 1, lambda: f"{admission.in_flight} batches in progress")
+    crowd = [await one_at_a_time.graphql(TRACK, pageviews(f"crowd-{n}", "c")) for n in range(2)]
+    crowd.append(await one_at_a_time.graphql(ENGAGE, {"session": session_id}))
+    assert (await waiting).status_code == 503
+
+    for answer in (tracked, engaged):
+        assert unavailable(answer)["message"] == "store: unavailable; retry later"
+    busy = "busy: too many batches in progress; retry later"
+    assert [unavailable(answer)["message"] for answer in crowd] == [busy, busy, busy]
+
+    await store.start()
+    # Nothing of the refused attempts was stored: the same events sent again are all new,
+    # and the engagement step is recorded once.
+    retried = await service.data(TRACK, pageviews("graphql-1", "p2", "p3"))
+    assert retried["trackEvents"] == {"accepted": 2, "duplicates": 0, "sessionIds": [session_id]}
+    recorded = await service.data(ENGAGE, {"session": session_id})
+    assert recorded["recordEngagement"] == {"id": session_id, "eventCount": 4}
+    assert (await one_at_a_time.data(TRACK, pageviews("crowd-0", "c")))["trackEvents"]["accepted"] == 1

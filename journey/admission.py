@@ -1,0 +1,40 @@
+"""Load shedding on the ingest doors (POST /collect and the mutations that ingest events):
+a bounded number of batches in progress, and a refusal that tells the client when to come
+back, rather than latency without bound."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pymongo.errors import ConnectionFailure
+
+from core.errors import Unavailable, retry_after_seconds
+
+STORE_UNREACHABLE = (ConnectionFailure,)
+"""Errors that mean the store could not be reached (not a mistake in what was asked):
+the same request can succeed later."""
+STORE_UNAVAILABLE = "store: unavailable; retry later"
+BUSY = "busy: too many batches in progress; retry later"
+
+
+class Admission:
+    def __init__(self, *, limit: int, store_timeout_seconds: float) -> None:
+        self.limit = limit
+        self.in_flight = 0
+        # A store that did not answer within its timeout is not worth asking again sooner.
+        self.retry_after = retry_after_seconds(store_timeout_seconds)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Holds a place while one batch is worked on. Raises Unavailable at once when every
+        place is taken, and when the store cannot be reached during the batch."""
+        if self.in_flight >= self.limit:
+            raise Unavailable(BUSY, retry_after=self.retry_after)
+        self.in_flight += 1
+        try:
+            yield
+        except STORE_UNREACHABLE as error:
+            raise Unavailable(STORE_UNAVAILABLE, retry_after=self.retry_after) from error
+        finally:
+            self.in_flight -= 1
