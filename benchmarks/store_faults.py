@@ -20,7 +20,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -32,12 +31,9 @@ import httpx
 from pymongo import AsyncMongoClient
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.ports import free_port  # noqa: E402
 
 
 async def start_store(path: Path, port: int) -> asyncio.subprocess.Process:

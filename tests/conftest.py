@@ -4,7 +4,6 @@ a fresh database per service, and the real service on a loopback port."""
 from __future__ import annotations
 
 import os
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -14,6 +13,7 @@ import pytest
 
 from storage.database import Database, connect
 from storage.embedded import EmbeddedStore
+from tests.support.ports import free_port
 from tests.support.redis_server import answers, start_redis
 from tests.support.service import Service, start_service
 
@@ -86,9 +86,7 @@ def redis_url() -> str:
     if answers(6379):
         yield "redis://127.0.0.1:6379"
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = start_redis(port)
     try:
         deadline = time.monotonic() + 10

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,20 +16,16 @@ import httpx
 import pytest
 from graphql import GraphQLError
 
+from tests.support.ports import free_port
+
 pytestmark = pytest.mark.slow  # runs the service in a process
 
 TOKEN = "log-test-admin-token-0123456789"
 EMAIL = "jane.doe@example.com"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _serve(mongodb_uri: str, log_format: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "JOURNEY_PORT": str(port), "JOURNEY_MONGODB_URI": mongodb_uri,
            "JOURNEY_DATABASE": f"t_logs_{uuid.uuid4().hex[:12]}",
            "JOURNEY_ADMIN_TOKEN": TOKEN, "JOURNEY_LOG_FORMAT": log_format, "JOURNEY_LOG_LEVEL": "INFO"}

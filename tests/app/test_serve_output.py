@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,13 @@ import urllib.request
 
 import pytest
 
+from tests.support.ports import free_port
+
 pytestmark = pytest.mark.slow  # runs journey serve in a process
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_keeps_a_chosen_admin_token_and_query_strings_out_of_its_output(tmp_path):
-    port = _free_port()
+    port = free_port()
     secret = "chosen-admin-token-4f9c2e"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "JOURNEY_PORT": str(port),

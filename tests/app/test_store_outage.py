@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -17,6 +16,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from storage.embedded import EmbeddedStore
+from tests.support.ports import free_port
 from tests.support.service import Service, start_service
 from tests.support.waiting import until
 
@@ -26,12 +26,6 @@ OUTAGE_SECONDS = 10
 CLIENTS = 4
 # Far below the 10 s a request used to wait (in turn) before its plain 500.
 PROMPT_SECONDS = 7
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def batch(cookie: str, event_id: str) -> dict:

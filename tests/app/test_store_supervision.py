@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -16,16 +15,11 @@ import httpx
 import pytest
 
 from storage.store_lock import LOCK_FILE, SERVICE_LOCK_FILE, DirectoryLock
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.slow  # kills and restarts store processes
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def alive(pid: int) -> bool:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from live import topics
+from tests.support.ports import free_port
 from tests.support.redis_server import answers, start_redis
 from tests.support.waiting import until
 
@@ -15,13 +14,6 @@ MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { page { url } } }"
 
 def pageview(event_id: str, path: str) -> dict:
     return {"id": event_id, "type": "pageview", "page": {"url": f"https://shop.example{path}"}}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 
 async def wait_for_push(one, socket_, op, path: str, attempts: int = 40) -> dict:
