@@ -1,5 +1,6 @@
-"""Narrow corrections of the embedded store (mongoeco 4.11.0, SQLite engine) whose cost
-otherwise grows with the number of stored documents. Applied by the embedded-store
+"""Narrow corrections of the embedded store (mongoeco 4.11.0, SQLite engine): work whose
+cost grows with the number of stored documents, or that every command repeats without
+need. Applied by the embedded-store
 launcher only when the installed mongoeco is the version they were written against;
 each keeps the engine's results and only avoids work (tests compare both).
 
@@ -19,16 +20,26 @@ each keeps the engine's results and only avoids work (tests compare both).
 3. Change delivery. After every write the engine hands committed changes from its
    change outbox to the change-stream hub: it takes a consumer lease, starts and joins
    a lease-renewing thread, checkpoints each change, compacts the outbox and releases
-   the lease, each step its own SQLite commit, about half of what one statement of a
-   bulk write costs. Within one insert, update or delete command this hand-over now
-   happens once, when the command's statements are done and before it answers: the
-   same changes reach the hub in the same order, each checkpointed as before.
+   the lease, each step its own SQLite commit: about 0.3-0.6 ms, 30-40% of a one-
+   statement update. When the hub has nobody who can receive changes (no watcher, no
+   journal), the engine records them as gaps, and the hand-over only moves the hub's
+   next token and empties the outbox. The wire server cannot open a change stream, so
+   on it that is always the case. Such hand-overs are now owed and made together: at
+   most DELIVERY_WINDOW_SECONDS later, and before anything reads what they change (the
+   hub's state, offsets and watcher registration, its closing, and the engine's
+   diagnostics that serverStatus and $planCacheStats show). What a client or a change
+   stream can observe is what it was; the same changes reach the hub in the same
+   order. A hub with a watcher or a journal, and writes inside transactions, keep the
+   engine's own handling (this replaces an earlier form that handed over once per
+   write command). Measured (store CPU per command, 200 stored documents): update_one
+   by _id 1.2-1.4 ms -> 0.7-0.75 ms, upsert of a new document 1.17 -> 0.73 ms; one
+   hand-over of 100 changes costs 4 ms where 100 hand-overs cost 30-57 ms.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import contextvars
 import dataclasses
 import json
 import re
@@ -40,12 +51,12 @@ from typing import Any
 from bson import ObjectId
 
 CORRECTED_VERSION = "4.11.0"
+# How long changes nobody listens to may wait to be handed over, at most: they are
+# handed over earlier to anything that reads the hub or the change outbox.
+DELIVERY_WINDOW_SECONDS = 0.1
 _written = threading.local()
-_WRITE_COMMANDS = ("command_insert", "command_update", "command_delete")
 _HAND_OVER = "_dispatch_engine_changes"
-_deliveries: contextvars.ContextVar[dict[tuple[int, int], Any] | None] = contextvars.ContextVar(
-    "embedded_corrections_deliveries", default=None
-)
+_HUB_READERS = ("register_watcher", "current_offset", "offset_after_token", "offset_at_or_after_cluster_time", "close")
 
 
 def applicable() -> bool:
@@ -144,7 +155,7 @@ def apply() -> Any:
     }
     for name, correction in corrections.items():
         setattr(SQLiteEngine, name, correction)
-    undo_delivery = _deliver_once_per_command()
+    undo_delivery = _deliver_when_observed()
 
     def undo() -> None:
         for name, original in originals.items():
@@ -154,46 +165,114 @@ def apply() -> Any:
     return undo
 
 
-def _deliver_once_per_command() -> Callable[[], None]:
-    """Correction 3: a write command's changes go to the change-stream hub once, after
-    its last statement. Writes inside a transaction keep the engine's own handling."""
+def _deliver_when_observed() -> Callable[[], None]:
+    """Correction 3: changes nobody listens to are handed over coalesced, at the latest
+    before anything reads what the hand-over changes. A hub with watchers or a journal
+    and writes inside transactions keep the engine's own handling."""
+    from mongoeco._change_streams.hub import ChangeStreamHub
     from mongoeco.api._async._collection_runtime import CollectionRuntimeCoordinator
-    from mongoeco.api._async._database_admin_write_commands import DatabaseAdminWriteCommandService
+    from mongoeco.engines.sqlite import SQLiteEngine
 
     deliver = CollectionRuntimeCoordinator._dispatch_engine_changes
-    commands = {name: getattr(DatabaseAdminWriteCommandService, name) for name in _WRITE_COMMANDS}
+    owed = _OwedDeliveries(deliver)
 
     def _dispatch_engine_changes(self, operation_context=None):
-        pending = _deliveries.get()
         session = getattr(operation_context, "session", None)
-        if pending is None or (session is not None and session.in_transaction):
-            return deliver(self, operation_context)
-        # One hand-over per engine and hub: it delivers everything committed so far.
-        pending.setdefault((id(self._engine_spi), id(self._collection._change_hub)), self)
-        return None
+        if session is not None and session.in_transaction:
+            return deliver(self, operation_context)  # the engine hands over at commit
+        hub = self._collection._change_hub
+        listened = getattr(hub, "should_publish_events", None)
+        if callable(listened) and not listened() and owed.owe(self):
+            return None
+        # What is owed first: a hand-over reads the hub's state, which must not start
+        # another hand-over to the same hub.
+        owed.settle(hub=hub)
+        return deliver(self, operation_context)
 
-    def delivering_once(command: Callable[..., Any]) -> Callable[..., Any]:
-        async def run(self, *args, **kwargs):
-            token = _deliveries.set({})
-            try:
-                return await command(self, *args, **kwargs)
-            finally:
-                pending = _deliveries.get() or {}
-                _deliveries.reset(token)
-                for coordinator in pending.values():
-                    deliver(coordinator)
-        return run
+    def settling_hub(read: Callable[..., Any]) -> Callable[..., Any]:
+        def settled(self, *args, **kwargs):
+            owed.settle(hub=self)
+            return read(self, *args, **kwargs)
+        return settled
 
+    def settling_engine(read: Callable[..., Any]) -> Callable[..., Any]:
+        # The engine's diagnostics include the change outbox (serverStatus, $planCacheStats).
+        def settled(self, *args, **kwargs):
+            owed.settle(engine=self)
+            return read(self, *args, **kwargs)
+        return settled
+
+    def settling_engine_async(close: Callable[..., Any]) -> Callable[..., Any]:
+        async def settled(self, *args, **kwargs):
+            owed.settle(engine=self)
+            return await close(self, *args, **kwargs)
+        return settled
+
+    hub_state = ChangeStreamHub.__dict__["state"]
+    hub_readers = {name: getattr(ChangeStreamHub, name) for name in _HUB_READERS}
+    diagnostics, disconnect = SQLiteEngine._runtime_diagnostics_info, SQLiteEngine.disconnect
     setattr(CollectionRuntimeCoordinator, _HAND_OVER, _dispatch_engine_changes)
-    for name, command in commands.items():
-        setattr(DatabaseAdminWriteCommandService, name, delivering_once(command))
+    ChangeStreamHub.state = property(settling_hub(hub_state.fget))  # type: ignore[method-assign,assignment]
+    for name, read in hub_readers.items():
+        setattr(ChangeStreamHub, name, settling_hub(read))
+    SQLiteEngine._runtime_diagnostics_info = settling_engine(diagnostics)  # type: ignore[method-assign]
+    SQLiteEngine.disconnect = settling_engine_async(disconnect)  # type: ignore[method-assign]
 
     def undo() -> None:
+        owed.settle()
         setattr(CollectionRuntimeCoordinator, _HAND_OVER, deliver)
-        for name, command in commands.items():
-            setattr(DatabaseAdminWriteCommandService, name, command)
+        ChangeStreamHub.state = hub_state  # type: ignore[method-assign]
+        for name, read in hub_readers.items():
+            setattr(ChangeStreamHub, name, read)
+        SQLiteEngine._runtime_diagnostics_info = diagnostics  # type: ignore[method-assign]
+        SQLiteEngine.disconnect = disconnect  # type: ignore[method-assign]
 
     return undo
+
+
+class _OwedDeliveries:
+    """Hand-overs owed to change-stream hubs, one per engine and hub: a hand-over
+    delivers everything committed until then, in order."""
+
+    def __init__(self, deliver: Callable[[Any], None]) -> None:
+        self._deliver = deliver
+        self._owed: dict[tuple[int, int], Any] = {}
+        self._guard = threading.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+
+    def owe(self, coordinator: Any) -> bool:
+        """Note a hand-over owed to the coordinator's hub; False when none can be
+        scheduled (no running event loop): the caller hands over now."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        key = (id(coordinator._engine_spi.engine), id(coordinator._collection._change_hub))
+        with self._guard:
+            self._owed.setdefault(key, coordinator)
+            if self._timer is None or self._timer_loop is not loop:
+                self._timer_loop = loop
+                self._timer = loop.call_later(DELIVERY_WINDOW_SECONDS, self._settle_on_time)
+        return True
+
+    def _settle_on_time(self) -> None:
+        with self._guard:
+            self._timer = None
+        self.settle()
+
+    def settle(self, *, hub: Any = None, engine: Any = None) -> None:
+        """Make the owed hand-overs (to one hub, or of one engine, or all)."""
+        with self._guard:
+            due = [
+                key for key, coordinator in self._owed.items()
+                if (hub is None or coordinator._collection._change_hub is hub)
+                and (engine is None or coordinator._engine_spi.engine is engine)
+            ]
+            coordinators = [self._owed.pop(key) for key in due]
+        # Outside the guard: delivering reads the hub's state, which settles again.
+        for coordinator in coordinators:
+            self._deliver(coordinator)
 
 
 _UNDECIDED = object()

@@ -7,10 +7,11 @@ the engine opens): it does not depend on the machine or its load."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -264,15 +265,118 @@ async def bulk_writes(db: Database, hand_overs: list[int]) -> list[int]:
     return made
 
 
-async def test_changes_reach_the_hub_once_per_command_and_the_same(tmp_path: Path, monkeypatch):
+async def observed_status(db: Database) -> dict[str, Any]:
+    """What a client can see of change delivery: the hub's and the change outbox's state."""
+    status = await db.client.admin.command("serverStatus")
+    return {"hub": status["mongoeco"]["changeStreams"],
+            "outbox": status["mongoeco"]["engineRuntime"]["changeDelivery"]}
+
+
+def outbox_on_disk(path: Path) -> dict[str, Any]:
+    """The change outbox as the SQLite file keeps it (operation and consumer ids are
+    random: left out)."""
+    with closing(sqlite3.connect(path)) as connection:
+        return {
+            "changes": connection.execute("SELECT sequence, kind FROM change_outbox ORDER BY sequence").fetchall(),
+            "pruned": connection.execute("SELECT pruned_through FROM change_outbox_state").fetchall(),
+            "checkpoints": connection.execute(
+                "SELECT checkpoint, durable FROM change_outbox_consumers ORDER BY checkpoint").fetchall(),
+            "identities": connection.execute("SELECT COUNT(*) FROM change_outbox_identities").fetchall(),
+        }
+
+
+async def test_changes_reach_the_hub_the_same_when_observed(tmp_path: Path, monkeypatch):
+    # A window longer than the test: only reading the hub's state hands the changes over.
+    monkeypatch.setattr(embedded_corrections, "DELIVERY_WINDOW_SECONDS", 3600)
     async with handed_over(monkeypatch) as (changes, hand_overs), sqlite_store(tmp_path) as db:
         unmodified_counts = await bulk_writes(db, hand_overs)
+        unmodified_status = await observed_status(db)
         unmodified, unmodified_stored = list(changes), await db.events.find({}).sort("_id", 1).to_list()
     with embedded_corrections.applied():
         async with handed_over(monkeypatch) as (changes, hand_overs), sqlite_store(tmp_path) as db:
             corrected_counts = await bulk_writes(db, hand_overs)
+            unobserved = list(changes)
+            corrected_status = await observed_status(db)
             corrected, corrected_stored = list(changes), await db.events.find({}).sort("_id", 1).to_list()
+            after_observing = hand_overs[0]
     assert corrected == unmodified and len(unmodified) > 50
+    assert corrected_status == unmodified_status
     assert corrected_stored == unmodified_stored
     assert unmodified_counts[:2] == [20, 19]  # a refused statement hands nothing over
-    assert corrected_counts == [1, 1, 1, 1, 1]
+    assert corrected_counts == [0, 0, 0, 0, 0] and unobserved == []
+    assert after_observing == 1  # one hand-over for all five commands
+
+
+async def client_view(db: Database) -> list[Any]:
+    """Writes of every kind, each followed by what a client sees of change delivery."""
+    views = []
+    for write in (
+        db.events.insert_one({"_id": "a", "dedupeKey": "a"}),
+        db.events.bulk_write([UpdateOne({"dedupeKey": f"v/{n}"}, {"$setOnInsert": {"_id": f"v{n}"}}, upsert=True)
+                              for n in range(5)]),
+        db.events.update_many({"dedupeKey": {"$in": ["v/1", "v/2"]}}, {"$set": {"seen": True}}),
+        db.sessions.find_one_and_update({"_id": "s"}, {"$inc": {"n": 1}}, upsert=True),
+        db.events.delete_one({"_id": "v3"}),
+        db.sessions.find_one_and_delete({"_id": "s"}),
+    ):
+        await write
+        views.append(await observed_status(db))
+    return views
+
+
+async def test_clients_see_the_same_change_delivery_state_after_every_write(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(embedded_corrections, "DELIVERY_WINDOW_SECONDS", 3600)
+    unmodified_dir, corrected_dir = tmp_path / "unmodified", tmp_path / "corrected"
+    unmodified_dir.mkdir()
+    corrected_dir.mkdir()
+    async with sqlite_store(unmodified_dir) as db:
+        unmodified = await client_view(db)
+        await db.events.insert_one({"_id": "unobserved"})  # handed over before the store closes
+    with embedded_corrections.applied():
+        async with sqlite_store(corrected_dir) as db:
+            corrected = await client_view(db)
+            await db.events.insert_one({"_id": "unobserved"})
+    assert corrected == unmodified
+    assert unmodified[-1]["hub"]["nextToken"] > 10
+    [unmodified_file], [corrected_file] = unmodified_dir.glob("*.sqlite"), corrected_dir.glob("*.sqlite")
+    assert outbox_on_disk(corrected_file) == outbox_on_disk(unmodified_file)
+
+
+async def test_changes_nobody_reads_are_handed_over_within_the_window(tmp_path: Path, monkeypatch):
+    with embedded_corrections.applied():
+        async with handed_over(monkeypatch) as (changes, hand_overs), sqlite_store(tmp_path) as db:
+            for n in range(3):
+                await db.events.insert_one({"_id": f"w{n}", "dedupeKey": f"w/{n}"})
+            for _ in range(300):  # waits for the window to pass, however loaded the machine
+                if len(changes) == 3:
+                    break
+                await asyncio.sleep(embedded_corrections.DELIVERY_WINDOW_SECONDS)
+            assert [sequence for sequence, _, _ in changes][-3:] == sorted(sequence for sequence, _, _ in changes)[-3:]
+            assert len(changes) == 3 and hand_overs[0] <= 3
+
+
+async def watched(path: Path) -> tuple[list[Any], dict[str, Any]]:
+    """The events a change stream opened after unwatched writes reads (in-process: the
+    wire refuses $changeStream), and the hub's state at the end."""
+    from mongoeco.api._async.client import AsyncMongoClient as EmbeddedClient
+
+    async with EmbeddedClient(SQLiteEngine(str(path))) as client:
+        things = client.db.things
+        await things.insert_one({"_id": 1})
+        await things.update_one({"_id": 1}, {"$set": {"a": 1}})
+        stream = things.watch()
+        await things.insert_one({"_id": 2})
+        await things.update_one({"_id": 2}, {"$set": {"b": 1}}, upsert=True)
+        events = [await stream.next(), await stream.next()]
+        stream.close()
+        state = client.change_stream_state()
+    return [{k: v for k, v in event.items() if k not in ("clusterTime", "wallTime")} for event in events], state
+
+
+async def test_a_change_stream_opened_after_unwatched_writes_reads_the_same(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(embedded_corrections, "DELIVERY_WINDOW_SECONDS", 3600)
+    unmodified = await watched(tmp_path / "unmodified.sqlite")
+    with embedded_corrections.applied():
+        corrected = await watched(tmp_path / "corrected.sqlite")
+    assert corrected == unmodified
+    assert [event["documentKey"] for event in unmodified[0]] == [{"_id": 2}, {"_id": 2}]
