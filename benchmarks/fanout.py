@@ -36,6 +36,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # a script's own folder, not the repository, is on sys.path
+
+from benchmarks.service import READY_PATH, wait_ready  # noqa: E402
+
 TOKEN = "fanout-benchmark-token"
 PROTOCOL = Subprotocol("graphql-transport-ws")
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { id kind icon occurredAt page { url title } } }"
@@ -164,7 +168,7 @@ def journey_opener(url: str, session_id: str, subscriptions: int = 1):
 async def wait_subscribers(http: httpx.AsyncClient, count: int, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        response = await http.get("/healthz")
+        response = await http.get(READY_PATH)
         if response.status_code == 200 and response.json().get("liveSubscribers", 0) >= count:
             return
         await asyncio.sleep(0.2)
@@ -238,17 +242,6 @@ def start_processes(port: int) -> tuple[subprocess.Popen, subprocess.Popen]:
     raw = subprocess.Popen([sys.executable, "-c", RAW_SERVER, str(port + 1)],
                            stdout=subprocess.PIPE, text=True)
     return service, raw
-
-
-async def wait_started(http: httpx.AsyncClient) -> None:
-    for _ in range(600):
-        try:
-            if (await http.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the service did not start")
 
 
 def stop(*processes: subprocess.Popen) -> None:
@@ -386,7 +379,7 @@ async def run(args: argparse.Namespace) -> None:
     http = httpx.AsyncClient(base_url=base, timeout=60)
     try:
         assert raw.stdout is not None and raw.stdout.readline().strip() == "ready"
-        await wait_started(http)
+        await wait_ready(http, process)
         service = Service(process, http, base.replace("http", "ws") + "/graphql")
         session_id = (await service.collect(0, "watched"))["sessionIds"][0]
         idle_session = (await service.collect(0, "idle"))["sessionIds"][0]

@@ -38,6 +38,10 @@ from typing import Any
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # a script's own folder, not the repository, is on sys.path
+
+from benchmarks.service import wait_ready  # noqa: E402
+
 DATA = REPO.parent / "shared" / "data" / "taobao-userbehavior-sample.csv"
 SLICE = 5000
 BROWSERS = 20
@@ -82,19 +86,6 @@ def start_service(port: int, data_dir: Path, token: str, extra_env: dict[str, st
         [sys.executable, "-m", "app.cli", "serve"], cwd=REPO, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-
-
-async def wait_ready(http: httpx.AsyncClient, process: subprocess.Popen) -> None:
-    for _ in range(600):
-        if process.poll() is not None:
-            raise SystemExit(f"the service exited with {process.returncode}")
-        try:
-            if (await http.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise SystemExit("the service did not become ready in 60 s")
 
 
 async def import_history(http: httpx.AsyncClient, token: str, lines: list[str], slice_: int) -> float:

@@ -10,7 +10,11 @@ answer but 200 the same batch again after Retry-After (0.5 s when there is none)
 Then, with `journey serve` starting its own embedded store as `make run` does: the store
 is killed once, and the time until the service is ready and stores a batch again is timed.
 
-Run: .venv/bin/python benchmarks/store_faults.py [--clients 20] [--outage 10]
+A service that never becomes ready, or exits, stops the run with the reason; one that is
+not ready again after the store's restart is reported as such.
+
+Run: .venv/bin/python benchmarks/store_faults.py [--clients 20] [--outage 10] [--port P]
+(--port: the store's; the two services take the next two; default: ports the system picks)
 """
 
 from __future__ import annotations
@@ -33,7 +37,11 @@ from pymongo import AsyncMongoClient
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.service import NotReady, exit_code, wait_ready  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
+
+RECOVERY_SECONDS = 300.0
+"""How long ingest may take to answer every client again after the store is back."""
 
 
 async def start_store(path: Path, port: int) -> asyncio.subprocess.Process:
@@ -105,9 +113,10 @@ class Outage:
 
     killed: float
     restarted: float
-    recovered: float
-    """Until every client had a 200 for a batch sent after the restart (nan: not in 300 s)."""
-    first_ok: float
+    recovered: float | None
+    """Until every client had a 200 for a batch sent after the restart (None: not within
+    RECOVERY_SECONDS)."""
+    first_ok: float | None
 
 
 async def start_service(data: Path, store_port: int, service_port: int) -> asyncio.subprocess.Process:
@@ -122,19 +131,8 @@ async def start_service(data: Path, store_port: int, service_port: int) -> async
     )
 
 
-async def wait_started(base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        for _ in range(600):
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-
-
-async def recovered_after(load: Load, clients: int, restarted: float) -> float:
-    while time.monotonic() - restarted < 300:
+async def recovered_after(load: Load, clients: int, restarted: float) -> float | None:
+    while time.monotonic() - restarted < RECOVERY_SECONDS:
         late: dict[int, float] = {}
         for answer in load.answers:
             if answer.status == 200 and answer.sent >= restarted:
@@ -142,7 +140,7 @@ async def recovered_after(load: Load, clients: int, restarted: float) -> float:
         if len(late) == clients:
             return max(late.values()) - restarted
         await asyncio.sleep(0.2)
-    return float("nan")
+    return None
 
 
 async def outage_under_load(
@@ -159,7 +157,7 @@ async def outage_under_load(
     restarted = time.monotonic()
     recovered = await recovered_after(load, clients, restarted)
     first_ok = min((a.answered for a in load.answers if a.status == 200 and a.answered >= restarted),
-                   default=float("nan"))
+                   default=None)
     return store, Outage(killed, restarted, recovered, first_ok)
 
 
@@ -208,17 +206,33 @@ def report_outage(clients: int, outage: float, load: Load, times: Outage) -> Non
     error_seconds = [a.seconds for a in errors]
     print(f"error answer time while down: p50 {statistics.median(error_seconds) if errors else float('nan'):.2f} s, "
           f"p99 {percentile(error_seconds, 0.99):.2f} s")
-    print(f"first 200 after the store restarted: {times.first_ok - times.restarted:.2f} s")
-    print(f"every client answered 200 again after: {times.recovered:.2f} s")
+    print(f"first 200 after the store restarted: {since_restart(times.first_ok, times.restarted)}")
+    print(f"every client answered 200 again after: {shown(times.recovered, RECOVERY_SECONDS)}")
 
 
-async def run(clients: int, outage: float) -> None:
+def shown(seconds: float | None, limit: float) -> str:
+    return f"{seconds:.2f} s" if seconds is not None else f"NOT within {limit:.0f} s"
+
+
+def since_restart(answered: float | None, restarted: float) -> str:
+    return shown(None if answered is None else answered - restarted, RECOVERY_SECONDS)
+
+
+async def run(clients: int, outage: float, store_port: int, service_port: int) -> None:
     data = Path(tempfile.mkdtemp(prefix="store-faults-"))
-    store_port, service_port = free_port(), free_port()
     store = await start_store(data / "journey.sqlite", store_port)
     service = await start_service(data, store_port, service_port)
     base_url = f"http://127.0.0.1:{service_port}"
-    await wait_started(base_url)
+    try:
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            await wait_ready(http, service)
+    except NotReady:
+        for process in (service, store):
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        shutil.rmtree(data, ignore_errors=True)
+        raise
     load = Load(base_url)
     tasks = [asyncio.create_task(load.client(n)) for n in range(clients)]
     store, times = await outage_under_load(load, store, data / "journey.sqlite", store_port, clients, outage)
@@ -252,63 +266,75 @@ def store_pid(data: Path) -> int | None:
     return None
 
 
-async def supervision(wait: float = 60.0) -> None:
+async def ready_again(http: httpx.AsyncClient, service: asyncio.subprocess.Process, wait: float) -> str:
+    try:
+        return f"{await wait_ready(http, service, timeout=wait):.2f} s"
+    except NotReady as error:
+        return f"NEVER: {error}"
+
+
+async def stored_again(
+    http: httpx.AsyncClient, service: asyncio.subprocess.Process, killed: float, wait: float
+) -> str:
+    body = {"deploymentId": "default", "cookieId": "supervised", "events": [
+        {"id": "after-kill", "type": "pageview", "page": {"url": "https://shop.example/"}}]}
+    while time.monotonic() - killed < wait and exit_code(service) is None:
+        try:
+            if (await http.post("/collect", json=body)).status_code == 200:
+                return f"{time.monotonic() - killed:.2f} s"
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.1)
+    code = exit_code(service)
+    return f"NEVER: not within {wait:.0f} s" if code is None else f"NEVER: the service exited with code {code}"
+
+
+async def supervision(port: int, wait: float = 60.0) -> None:
+    """The store is killed under `journey serve`, which starts it again: a restart that
+    does not bring the service back within `wait` seconds is reported as such."""
     data = Path(tempfile.mkdtemp(prefix="store-supervision-"))
-    port = free_port()
     env = {**os.environ, "JOURNEY_PORT": str(port), "JOURNEY_DATA_DIR": str(data),
            "JOURNEY_ADMIN_TOKEN": "bench", "JOURNEY_DEMO": "false"}
     service = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.cli", "serve", env=env, cwd=REPO,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
-    body = {"deploymentId": "default", "cookieId": "supervised", "events": [
-        {"id": "after-kill", "type": "pageview", "page": {"url": "https://shop.example/"}}]}
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        async def status(path: str, **kwargs) -> int:
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            await wait_ready(http, service)
+            pid = store_pid(data)
+            if pid is None:
+                raise SystemExit(f"no embedded store runs on {data}")
+            os.kill(pid, signal.SIGKILL)
+            killed = time.monotonic()
+            ready, stored = await asyncio.gather(
+                ready_again(http, service, wait), stored_again(http, service, killed, wait)
+            )
+    finally:
+        if service.returncode is None:
+            service.send_signal(signal.SIGTERM)
+            await service.wait()
+        leftover = store_pid(data)
+        if leftover is not None:  # the one started by hand when unsupervised; gone otherwise
             try:
-                return (await http.request("POST" if kwargs else "GET", path, **kwargs)).status_code
-            except httpx.HTTPError:
-                return 0
+                os.kill(leftover, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(data, ignore_errors=True)
 
-        while await status("/healthz") != 200:  # noqa: ASYNC110 - the service runs in another process
-            await asyncio.sleep(0.1)
-        pid = store_pid(data)
-        if pid is None:
-            raise SystemExit(f"no embedded store runs on {data}")
-        os.kill(pid, signal.SIGKILL)
-        killed = time.monotonic()
-        ready = stored = None
-        while time.monotonic() - killed < wait and (ready is None or stored is None):
-            if ready is None and await status("/healthz") == 200:
-                ready = time.monotonic() - killed
-            if stored is None and await status("/collect", json=body) == 200:
-                stored = time.monotonic() - killed
-            await asyncio.sleep(0.1)
-    service.send_signal(signal.SIGTERM)
-    await service.wait()
-    leftover = store_pid(data)
-    if leftover is not None:  # the one started by hand when unsupervised; gone otherwise
-        try:
-            os.kill(leftover, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-
-    shutil.rmtree(data, ignore_errors=True)
-
-    def shown(seconds: float | None) -> str:
-        return f"{seconds:.2f} s" if seconds is not None else f"not within {wait:.0f} s"
-
-    print(f"embedded store killed under `journey serve`: ready again after {shown(ready)}, "
-          f"a batch stored again after {shown(stored)}")
+    print(f"embedded store killed under `journey serve`: ready again after {ready}, "
+          f"a batch stored again after {stored}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--outage", type=float, default=10.0)
+    parser.add_argument("--port", type=int, help="the store's; the two services take the next two")
     args = parser.parse_args()
-    asyncio.run(run(args.clients, args.outage))
-    asyncio.run(supervision())
+    ports = [args.port, args.port + 1, args.port + 2] if args.port else [free_port() for _ in range(3)]
+    asyncio.run(run(args.clients, args.outage, ports[0], ports[1]))
+    asyncio.run(supervision(ports[2]))
 
 
 if __name__ == "__main__":
