@@ -21,6 +21,7 @@ from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.fixed_catalog import NeverRefreshed
 from journey.outcomes.catalog import Catalog, OutcomeCatalog
 from journey.outcomes.definitions import Outcome, definition
 from journey.outcomes.features import FEATURES, FeatureFold
@@ -40,18 +41,8 @@ CONTEXTS = [{"device": {"category": device}, "referrer": {"medium": medium}}
             for device in ("desktop", "mobile") for medium in ("search", "direct", "paid", "social")]
 
 
-class FixedCatalog(OutcomeCatalog):
+class FixedCatalog(NeverRefreshed[Catalog], OutcomeCatalog):
     """The catalog as the stage reads it between refreshes, never refreshed: no database."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self._fixed = catalog
-
-    @property
-    def latest(self) -> Catalog:
-        return self._fixed
-
-    async def current(self) -> Catalog:
-        return self._fixed
 
 
 def random_event(rng: random.Random) -> dict:

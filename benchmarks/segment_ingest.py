@@ -21,6 +21,7 @@ from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.fixed_catalog import NeverRefreshed
 from benchmarks.segment_evaluation import (
     EVENTS,
     RULES,
@@ -42,18 +43,8 @@ BATCH = 5
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-class FixedCatalog(SegmentCatalog):
+class FixedCatalog(NeverRefreshed[Catalog], SegmentCatalog):
     """The catalog as the stage reads it between refreshes, never refreshed: no database."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self._fixed = catalog
-
-    @property
-    def latest(self) -> Catalog:
-        return self._fixed
-
-    async def current(self) -> Catalog:
-        return self._fixed
 
 
 def build_catalog(rng: random.Random) -> Catalog:
