@@ -166,6 +166,9 @@ def pageview_fields(raw: dict[str, Any], path: str) -> dict[str, Any]:
     return {
         "page": page(raw.get("page"), f"{path}.page", required=True),
         "referrer": web_url(raw.get("referrer"), f"{path}.referrer", required=False),
+        # A product page's view names the product and its category, as shops' trackers
+        # describe one (GA4's view_item): what a visitor looks at says most about intent.
+        "attributes": attributes(raw.get("attributes"), f"{path}.attributes"),
     }
 
 

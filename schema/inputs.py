@@ -39,7 +39,7 @@ class TrackEventInput:
     )
     attributes: JSON | None = strawberry.field(
         default=None,
-        description="For CUSTOM: a flat object of extra details, like {\"sku\": \"A1\", \"price\": 20}.",
+        description="For PAGEVIEW and CUSTOM: a flat object of extra details, like {\"sku\": \"A1\", \"price\": 20}.",
     )
     traits: JSON | None = strawberry.field(
         default=None, description="For IDENTIFY: email, phone, externalId and other traits."

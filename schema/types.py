@@ -74,7 +74,7 @@ class JourneyEvent:
     referrer: str | None = strawberry.field(description="For PAGEVIEW: the address the visitor came from.")
     query: str | None = strawberry.field(description="For SEARCH: the terms searched.")
     attributes: JSON = strawberry.field(
-        description="For CUSTOM: the details the site sent with the event (an object; empty when none)."
+        description="For PAGEVIEW and CUSTOM: the details the site sent with the event (an object; empty when none).",
     )
     segment: MatchedSegment | None = strawberry.field(description="For SEGMENT_MATCHED: the segment.")
     outcome: AchievedOutcome | None = strawberry.field(description="For OUTCOME_ACHIEVED: the outcome.")

@@ -107,6 +107,16 @@ async def test_search_term_in_the_page_url_is_captured_as_a_search(service: Serv
     assert [n["kind"] for n in data["session"]["journey"]["nodes"]] == ["PAGEVIEW", "SEARCH"]
 
 
+async def test_a_page_view_keeps_the_details_sent_with_it(service: Service):
+    body = await service.collect([pageview("e-1", attributes={"category": "boots", "sku": "B7"})])
+    data = await service.data(
+        "query($id: ID!) { session(id: $id) { journey { nodes { kind attributes } } } }",
+        {"id": body["sessionIds"][0]},
+    )
+    [node] = data["session"]["journey"]["nodes"]
+    assert node == {"kind": "PAGEVIEW", "attributes": {"category": "boots", "sku": "B7"}}
+
+
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [
