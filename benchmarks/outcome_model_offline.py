@@ -2,8 +2,8 @@
 product's own features, without the import: fast enough to run on the whole sample.
 
 Each user's rows become sessions (split at 30-minute gaps) of page views of the item's
-page, and `add_to_cart`, `favorite` and `purchase` (the outcome) custom events on it with
-the category as an attribute, as a tracker on the shop would send them. Features are
+page, and `add_to_cart`, `favorite` and `purchase` (the outcome) custom events on it, each
+with the category as an attribute, as a tracker on the shop would send them. Features are
 folded as ingest folds them, the customer's history summary included (prediction.history:
 earlier sessions, items seen and carted...).
 
@@ -33,8 +33,10 @@ from benchmarks import clickstream  # noqa: E402
 from journey.outcomes.progress import fallback_score  # noqa: E402
 from prediction import SessionRows, brier, feature_vector, fold_event, pr_auc, roc_auc, select_model  # noqa: E402
 from prediction import history as customer_history  # noqa: E402
+from prediction.categories import CategoryCounts, session_counts  # noqa: E402
 from prediction.features import count_of  # noqa: E402
 from prediction.selection import KINDS  # noqa: E402
+from prediction.state import CATEGORY_CODE  # noqa: E402
 from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced  # noqa: E402
 
 SESSION_GAP_SECONDS = 30 * 60
@@ -59,8 +61,9 @@ def sessions_of(rows: list[clickstream.Row]) -> list[tuple[str, list[dict]]]:
             if last is None or seconds - last > SESSION_GAP_SECONDS:
                 sessions.append((user, []))
             kind, name = EVENT_OF[behaviour]
-            # Page views carry no attributes; the events done on a product's page do.
-            attributes = {"category": category} if category and kind == "CUSTOM" else {}
+            # Every event on a product's page names its category, as a shop's tracker
+            # describes a product view (GA4's view_item carries item_category).
+            attributes = {"category": category} if category else {}
             sessions[-1][1].append({
                 "kind": kind, "name": name, "query": None, "attributes": attributes,
                 "page": {"url": f"https://shop.example/item/{item}"},
@@ -84,9 +87,11 @@ def apply(summary: dict, increments: dict, maxima: dict, bits: dict) -> None:
         summary[path] = summary.get(path, 0) | value
 
 
-def labelled_sessions(sessions: list[tuple[str, list[dict]]]) -> list[tuple[float, float, list[tuple]]]:
-    """(started, ended, rows) per session, rows as select_model takes them, the customer's
-    summary kept as ingest keeps it (one batch per session)."""
+def labelled_sessions(
+    sessions: list[tuple[str, list[dict]]],
+) -> list[tuple[float, float, list[tuple], CategoryCounts]]:
+    """(started, ended, rows, category counts) per session, rows as select_model takes
+    them, the customer's summary kept as ingest keeps it (one batch per session)."""
     summaries: dict[str, dict] = defaultdict(dict)
     labelled = []
     for user, events in sessions:
@@ -95,10 +100,14 @@ def labelled_sessions(sessions: list[tuple[str, list[dict]]]) -> list[tuple[floa
         state = dict(start)
         purchased = False
         prefixes = []
+        codes: list[float | None] = []
+        purchased_in = None
         for event in events:
             state = fold_event(state, event, started_at)
-            if event["name"] == OUTCOME:
+            codes.append(state.get(CATEGORY_CODE))
+            if event["name"] == OUTCOME and not purchased:
                 purchased = True
+                purchased_in = codes[-1]
             elif not purchased:
                 prefixes.append(feature_vector(state, None, ()))
         achieved = [OUTCOME] if purchased else []
@@ -106,7 +115,8 @@ def labelled_sessions(sessions: list[tuple[str, list[dict]]]) -> list[tuple[floa
             start, state, opened=True, last_at=events[-1]["occurredAt"], achieved=achieved))
         rows = [(features, purchased, fallback_score(features, 0.0))
                 for features in evenly_spaced(prefixes, MAX_PREFIXES_PER_SESSION)]
-        labelled.append((started_at.timestamp(), events[-1]["occurredAt"].timestamp(), rows))
+        labelled.append((started_at.timestamp(), events[-1]["occurredAt"].timestamp(), rows,
+                         session_counts(codes, purchased_in)))
     return labelled
 
 
@@ -125,13 +135,14 @@ def main() -> None:
     rows, path = clickstream.read(args.data, args.file)
     sessions = sessions_of(rows)
     labelled = labelled_sessions(sessions)
-    ends = sorted(ended for _, ended, _ in labelled)
+    ends = sorted(ended for _, ended, _, _ in labelled)
     cut = ends[round(len(ends) * TRAIN_SHARE)]
-    train = [SessionRows(ended, session_rows) for _, ended, session_rows in labelled if ended < cut]
-    test = [row for started, _, session_rows in labelled if started >= cut for row in session_rows]
+    train = [SessionRows(ended, session_rows, categories) for _, ended, session_rows, categories in labelled
+             if ended < cut]
+    test = [row for started, _, session_rows, _ in labelled if started >= cut for row in session_rows]
     labels = [achieved for _, achieved, _ in test]
     print(f"{path.name}: {len(rows)} rows, {len({user for user, _ in sessions})} users, {len(sessions)} sessions "
-          f"({sum(1 for *_, r in labelled if r and r[0][1])} with a purchase after their first event)")
+          f"({sum(1 for _, _, r, _ in labelled if r and r[0][1])} with a purchase after their first event)")
     print(f"cut-off {datetime.fromtimestamp(cut, UTC):%Y-%m-%d %H:%M} UTC: {len(train)} sessions train; "
           f"{len(test)} prefixes of later sessions scored, positive rate {sum(labels) / len(labels):.3f}")
 
@@ -153,7 +164,7 @@ def main() -> None:
 
     if not results:
         return
-    every = [SessionRows(ended, session_rows) for _, ended, session_rows in labelled]
+    every = [SessionRows(ended, session_rows, categories) for _, ended, session_rows, categories in labelled]
     repeated = (every * (TRAINING_SESSIONS // len(every) + 1))[:TRAINING_SESSIONS]
     started, started_cpu = time.perf_counter(), time.process_time()
     select_model(repeated, trained_at=datetime.now(UTC), min_rows=200, min_positives=20)

@@ -6,7 +6,7 @@ A shop's clickstream (Taobao UserBehavior sample by default; `--data otto` reads
 `--file` another export of the same shape) is replayed through the historical import
 (the real ingest pipeline, into the embedded store): page views of items' pages, and
 `add_to_cart`, `favorite` and `purchase` custom events on them, the last achieving the
-outcome "purchase". The split is by time: the cut-off leaves 70% of the sessions (by
+outcome "purchase"; each names the item's category. The split is by time: the cut-off leaves 70% of the sessions (by
 end) before it; the model is trained as `journey outcomes train` would have been at
 the cut-off, on the sessions that had ended by then, and judged on the sessions that
 started after it: the features the pipeline stored after each of their events before
@@ -75,11 +75,13 @@ def import_lines(rows: list[clickstream.Row]) -> dict[str, list[dict]]:
         page = {"url": f"https://shop.example/item/{item}", "title": f"category {category}" if category else "item"}
         event = {"cookieId": f"shopper-{user}", "id": f"row-{line}",
                  "occurredAt": datetime.fromtimestamp(seconds, UTC).isoformat(), "page": page}
+        # Every event on a product's page names its category, as a shop's tracker
+        # describes a product view (GA4's view_item carries item_category).
+        event["attributes"] = {"category": category} if category else {}
         if behaviour == "view":
             event |= {"type": "pageview"}
         else:
-            event |= {"type": "custom", "name": NAME_OF[behaviour],
-                      "attributes": {"category": category} if category else {}}
+            event |= {"type": "custom", "name": NAME_OF[behaviour]}
         events[user].append(event)
     return events
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from prediction.state import (
     CARTED_BEFORE,
     CATEGORY_AGAIN,
+    CATEGORY_CODE,
     ELAPSED_SECONDS,
     GAP_SECONDS,
     HISTORY_PREFIX,
@@ -72,6 +73,10 @@ def feature_vector(
         features[DAYPART_PREFIX + next(name for start, name in reversed(DAYPARTS) if hour >= start)] = 1.0
         if int(state.get(WEEKDAY, 0)) >= 5:
             features[WEEKEND] = 1.0
+    if CATEGORY_CODE in state:
+        # An identifier, not a measure: models read it through the category table they
+        # learnt (prediction.categories), never as a number.
+        features[CATEGORY_CODE] = float(state[CATEGORY_CODE])
     _put_count(features, SESSION_MINUTES, state.get(ELAPSED_SECONDS, 0.0) / 60.0)
     _put_count(features, GAP_MINUTES, state.get(GAP_SECONDS, 0.0) / 60.0)
 

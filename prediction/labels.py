@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from prediction.categories import CATEGORY_SELLS
 from prediction.features import (
     DAYPART_PREFIX,
     DEVICE_PREFIX,
@@ -75,6 +76,11 @@ def describe(driver: str, features: Mapping[str, float]) -> str:
         return "visiting at the weekend" if features.get(driver) else "visiting on a weekday"
     if driver == PAID_CAMPAIGN:
         return "came from a paid campaign" if features.get(driver) else "not from a paid campaign"
+    if driver == CATEGORY_SELLS:
+        sells = features.get(driver, 0.0)
+        if not sells:
+            return "on a product category with no sales record"
+        return "on a product category that often sells" if sells > 0 else "on a product category that seldom sells"
     if driver.startswith(SEGMENT_PREFIX):
         segment = driver.removeprefix(SEGMENT_PREFIX)
         return f'in segment "{segment}"' if features.get(driver) else f'not in segment "{segment}"'

@@ -10,6 +10,7 @@ from heapq import nlargest
 from typing import Any
 
 from prediction.calibration import Platt
+from prediction.categories import CategoryRates
 from prediction.features import driver_of
 from prediction.labels import describe
 from prediction.result import MODEL_SOURCE, Factor, Prediction
@@ -34,6 +35,8 @@ class Model:
     calibration: Platt = Platt()
     evaluation: Mapping[str, Any] | None = None
     """How it did on the latest sessions, held out from its training (training.Evaluation)."""
+    categories: CategoryRates = field(default_factory=CategoryRates)
+    """How often each category sells, read as the feature categories.CATEGORY_SELLS."""
     _weight_of: dict[str, float] = field(init=False, repr=False, compare=False)
     _terms: tuple[tuple[str, float, float, str], ...] = field(init=False, repr=False, compare=False)
 
@@ -49,6 +52,9 @@ class Model:
 
     def score(self, features: Mapping[str, float]) -> float:
         """Uncalibrated log-odds."""
+        return self._score(self.categories.applied(features))
+
+    def _score(self, features: Mapping[str, float]) -> float:
         # Plain Python on purpose: a session has a dozen non-zero features, far too few
         # for numpy's per-call overhead to pay off.
         score = self.bias
@@ -60,7 +66,8 @@ class Model:
         return score
 
     def predict(self, features: Mapping[str, float]) -> Prediction:
-        probability = self.calibration.probability(self.score(features))
+        features = self.categories.applied(features)
+        probability = self.calibration.probability(self._score(features))
         return Prediction(probability, quantile_of(self.score_sample, probability), self._factors(features),
                           MODEL_SOURCE)
 
@@ -120,6 +127,7 @@ def common_document(model: Any) -> dict[str, Any]:
         "scoreSample": list(model.score_sample),
         "calibration": model.calibration.to_document(),
         "evaluation": dict(model.evaluation) if model.evaluation is not None else None,
+        "categories": model.categories.to_document(),
     }
 
 
@@ -131,4 +139,5 @@ def common_fields(document: Mapping) -> dict[str, Any]:
         "score_sample": tuple(float(s) for s in document["scoreSample"]),
         "calibration": Platt.from_document(document.get("calibration")),
         "evaluation": document.get("evaluation"),
+        "categories": CategoryRates.from_document(document.get("categories")),
     }

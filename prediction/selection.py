@@ -10,13 +10,14 @@ fallback on the latest sessions, and used only if it ranks them better.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from prediction.calibration import fit_platt
+from prediction.categories import CategoryCounts, CategoryRates, out_of_fold
 from prediction.metrics import brier, pr_auc, reliability, roc_auc
 from prediction.model import Model
 from prediction.result import MODEL_SOURCE, TREES_SOURCE
@@ -37,6 +38,9 @@ Row = tuple[dict[str, float], bool, float]
 class SessionRows:
     ended_at: float
     rows: Sequence[Row]
+    categories: CategoryCounts = field(default_factory=CategoryCounts)
+    """Its events per category and where it achieved the outcome: what the model learns
+    of categories (prediction.categories), from sessions with no rows too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,9 @@ class _Split:
     calibration: list[Row]
     holdout: list[Row]
     holdout_sessions: int
+    categories: CategoryRates
+    """How often each category sold in the sessions fitted on, and the ones with no rows
+    that ended by then."""
 
 
 def select_model(
@@ -92,8 +99,27 @@ def _split(sessions: Sequence[SessionRows]) -> _Split:
     fit_end = round(len(ordered) * FIT_SHARE)
     calibration_end = round(len(ordered) * (FIT_SHARE + CALIBRATION_SHARE))
     parts = [ordered[:fit_end], ordered[fit_end:calibration_end], ordered[calibration_end:]]
-    fit_rows, calibration_rows, holdout_rows = ([row for session in part for row in session.rows] for part in parts)
-    return _Split(len(ordered), fit_rows, calibration_rows, holdout_rows, holdout_sessions=len(parts[2]))
+    calibration_rows, holdout_rows = ([row for session in part for row in session.rows] for part in parts[1:])
+    fit_rows, categories = _fitted_rows(parts[0], sessions)
+    return _Split(len(ordered), fit_rows, calibration_rows, holdout_rows, holdout_sessions=len(parts[2]),
+                  categories=categories)
+
+
+def _fitted_rows(
+    fitted: Sequence[SessionRows], sessions: Sequence[SessionRows],
+) -> tuple[list[Row], CategoryRates]:
+    """The rows of the sessions to fit on, each with how often its category sells, and
+    the rates of those sessions and of the ones without rows that ended by then."""
+    fitted_until = fitted[-1].ended_at if fitted else float("-inf")
+    without_rows = [session for session in sessions if not session.rows and session.ended_at <= fitted_until]
+    every = [*fitted, *without_rows]
+    rates_of, categories = out_of_fold([session.categories for session in every])
+    rows = [
+        (dict(rates.applied(features)), achieved, fallback)
+        for session, rates in zip(fitted, rates_of[:len(fitted)], strict=True)
+        for features, achieved, fallback in session.rows
+    ]
+    return rows, categories
 
 
 def _one_sided(split: _Split) -> str | None:
@@ -108,7 +134,7 @@ def _one_sided(split: _Split) -> str | None:
 
 def _calibrated(kind: str, split: _Split, trained_at: datetime) -> tuple[float, Model | TreeModel]:
     """A model of the kind fitted and calibrated, with how well it ranks the calibration sessions."""
-    model = _fit(kind, split.fit, trained_at)
+    model = replace(_fit(kind, split.fit, trained_at), categories=split.categories)
     calibration_scores = [model.score(features) for features, _, _ in split.calibration]
     calibration_labels = [achieved for _, achieved, _ in split.calibration]
     model = replace(model, calibration=fit_platt(calibration_scores, calibration_labels))

@@ -22,6 +22,9 @@ KIND_PREFIX = "kind:"
 NAME_PREFIX = "name:"
 HOUR = "hour"
 WEEKDAY = "weekday"
+CATEGORY_CODE = "category_code"
+"""The product category of the latest event that named one, as a number stable across
+processes (crc32): a trained model looks up how often that category sells."""
 CATEGORY_AGAIN = "category_again"
 """Events on a product category already seen in this session."""
 SEEN_BEFORE = "items_seen_before"
@@ -175,9 +178,14 @@ def _mark_item(state: FeatureState, event: Mapping) -> None:
             add_to_sketch(state, CARTED_SKETCH, item)
     category = category_of(event)
     if category is not None:
+        state[CATEGORY_CODE] = category_code(category)
         if in_sketch(state, CATEGORY_SKETCH, category):
             state[CATEGORY_AGAIN] = state.get(CATEGORY_AGAIN, 0) + 1
         add_to_sketch(state, CATEGORY_SKETCH, category)
+
+
+def category_code(category: str) -> int:
+    return zlib.crc32(category.encode())
 
 
 def distinct_pages(state: Mapping[str, int | float]) -> float:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from prediction.model import Model
+from prediction.state import CATEGORY_CODE
 
 MAX_FEATURES = 128
 SCORE_SAMPLE_SIZE = 1000
@@ -78,7 +79,8 @@ def train(
 
 
 def vocabulary(rows: Sequence[Row], min_feature_rows: int) -> list[str]:
-    support = Counter(name for features, _ in rows for name, value in features.items() if value)
+    support = Counter(
+        name for features, _ in rows for name, value in features.items() if value and name != CATEGORY_CODE)
     return sorted(
         name for name, count in support.most_common(MAX_FEATURES) if count >= min_feature_rows
     )

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from prediction.calibration import Platt
+from prediction.categories import CategoryRates
 from prediction.features import driver_of
 from prediction.model import common_document, common_fields, quantile_of, strongest_factors
 from prediction.result import TREES_SOURCE, Prediction
@@ -66,6 +67,8 @@ class TreeModel:
     score_sample: tuple[float, ...]
     calibration: Platt = Platt()
     evaluation: Mapping[str, Any] | None = None
+    categories: CategoryRates = field(default_factory=CategoryRates)
+    """How often each category sells, read as the feature categories.CATEGORY_SELLS."""
     _drivers: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _typical: float = field(init=False, repr=False, compare=False)
 
@@ -81,7 +84,7 @@ class TreeModel:
 
     def score(self, features: Mapping[str, float]) -> float:
         """Uncalibrated log-odds."""
-        values = self._values(features)
+        values = self._values(self.categories.applied(features))
         score = self.baseline
         for tree in self.trees:
             feature, threshold, left, right = tree.feature, tree.threshold, tree.left, tree.right
@@ -92,6 +95,7 @@ class TreeModel:
         return score
 
     def predict(self, features: Mapping[str, float]) -> Prediction:
+        features = self.categories.applied(features)
         values = self._values(features)
         by_feature = [0.0] * len(values)
         score = self._typical

@@ -14,7 +14,16 @@ from typing import Any, Final
 from journey.work import CustomerCounters
 from prediction import FeatureState, feature_vector, fold_event
 from prediction import history as customer_history
-from prediction.state import ELAPSED_SECONDS, GAP_SECONDS, HISTORY_PREFIX, HOUR, LAST_AT, WEEKDAY, is_sketch
+from prediction.state import (
+    CATEGORY_CODE,
+    ELAPSED_SECONDS,
+    GAP_SECONDS,
+    HISTORY_PREFIX,
+    HOUR,
+    LAST_AT,
+    WEEKDAY,
+    is_sketch,
+)
 from storage.documents import EventDocument
 from storage.sessions import SessionDelta
 
@@ -96,7 +105,7 @@ def record_state(delta: SessionDelta, start: Mapping[str, Any], end: Mapping[str
         path = f"{FEATURES}.{key.replace(_DOT, _ESCAPED_DOT)}"
         if key in (LAST_AT, ELAPSED_SECONDS):
             delta.maxes[path] = value
-        elif key.startswith(HISTORY_PREFIX) or key in (GAP_SECONDS, HOUR, WEEKDAY):
+        elif key.startswith(HISTORY_PREFIX) or key in (GAP_SECONDS, HOUR, WEEKDAY, CATEGORY_CODE):
             # The history is copied once, when the session opens: setting it twice is harmless.
             delta.sets[path] = value
         elif is_sketch(key):

@@ -25,7 +25,9 @@ from journey.outcomes.features import FEATURES, decoded
 from journey.outcomes.progress import conditions_met, fallback_score
 from journey.periodic import Repeating, SharedSchedule
 from prediction import SessionRows, TrainedModel, select_model
+from prediction.categories import CategoryCounts, session_counts
 from prediction.selection import KINDS
+from prediction.state import CATEGORY_CODE
 from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced
 from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
@@ -64,27 +66,32 @@ def sessions_for(outcome: Outcome, journeys: Iterable[tuple[datetime, StoredJour
     ended, for a split by time."""
     rule = outcome.rule()
     return [
-        SessionRows(ended_at.timestamp(), _session_rows(rule, context, items, max_prefixes))
+        SessionRows(ended_at.timestamp(), *_session_rows(rule, context, items, max_prefixes))
         for ended_at, (context, items) in journeys
     ]
 
 
-def _session_rows(rule: Rule, context: Mapping[str, Any] | None, items: list[dict[str, Any]],
-                  max_prefixes: int) -> list[tuple[dict[str, float], bool, float]]:
+def _session_rows(
+    rule: Rule, context: Mapping[str, Any] | None, items: list[dict[str, Any]], max_prefixes: int,
+) -> tuple[list[tuple[dict[str, float], bool, float]], CategoryCounts]:
     rules = RuleSet([rule])
     counts: Mapping[str, int] = {}
     pages = PagesOnce()  # as live matching counts them
     prefixes: list[tuple[dict[str, float], float]] = []
     achieved = False
-    for item in items:
+    achieved_in = None
+    # Every event tells how often its category sells, those after the outcome too.
+    codes = [(item.get(FEATURES) or {}).get(CATEGORY_CODE) for item in items]
+    for item, code in zip(items, codes, strict=True):
         counts, held = rules.advance(counts, context, pages.counted(item))
         if held:
-            achieved = True
+            achieved, achieved_in = True, code
             break
         if item.get(FEATURES) is not None:
             features = decoded(item[FEATURES])
             prefixes.append((features, fallback_score(features, conditions_met(rule, counts, context))))
-    return [(features, achieved, fallback) for features, fallback in evenly_spaced(prefixes, max_prefixes)]
+    rows = [(features, achieved, fallback) for features, fallback in evenly_spaced(prefixes, max_prefixes)]
+    return rows, session_counts(codes, achieved_in)
 
 
 class OutcomeTrainer:

@@ -33,3 +33,11 @@ async def test_two_batches_from_one_state_both_count(db: Database):
 
 async def test_event_names_with_dots_survive_storage(db: Database):
     assert await store(db, {}, {"name:cart.add": 1, "tracked_names": 1}) == {"name:cart.add": 1, "tracked_names": 1}
+
+
+async def test_the_category_a_visitor_is_on_is_one_the_batches_named(db: Database):
+    # An identifier, not a count: two batches from one state leave one of their categories.
+    boots, hats, scarves = {"category_code": 2_000_000_000}, {"category_code": 7}, {"category_code": 3_000_000}
+    await store(db, {}, boots)
+    await store(db, boots, hats)
+    assert await store(db, boots, scarves) == scarves

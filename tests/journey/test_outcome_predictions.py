@@ -4,6 +4,7 @@ trained on stored journeys, stored in the database and served by every instance.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -12,6 +13,7 @@ from live import topics
 from tests.access.conftest import JWT_SECRET, all_but, token
 from tests.support.outcomes import (
     PROGRESS_FIELDS,
+    TRACK,
     TRAIN,
     create_outcome,
     custom,
@@ -211,3 +213,36 @@ async def test_a_hidden_segment_is_no_factor_for_agents(start):
 
     assert await segment_factors(token(perm.ALL, ["*"])) == ['in segment "Carters"']
     assert await segment_factors(token(all_but(perm.SEGMENT_EDIT), ["*"])) == []
+
+
+async def ended_category_history(service: Service) -> None:
+    """Eighty ended sessions of four product pages each; every other one on boots buys,
+    none on hats does, and nothing else tells them apart."""
+    start = service.clock.now() - timedelta(minutes=50)
+    events = []
+    for number in range(80):
+        category = "boots" if number % 4 < 2 else "hats"
+        steps = [page(f"p{step}", f"/p/{(number + step) % 9}", attributes={"category": category})
+                 for step in range(4)]
+        if number % 4 == 0:
+            steps.append(custom("buy", "purchase", category=category))
+        at = start + timedelta(seconds=number)
+        events += [{**step, "cookieId": f"shopper-{number}", "occurredAt": (at + timedelta(seconds=10 * n)).isoformat()}
+                   for n, step in enumerate(steps)]
+    for first in range(0, len(events), 200):
+        data = await service.data(TRACK, {"events": events[first:first + 200]})
+        assert data["trackEvents"]["rejected"] == 0, data["trackEvents"]["events"]
+    service.clock.advance(minutes=40)
+
+
+@pytest.mark.slow
+async def test_the_model_learns_which_categories_sell_from_stored_journeys(service: Service):
+    await create_outcome(service)
+    await ended_category_history(service)
+    await service.data(TRAIN)
+
+    [boots] = await progress(service, await track(service, "a", page("1", "/p/1", attributes={"category": "boots"})))
+    [hats] = await progress(service, await track(service, "b", page("1", "/p/1", attributes={"category": "hats"})))
+
+    assert boots["source"] in KINDS and boots["probability"] > 2 * hats["probability"]
+    assert boots["factors"][0]["label"] == "on a product category that often sells"
