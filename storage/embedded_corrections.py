@@ -34,6 +34,17 @@ each keeps the engine's results and only avoids work (tests compare both).
    write command). Measured (store CPU per command, 200 stored documents): update_one
    by _id 1.2-1.4 ms -> 0.7-0.75 ms, upsert of a new document 1.17 -> 0.73 ms; one
    hand-over of 100 changes costs 4 ms where 100 hand-overs cost 30-57 ms.
+4. The entries of single-field indexes. All of them live in one table, and the engine
+   gives every single-field index its own SQL index over that table, each with the
+   same columns (collection, index name, value, storage key): every entry written or
+   removed, of any collection, updates every copy (11 for this service's indexes),
+   which also multiplies the pages each commit writes. One shared SQL index now
+   serves all of them; the per-index copies are dropped when the store opens and
+   after an index is created. The catalog keeps each index's own physical name, and
+   dropping an index drops only that name, never the shared index: the unmodified
+   engine recreates the copies it names when it opens the file, so the file stays
+   usable without this correction. Measured (store CPU per write, in process, the
+   service's 16 indexes, 3,000 events): 1.31-1.41 ms -> 1.16-1.18 ms.
 """
 
 from __future__ import annotations
@@ -56,6 +67,13 @@ CORRECTED_VERSION = "4.11.0"
 DELIVERY_WINDOW_SECONDS = 0.1
 _written = threading.local()
 _HAND_OVER = "_dispatch_engine_changes"
+_SHARED_SCALAR_INDEX = "idx_scalar_index_entries_lookup"
+_CREATE_SHARED_SCALAR_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS {_SHARED_SCALAR_INDEX} "
+    "ON scalar_index_entries (collection_id, index_name, type_score, element_key, storage_key)"
+)
+_INDEX_DROPS = ("_drop_index_sync", "_drop_indexes_sync", "_drop_collection_sync")
+_own_physical_names = threading.local()
 _HUB_READERS = ("register_watcher", "current_offset", "offset_after_token", "offset_at_or_after_cluster_time", "close")
 
 
@@ -156,11 +174,13 @@ def apply() -> Any:
     for name, correction in corrections.items():
         setattr(SQLiteEngine, name, correction)
     undo_delivery = _deliver_when_observed()
+    undo_shared_index = _share_scalar_entry_index()
 
     def undo() -> None:
         for name, original in originals.items():
             setattr(SQLiteEngine, name, original)
         undo_delivery()
+        undo_shared_index()
 
     return undo
 
@@ -228,6 +248,106 @@ def _deliver_when_observed() -> Callable[[], None]:
         SQLiteEngine.disconnect = disconnect  # type: ignore[method-assign]
 
     return undo
+
+
+def _share_scalar_entry_index() -> Callable[[], None]:
+    """Correction 4: one SQL index serves the entries of every single-field index. The
+    catalog keeps each index's own physical name, so that the unmodified engine, which
+    recreates the physical indexes it names when it opens a file, can still use the file."""
+    from mongoeco.engines import _sqlite_index_runtime as index_runtime
+    from mongoeco.engines import sqlite as sqlite_module
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    ensure_physical = index_runtime.ensure_scalar_physical_indexes_sync
+    load_indexes = SQLiteEngine._load_indexes
+    backfill = SQLiteEngine._backfill_scalar_indexes_sync
+    create_index = SQLiteEngine._create_index_sync
+    drops = {name: getattr(SQLiteEngine, name) for name in _INDEX_DROPS}
+    shared_catalogs: dict[int, tuple[Any, Any]] = {}
+
+    def ensure_scalar_physical_indexes_sync(engine, conn, indexes):
+        if not any(engine._supports_scalar_index(index) and index.get("scalar_physical_name") for index in indexes):
+            return
+        had_transaction = conn.in_transaction
+        conn.execute(_CREATE_SHARED_SCALAR_INDEX)
+        if not had_transaction and conn.in_transaction:
+            conn.commit()
+
+    def _load_indexes(self, db_name, coll_name):
+        indexes = load_indexes(self, db_name, coll_name)
+        if getattr(_own_physical_names, "depth", 0):
+            return indexes
+        if isinstance(indexes, list) and not hasattr(indexes, "ttl_indexes"):
+            return [_on_shared_index(index) for index in indexes]
+        # Catalogs are shared and immutable: share their renamed copy too.
+        shared = shared_catalogs.get(id(indexes))
+        if shared is None or shared[0] is not indexes:
+            if len(shared_catalogs) > 256:
+                shared_catalogs.clear()
+            shared = shared_catalogs[id(indexes)] = (indexes, type(indexes)(map(_on_shared_index, indexes)))
+        return shared[1]
+
+    def _backfill_scalar_indexes_sync(self, conn):
+        backfill(self, conn)
+        _drop_own_scalar_indexes(self, conn)
+
+    def _create_index_sync(self, *args, **kwargs):
+        created = create_index(self, *args, **kwargs)
+        with self._lock:
+            conn = self._connection
+            if conn is not None and not conn.in_transaction:
+                _drop_own_scalar_indexes(self, conn)
+                conn.commit()
+        return created
+
+    def with_own_physical_names(drop: Callable[..., Any]) -> Callable[..., Any]:
+        # Dropping an index drops the physical index its record names: its own, never
+        # the shared one that other indexes use.
+        def dropping(self, *args, **kwargs):
+            _own_physical_names.depth = getattr(_own_physical_names, "depth", 0) + 1
+            try:
+                return drop(self, *args, **kwargs)
+            finally:
+                _own_physical_names.depth -= 1
+        return dropping
+
+    index_runtime.ensure_scalar_physical_indexes_sync = ensure_scalar_physical_indexes_sync
+    sqlite_module._sqlite_runtime_ensure_scalar_physical_indexes_sync = ensure_scalar_physical_indexes_sync
+    SQLiteEngine._load_indexes = _load_indexes  # type: ignore[method-assign]
+    SQLiteEngine._backfill_scalar_indexes_sync = _backfill_scalar_indexes_sync  # type: ignore[method-assign]
+    SQLiteEngine._create_index_sync = _create_index_sync  # type: ignore[method-assign]
+    for name, drop in drops.items():
+        setattr(SQLiteEngine, name, with_own_physical_names(drop))
+
+    def undo() -> None:
+        index_runtime.ensure_scalar_physical_indexes_sync = ensure_physical
+        sqlite_module._sqlite_runtime_ensure_scalar_physical_indexes_sync = ensure_physical
+        SQLiteEngine._load_indexes = load_indexes  # type: ignore[method-assign]
+        SQLiteEngine._backfill_scalar_indexes_sync = backfill  # type: ignore[method-assign]
+        SQLiteEngine._create_index_sync = create_index  # type: ignore[method-assign]
+        for name, drop in drops.items():
+            setattr(SQLiteEngine, name, drop)
+
+    return undo
+
+
+def _on_shared_index(index: Any) -> Any:
+    if not index.scalar_physical_name:
+        return index
+    return dataclasses.replace(index, scalar_physical_name=_SHARED_SCALAR_INDEX)
+
+
+def _drop_own_scalar_indexes(engine, conn) -> None:
+    """Drop the per-index copies of the entry index (the engine creates them when it opens
+    a file and with each new index), keeping the shared one while any index needs it."""
+    named = {row[0] for row in conn.execute(
+        "SELECT scalar_physical_name FROM indexes WHERE scalar_physical_name IS NOT NULL")}
+    present = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scalar_index_entries'")}
+    for name in sorted(named & present - {_SHARED_SCALAR_INDEX}):
+        conn.execute(f"DROP INDEX {engine._quote_identifier(name)}")
+    if named:
+        conn.execute(_CREATE_SHARED_SCALAR_INDEX)
 
 
 class _OwedDeliveries:

@@ -22,7 +22,7 @@ from bson import Decimal128, ObjectId
 from mongoeco.engines import SQLiteEngine
 from mongoeco.wire import AsyncMongoEcoProxyServer
 from pymongo import ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from storage import embedded_corrections
 from storage.database import Database, connect, ensure_indexes
@@ -45,8 +45,10 @@ class WorkCounter:
 
 
 @asynccontextmanager
-async def sqlite_store(tmp_path: Path, counter: WorkCounter | None = None) -> AsyncIterator[Database]:
-    engine = SQLiteEngine(str(tmp_path / f"{uuid.uuid4().hex}.sqlite"))
+async def sqlite_store(
+    tmp_path: Path, counter: WorkCounter | None = None, *, file: Path | None = None
+) -> AsyncIterator[Database]:
+    engine = SQLiteEngine(str(file or tmp_path / f"{uuid.uuid4().hex}.sqlite"))
     server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
     address = await server.start()
     db = connect(address.uri, "corrections")
@@ -380,3 +382,75 @@ async def test_a_change_stream_opened_after_unwatched_writes_reads_the_same(tmp_
         corrected = await watched(tmp_path / "corrected.sqlite")
     assert corrected == unmodified
     assert [event["documentKey"] for event in unmodified[0]] == [{"_id": 2}, {"_id": 2}]
+
+
+def scalar_entry_indexes(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as connection:
+        [count] = connection.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scalar_index_entries'").fetchone()
+    return count
+
+
+async def index_answers(db: Database) -> list[Any]:
+    """Reads and writes that go through the single-field indexes' entries."""
+    answers: list[Any] = [
+        await db.events.find({"dedupeKey": {"$in": ["i/1", "i/3", "none"]}}, {"_id": 1}).sort("_id", 1).to_list(),
+        await db.events.find_one({"cookieId": "c2"}, {"_id": 1}),
+        await db.events.find({"customerId": {"$in": ["u1"]}}, {"_id": 1}).sort("_id", 1).to_list(),
+    ]
+    try:
+        await db.events.insert_one({"_id": "again", "dedupeKey": "i/2"})
+    except DuplicateKeyError as error:
+        answers.append(error.code)
+    return answers
+
+
+async def index_life(db: Database) -> list[Any]:
+    """Indexes created, used, dropped (one, all of a collection, a collection) and used again."""
+    await db.events.insert_many([
+        {"_id": f"i{n}", "dedupeKey": f"i/{n}", "cookieId": f"c{n % 3}", "customerId": f"u{n % 2}"} for n in range(6)])
+    await db.sessions.insert_one({"_id": "s", "cookieId": "c1"})
+    answers = [await index_answers(db)]
+    await ensure_indexes(db, retention_seconds=3600)  # drops and recreates the TTL indexes
+    await db.events.drop_index("cookie")
+    answers.append(await index_answers(db))
+    await db.sessions.drop_indexes()
+    answers.append(await index_answers(db))
+    await db.identities.drop()
+    answers.append(await index_answers(db))
+    await db.events.create_index("cookieId", name="cookie")
+    answers.append(await index_answers(db))
+    answers.append(await db.sessions.find({"cookieId": "c1"}).to_list())
+    answers.append(sorted((await db.events.index_information()).keys()))
+    return answers
+
+
+async def test_single_field_indexes_answer_the_same_from_one_shared_sql_index(tmp_path: Path):
+    unmodified_file, corrected_file = tmp_path / "unmodified.sqlite", tmp_path / "corrected.sqlite"
+    async with sqlite_store(tmp_path, file=unmodified_file) as db:
+        unmodified = await index_life(db)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path, file=corrected_file) as db:
+            corrected = await index_life(db)
+    assert corrected == unmodified
+    assert unmodified[0][-1] == 11000 and unmodified[0][0] == [{"_id": "i1"}, {"_id": "i3"}]
+    assert scalar_entry_indexes(unmodified_file) > 5
+    assert scalar_entry_indexes(corrected_file) == 2  # by storage key, and the shared one
+
+
+async def test_a_file_written_with_the_shared_index_serves_the_unmodified_store(tmp_path: Path):
+    file = tmp_path / "journey.sqlite"
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path, file=file) as db:
+            await db.events.insert_many([{"_id": f"i{n}", "dedupeKey": f"i/{n}", "cookieId": f"c{n % 3}",
+                                          "customerId": f"u{n % 2}"} for n in range(6)])
+            written = await index_answers(db)
+    async with sqlite_store(tmp_path, file=file) as db:  # unmodified: recreates its own indexes
+        assert await index_answers(db) == written
+        await db.events.drop_index("customer")
+        assert (await index_answers(db))[:2] == written[:2]
+    shared_again = scalar_entry_indexes(file)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path, file=file) as db:
+            assert (await index_answers(db))[:2] == written[:2]
+    assert shared_again > 2 and scalar_entry_indexes(file) == 2
