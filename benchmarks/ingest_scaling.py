@@ -10,6 +10,9 @@ data directory of its own, on ports of its own), then
       batch and one batch at a time per browser as the tracking snippet does, and prints
       batches/s and request time (p50, p99) per slice of 5,000 batches.
 
+Each summary also gives the CPU time the service and its store process spent per event or
+batch (from /proc, on Linux): unlike rates, it hardly moves with the machine's load.
+
 Every browser comes from 127.0.0.1 here, where real ones have addresses of their own: the
 per-address rate limit is raised for the run.
 
@@ -88,10 +91,40 @@ def start_service(port: int, data_dir: Path, token: str, extra_env: dict[str, st
     )
 
 
-async def import_history(http: httpx.AsyncClient, token: str, lines: list[str], slice_: int) -> float:
+class CpuMeter:
+    """CPU seconds used so far by the service and by its embedded-store process."""
+
+    def __init__(self, service_pid: int) -> None:
+        self.service_pid = service_pid
+
+    @staticmethod
+    def _seconds(pid: int | None) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _store_pid(self) -> int | None:
+        for children in Path(f"/proc/{self.service_pid}/task").glob("*/children"):
+            for child in children.read_text().split():
+                if b"storage.embedded_server" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return int(child)
+        return None
+
+    def read(self) -> tuple[float, float]:
+        return self._seconds(self.service_pid), self._seconds(self._store_pid())
+
+    def per_unit(self, since: tuple[float, float], units: int, unit: str) -> str:
+        service, store = (now - then for now, then in zip(self.read(), since, strict=True))
+        return f"CPU per {unit}: service {service / units * 1000:.1f} ms, store {store / units * 1000:.1f} ms"
+
+
+async def import_history(http: httpx.AsyncClient, token: str, lines: list[str], slice_: int, cpu: CpuMeter) -> float:
     print(f"(a) historical import, {len(lines)} events in slices of {slice_}")
     print(f"{'stored':>8} {'events/s':>9}")
     stored = 0
+    cpu_before = cpu.read()
     started_all = time.perf_counter()
     rates = []
     for start in range(0, len(lines), slice_):
@@ -110,7 +143,7 @@ async def import_history(http: httpx.AsyncClient, token: str, lines: list[str], 
         print(f"{stored:>8} {rates[-1]:>9.0f}", flush=True)
     total = time.perf_counter() - started_all
     print(f"import: {len(lines)} events in {total:.0f} s, {len(lines) / total:.0f} events/s; "
-          f"last slice / first slice = {rates[-1] / rates[0]:.2f}")
+          f"last slice / first slice = {rates[-1] / rates[0]:.2f}; {cpu.per_unit(cpu_before, len(lines), 'event')}")
     return len(lines) / total
 
 
@@ -134,11 +167,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def collect_live(http: httpx.AsyncClient, events: int, slice_: int) -> None:
+async def collect_live(http: httpx.AsyncClient, events: int, slice_: int, cpu: CpuMeter) -> None:
     print(f"(b) /collect: {BROWSERS} browsers, 1-event batches, {events} batches in slices of {slice_}")
     print(f"{'sent':>8} {'batches/s':>9} {'p50 ms':>7} {'p99 ms':>7}")
     cookies = [f"bench-{uuid.uuid4().hex[:12]}" for _ in range(BROWSERS)]
     sent, all_times, rates = 0, [], []
+    cpu_before = cpu.read()
     while sent < events:
         size = min(slice_, events - sent)
         budget = [size]
@@ -153,7 +187,7 @@ async def collect_live(http: httpx.AsyncClient, events: int, slice_: int) -> Non
               f"{percentile(times, 0.99) * 1000:>7.0f}", flush=True)
     print(f"collect: {events} batches, {statistics.fmean(rates):.1f} batches/s, "
           f"p50 {percentile(all_times, 0.5) * 1000:.0f} ms, p99 {percentile(all_times, 0.99) * 1000:.0f} ms; "
-          f"last slice / first slice = {rates[-1] / rates[0]:.2f}")
+          f"last slice / first slice = {rates[-1] / rates[0]:.2f}; {cpu.per_unit(cpu_before, events, 'batch')}")
 
 
 async def main() -> None:
@@ -174,11 +208,12 @@ async def main() -> None:
             limits = httpx.Limits(max_connections=BROWSERS + 2)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{args.port}", limits=limits) as http:
                 await wait_ready(http, process)
+                cpu = CpuMeter(process.pid)
                 lines = taobao_lines(args.import_events) if args.import_events != 0 else []
                 if lines:
-                    await import_history(http, token, lines, args.slice)
+                    await import_history(http, token, lines, args.slice, cpu)
                 if args.collect_events:
-                    await collect_live(http, args.collect_events, args.slice)
+                    await collect_live(http, args.collect_events, args.slice, cpu)
         finally:
             process.terminate()
             try:
