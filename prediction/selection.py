@@ -4,7 +4,9 @@ the next ones, and judge on the latest ones, which neither the fit nor the choic
 Sessions are split by when they ended, as the model will be used: trained on the past,
 scoring sessions that come after. Logistic regression and boosted trees are both fitted;
 the one that ranks the calibration sessions better is kept. It is then compared with the
-fallback on the latest sessions, and used only if it ranks them better.
+fallback on the latest sessions, and used only if it ranks them better. The model that
+scores is that kind fitted again on every session, the latest included, with the chosen
+one's calibration; its evaluation is the chosen one's, on sessions it had not seen.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def select_model(
     candidates = [_calibrated(kind, split, trained_at) for kind in kinds]
     # Ties go to the earlier kind: the simpler model.
     chosen = max(candidates, key=lambda candidate: candidate[0])[1]
-    return _judged(chosen, [model for _, model in candidates], split, every_row, positives)
+    deployed = _refitted(chosen, sessions, trained_at)
+    return _judged(chosen, deployed, [model for _, model in candidates], split, every_row, positives)
 
 
 def _too_few_rows(rows: list[Row], positives: int, *, min_rows: int, min_positives: int) -> str | None:
@@ -141,11 +144,26 @@ def _calibrated(kind: str, split: _Split, trained_at: datetime) -> tuple[float, 
     return roc_auc(calibration_scores, calibration_labels), model
 
 
+def _refitted(chosen: Model | TreeModel, sessions: Sequence[SessionRows], trained_at: datetime) -> Model | TreeModel:
+    """The chosen kind fitted again on every session, the latest included, keeping the
+    calibration learnt on sessions the chosen model had not seen.
+
+    Shoppers and what sells change from week to week, so the newest sessions teach the
+    most about the next ones; holding them out of the model that scores would cost more
+    than any choice of kind gains. The same fit on more of the same kind of sessions
+    gives scores on the same scale, so the calibration still holds.
+    """
+    ordered = sorted((session for session in sessions if session.rows), key=lambda session: session.ended_at)
+    rows, categories = _fitted_rows(ordered, sessions)
+    return replace(_fit(chosen.kind, rows, trained_at), categories=categories, calibration=chosen.calibration)
+
+
 def _judged(
-    chosen: Model | TreeModel, candidates: list[Model | TreeModel], split: _Split, every_row: list[Row],
-    positives: int,
+    chosen: Model | TreeModel, deployed: Model | TreeModel, candidates: list[Model | TreeModel], split: _Split,
+    every_row: list[Row], positives: int,
 ) -> Selection:
-    """The chosen model judged against the fallback on the latest sessions, with its evaluation."""
+    """The chosen model judged against the fallback on the latest sessions; the evaluation
+    goes with the model `deployed`, its refit on every session."""
     holdout_rows = split.holdout
     labels = [achieved for _, achieved, _ in holdout_rows]
     fallback_auc = roc_auc([fallback for _, _, fallback in holdout_rows], labels)
@@ -155,7 +173,7 @@ def _judged(
     # calibration flattened it says the same to every session.
     used = chosen_measures["auc"] > max(fallback_auc, CHANCE)
     reason = None if used else _why_unused(chosen_measures["auc"], fallback_auc)
-    all_scores = np.sort([chosen.predict(features).probability for features, _, _ in every_row])
+    all_scores = np.sort([deployed.predict(features).probability for features, _, _ in every_row])
     picks = np.linspace(0, len(all_scores) - 1, min(SCORE_SAMPLE_SIZE, len(all_scores))).round().astype(int)
     evaluation: dict[str, Any] = {
         "sessions": split.sessions,
@@ -173,9 +191,9 @@ def _judged(
         "used": used,
         "reason": reason,
     }
-    chosen = replace(chosen, rows=len(every_row), positives=positives,
-                     score_sample=tuple(all_scores[picks].tolist()), evaluation=evaluation)
-    return Selection(chosen, used, reason)
+    deployed = replace(deployed, rows=len(every_row), positives=positives,
+                       score_sample=tuple(all_scores[picks].tolist()), evaluation=evaluation)
+    return Selection(deployed, used, reason)
 
 
 def _why_unused(auc: float, fallback_auc: float) -> str:

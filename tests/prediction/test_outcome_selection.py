@@ -3,9 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from prediction import SessionRows, roc_auc, select_model, training_rows
+from prediction import SessionRows, feature_vector, fold_event, roc_auc, select_model, training_rows
 from prediction.calibration import fit_platt
-from tests.prediction.outcome_synthetic import shop_journeys
+from tests.prediction.outcome_synthetic import START, custom, pageview, search, shop_journeys
 
 pytestmark = pytest.mark.slow  # trains and calibrates models
 
@@ -63,6 +63,34 @@ def test_a_model_no_better_than_chance_is_not_used_even_against_a_worse_fallback
     assert selection.model.evaluation["fallbackAuc"] == 0.0
     assert not selection.used
     assert selection.reason.startswith("ranks the latest sessions no better than chance")
+
+
+def test_the_model_that_scores_has_learnt_from_the_latest_sessions_too():
+    # Carting leads to a purchase, and lately searching does too: only the latest two
+    # fifths of the sessions, held out from the fit that is judged, show that.
+    rng = random.Random(6)
+    journeys = []
+    for number in range(2000):
+        lately = number >= 1200
+        carts, searches = rng.random() < 0.2, rng.random() < 0.2
+        achieved = rng.random() < (0.45 if carts or (lately and searches) else 0.02)
+        events = [pageview(f"https://shop.example/p/{rng.randint(1, 30)}", START)]
+        events += [search("boots", START)] if searches else []
+        events += [custom("add_to_cart", START)] if carts else []
+        events += [custom("purchase", START)] if achieved else []
+        journeys.append((None, [], events, achieved))
+    sessions = [
+        SessionRows(60.0 * number, [(f, y, 0.0) for f, y in training_rows([journey], ["purchase"])])
+        for number, journey in enumerate(journeys)
+    ]
+    model = select_model(sessions, trained_at=NOW, min_rows=200, min_positives=20, kinds=("logistic-v1",)).model
+    browsing = feature_vector(fold_event({}, pageview("https://shop.example/p/1", START), START), None, ())
+    searching = feature_vector(fold_event({}, search("boots", START), START), None, ())
+    searched = model.predict({**browsing, **searching})
+
+    assert searched.probability > 1.15 * model.predict(browsing).probability
+    assert searched.factors[0].label == "searched" and searched.factors[0].contribution > 0
+    assert model.rows == sum(len(session.rows) for session in sessions)
 
 
 def test_the_latest_sessions_must_hold_both_kinds():
