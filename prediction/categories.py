@@ -22,7 +22,7 @@ from prediction.state import CATEGORY_CODE
 CATEGORY_SELLS = "category_sells"
 """Feature: log-odds by which the current category's events achieve the outcome more
 often than the shop's events overall."""
-PRIOR_EVENTS = 20
+PRIOR_EVENTS = 100
 """A category's rate counts as if it also had this many events at the shop's overall
 rate: a category seen a few times says little."""
 FOLDS = 5
