@@ -35,6 +35,7 @@ from prediction import SessionRows, brier, feature_vector, fold_event, pr_auc, r
 from prediction import history as customer_history  # noqa: E402
 from prediction.categories import CategoryCounts, session_counts  # noqa: E402
 from prediction.features import count_of  # noqa: E402
+from prediction.metrics import reliability  # noqa: E402
 from prediction.selection import KINDS  # noqa: E402
 from prediction.state import CATEGORY_CODE  # noqa: E402
 from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced  # noqa: E402
@@ -149,6 +150,7 @@ def main() -> None:
     print(f"{'fallback':<12} {measures([fallback for *_, fallback in test], labels, probabilities=False)}")
     print(f"{'has carted':<12} {measures([count_of(f, CART) > 0 for f, _, _ in test], labels, probabilities=False)}")
     results = {}
+    scored = {}
     for kind in KINDS:
         selection = select_model(train, trained_at=datetime.now(UTC), min_rows=200, min_positives=20, kinds=(kind,))
         model = selection.model
@@ -159,8 +161,10 @@ def main() -> None:
         probabilities = [model.predict(features).probability for features, _, _ in test]
         scoring = (time.perf_counter() - started) / len(test) * 1e6
         results[kind] = roc_auc(probabilities, labels)
+        scored[kind] = probabilities
+        holdout_auc = (model.evaluation or {}).get("auc", float("nan"))
         print(f"{kind:<12} {measures(probabilities, labels)} ({len(model.features)} features; "
-              f"predict with factors {scoring:.1f} µs)")
+              f"predict with factors {scoring:.1f} µs; AUC on its own holdout at training {holdout_auc:.3f})")
 
     if not results:
         return
@@ -173,6 +177,9 @@ def main() -> None:
           f"every kind fitted, calibrated and judged: {time.perf_counter() - started:.1f} s "
           f"({time.process_time() - started_cpu:.1f} s CPU)")
     best = max(results, key=results.__getitem__)
+    print(f"reliability of {best} on the scored prefixes (said / happened, prefixes):")
+    for band in reliability(scored[best], labels):
+        print(f"  {band.low:.1f}-{band.high:.1f}: {band.predicted:.3f} / {band.observed:.3f} ({band.count})")
     cart_auc = roc_auc([count_of(f, CART) > 0 for f, _, _ in test], labels)
     print(f"auc={results[best]:.3f} baseline_auc={cart_auc:.3f}")
 
