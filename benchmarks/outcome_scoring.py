@@ -28,7 +28,9 @@ from journey.outcomes.features import FEATURES, FeatureFold
 from journey.outcomes.stage import OutcomeStage
 from journey.work import SessionWork
 from prediction import SessionRows, TreeModel, select_model
+from prediction.categories import session_counts
 from prediction.selection import KINDS
+from prediction.state import CATEGORY_CODE
 from storage.documents import EventDocument, SessionDocument
 from storage.sessions import SessionDelta
 
@@ -48,7 +50,9 @@ class FixedCatalog(NeverRefreshed[Catalog], OutcomeCatalog):
 def random_event(rng: random.Random) -> dict:
     roll = rng.random()
     if roll < 0.7:
-        return {"kind": "PAGEVIEW", "name": "pageview", "query": None, "attributes": {},
+        # A product page names its category: scoring looks up how often it sells.
+        return {"kind": "PAGEVIEW", "name": "pageview", "query": None,
+                "attributes": {"category": f"c{rng.randrange(40)}"},
                 "page": {"url": f"https://shop.example/p/{rng.randrange(200)}", "title": "Product"}}
     if roll < 0.8:
         return {"kind": "SEARCH", "name": "search", "query": rng.choice(["boots", "red shoes", "hat"]),
@@ -72,13 +76,16 @@ def trained_model(rng: random.Random, kind: str):
         carts = rng.random() < 0.3
         achieved = rng.random() < (0.4 if carts else 0.03)
         rows = []
+        codes = []
         for position in range(rng.randint(1, 12)):
             event = random_event(rng)
             if carts and position == 1:
                 event = {**event, "kind": "CUSTOM", "name": "add_to_cart", "page": None}
             fold.add({**event, "occurredAt": START + timedelta(seconds=30 * position)})
             rows.append((fold.vector(), achieved, 0.0))
-        sessions.append(SessionRows(float(number), rows))
+            codes.append(fold.state.get(CATEGORY_CODE))
+        categories = session_counts(codes, codes[-1] if achieved else None)
+        sessions.append(SessionRows(float(number), rows, categories))
     return select_model(sessions, trained_at=START, min_rows=200, min_positives=20, kinds=(kind,)).model
 
 
@@ -152,7 +159,7 @@ def main() -> None:
         per_outcome = (with_outcomes - features_only) / EVENTS / OUTCOMES * 1e6
         per_outcome_cpu = (with_cpu - features_cpu) / EVENTS / OUTCOMES * 1e6
         model = next(iter(catalog.models.values()))
-        print(f"{kind} ({len(model.features)} features"
+        print(f"{kind} ({len(model.features)} features, {len(model.categories.values)} categories"
               + (f", {len(model.trees)} trees" if isinstance(model, TreeModel) else "") + "): "
               f"{per_outcome:.1f} ({per_outcome_cpu:.1f}) µs per event per outcome (conditions, probability, "
               f"quantile, factors, push payload); {with_outcomes / EVENTS * 1e6:.1f} ({with_cpu / EVENTS * 1e6:.1f}) "
