@@ -11,10 +11,10 @@ from starlette.responses import JSONResponse, Response
 from app.rate_limit import retry_after
 from core.errors import InvalidInput, Unavailable
 from journey import deployment_ids
-from journey.admission import STORE_UNREACHABLE
 from journey.deployment_ids import is_deployment_id
 from journey.incoming import Source
 from journey.ingest import RawEvent
+from storage.database import STORE_UNREACHABLE
 from storage.documents import DeploymentDocument
 
 UNKNOWN_DEPLOYMENT = "?"

@@ -33,7 +33,7 @@ from core.clock import Clock, SystemClock
 from core.settings import Settings
 from enrichment import warm_up
 from journey import demo
-from journey.admission import STORE_UNAVAILABLE, STORE_UNREACHABLE, Admission
+from journey.admission import STORE_UNAVAILABLE, Admission
 from journey.assembly import build_pipeline
 from journey.outcomes.training import TrainingSchedule
 from journey.sweeper import Sweeper
@@ -41,7 +41,7 @@ from live.hub import LiveHub
 from resolvers.build import build_schema
 from resolvers.context import Services
 from storage import deployments
-from storage.database import close, connect, ensure_indexes
+from storage.database import STORE_UNREACHABLE, close, connect, ensure_indexes
 from storage.embedded import EmbeddedStore
 from telemetry.metrics import Metrics
 

@@ -7,13 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pymongo.errors import ConnectionFailure
-
 from core.errors import Unavailable, retry_after_seconds
+from storage.database import STORE_UNREACHABLE
 
-STORE_UNREACHABLE = (ConnectionFailure,)
-"""Errors that mean the store could not be reached (not a mistake in what was asked):
-the same request can succeed later."""
 STORE_UNAVAILABLE = "store: unavailable; retry later"
 BUSY = "busy: too many batches in progress; retry later"
 
@@ -25,6 +21,11 @@ class Admission:
         # A store that did not answer within its timeout is not worth asking again sooner.
         self.retry_after = retry_after_seconds(store_timeout_seconds)
 
+    def store_unreachable(self) -> Unavailable:
+        """The answer to any request the store could not serve in time, whatever door it came
+        through: nothing of it is confirmed, and it may be sent again after retry_after."""
+        return Unavailable(STORE_UNAVAILABLE, retry_after=self.retry_after)
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Holds a place while one batch is worked on. Raises Unavailable at once when every
@@ -35,6 +36,6 @@ class Admission:
         try:
             yield
         except STORE_UNREACHABLE as error:
-            raise Unavailable(STORE_UNAVAILABLE, retry_after=self.retry_after) from error
+            raise self.store_unreachable() from error
         finally:
             self.in_flight -= 1

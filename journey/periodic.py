@@ -8,11 +8,9 @@ import logging
 from abc import ABC, abstractmethod
 from datetime import timedelta
 
-from pymongo.errors import ConnectionFailure
-
 from core.clock import Clock
 from storage import schedules
-from storage.database import Database
+from storage.database import STORE_UNREACHABLE, Database
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +43,7 @@ class Repeating(ABC):
         while True:
             try:
                 await self._round()
-            except ConnectionFailure as error:
+            except STORE_UNREACHABLE as error:
                 log.warning("%s: store unreachable (%s); trying again at the next round",
                             self._name, type(error).__name__)
             except Exception:

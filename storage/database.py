@@ -10,9 +10,14 @@ from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
+
+STORE_UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
+"""Errors that mean the store could not be reached in time (no server selected within the
+client's timeout, a connection refused, dropped or timed out), not a mistake in what was
+asked: the same request can succeed later. Code outside storage/ names them through this."""
 
 
 @dataclass(frozen=True, slots=True)
