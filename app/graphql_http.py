@@ -7,6 +7,7 @@ before execution, so it produced no field path; a field error always has one."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -50,11 +51,12 @@ def is_request_error(data: object, errors: Sequence[GraphQLError] | None) -> boo
 
 def error_response(
     request: Request, message: str, *, status_code: int, code: str = "BAD_REQUEST",
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None, extensions: dict[str, Any] | None = None,
 ) -> Response:
-    """An error of the request itself, as a GraphQL response the client can display."""
+    """An error of the request itself, as a GraphQL response the client can display.
+    extensions: the error's own, when it has more than a code."""
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        {"errors": [{"message": message, "extensions": extensions or {"code": code}}]},
         status_code=status_code,
         headers=headers,
         media_type=media_type(request),

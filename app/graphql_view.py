@@ -27,6 +27,7 @@ from app.live_limits import PrincipalLimits
 from app.websocket_guard import credential_watch
 from core.settings import Settings
 from resolvers.context import Context
+from storage.database import STORE_UNREACHABLE
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "static" / "graphiql" / "index.html"
 UNAUTHORIZED = "Unauthorized: send 'Authorization: Bearer <token>' (see the README)"
@@ -61,9 +62,21 @@ class JourneyGraphQL(GraphQL[Context, None]):
             request = Request(scope, receive)
             if not _wants_ide(request):
                 services = request.app.state.services
-                principal = await services.authenticator.authenticate(
-                    request.headers.get("authorization")
-                )
+                try:
+                    principal = await services.authenticator.authenticate(
+                        request.headers.get("authorization")
+                    )
+                except STORE_UNREACHABLE:
+                    # An API key cannot be checked against the store now: the same refusal
+                    # as an operation the store could not serve, before any operation ran.
+                    request.app.state.readiness.store_seen(reachable=False)
+                    refusal = services.admission.store_unreachable()
+                    response = graphql_http.error_response(
+                        request, str(refusal), status_code=503, extensions=refusal.extensions,
+                        headers={"Retry-After": str(refusal.retry_after)},
+                    )
+                    await response(scope, receive, send)
+                    return
                 if principal is None:
                     response = graphql_http.error_response(
                         request, UNAUTHORIZED, status_code=401, code="UNAUTHENTICATED",

@@ -16,8 +16,11 @@ from access.principal import Principal
 from app.live_groups import LiveGroup, Member, is_subscription, member
 from app.live_limits import TOO_MANY_CONNECTIONS_CODE, TooManyConnections
 from app.live_socket import LiveSocket
+from app.websocket_guard import CLOSE_TRY_AGAIN_LATER
 from app.ws_protocol import START_WAIT_SECONDS, StartAwareTransportWS
+from journey.admission import STORE_UNAVAILABLE
 from resolvers.context import Context
+from storage.database import STORE_UNREACHABLE
 
 if TYPE_CHECKING:
     from app.graphql_view import JourneyGraphQL
@@ -66,6 +69,11 @@ class LiveConnection(StartAwareTransportWS):
         except TooManyConnections as refusal:
             await self.websocket.close(code=TOO_MANY_CONNECTIONS_CODE, reason=str(refusal))
             return
+        except STORE_UNREACHABLE:
+            # An API key cannot be checked against the store now. The protocol allows one
+            # connection_init per socket, so the client is told to connect again later.
+            await self.websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason=STORE_UNAVAILABLE)
+            return
         if self.connection_acknowledged:
             self._counted = self.context.principal
 
@@ -77,7 +85,7 @@ class LiveConnection(StartAwareTransportWS):
                 return
             limit = self.max_subscriptions_per_connection
             if limit is not None and len(self.operations) + len(self.memberships) >= limit:
-                await self._refuse(operation_id, "Subscription limit reached")
+                await self._refuse(operation_id, GraphQLError("Subscription limit reached"))
                 return
         shared = self._shared_operation(message)
         if shared is None:
@@ -87,7 +95,7 @@ class LiveConnection(StartAwareTransportWS):
         principal = self.context.require_principal()
         limits = self.view.live_limits
         if not limits.add_subscription(principal):
-            await self._refuse(operation_id, limits.subscription_refusal)
+            await self._refuse(operation_id, GraphQLError(limits.subscription_refusal))
             return
         joining = member(self, operation_id)
         services = self.context.services
@@ -110,9 +118,6 @@ class LiveConnection(StartAwareTransportWS):
         if not is_subscription(query, name, self.view.max_query_tokens):
             return None
         return query, variables, name
-
-    async def _refuse(self, operation_id: str, reason: str) -> None:
-        await self.send_message({"id": operation_id, "type": "error", "payload": [GraphQLError(reason).formatted]})
 
     def forget_membership(self, operation_id: str) -> None:
         """The group has sent this subscription its last frame."""

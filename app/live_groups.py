@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from strawberry.schema import BaseSchema
@@ -139,7 +139,7 @@ class LiveGroup:
             async with aclosing(source):
                 first = True
                 async for result in source:
-                    if first and isinstance(result, PreExecutionError):
+                    if first and self._never_started(result):
                         self._finish(_frame_tail("error", [error.formatted for error in result.errors or ()]))
                         return
                     if not isinstance(result, ExecutionResult):
@@ -154,6 +154,18 @@ class LiveGroup:
         except Exception:
             log.exception("live subscription failed")
             self._finish(_COMPLETE)
+
+    def _never_started(self, result: object) -> TypeGuard[ExecutionResult]:
+        """Whether the subscription ended before it could receive a push: refused before it
+        ran, or failed while it was being set up (an argument checked against the store, or
+        a store that did not answer). Its subscribers get the protocol's error message, which
+        ends the operation and says it never started, rather than a next without data."""
+        if isinstance(result, PreExecutionError):
+            return True
+        return (
+            not self.started.is_set() and isinstance(result, ExecutionResult)
+            and result.data is None and bool(result.errors)
+        )
 
     async def _fan_out(self, tail: bytes) -> None:
         members = tuple(self.members)

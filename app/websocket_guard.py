@@ -12,6 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -20,6 +21,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 
 from access.tokens import Authenticator
 from resolvers.context import Context
+from storage.database import STORE_UNREACHABLE
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ CLOSE_INVALID = 4400
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
+CLOSE_TRY_AGAIN_LATER = 1013
+"""WebSocket's own code for a server that cannot serve the connection now."""
 CREDENTIALS_ENDED = "Forbidden: the credentials expired or were revoked"
 
 
@@ -42,10 +46,23 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         # Between two credential checks a socket could otherwise start new operations
         # with a token that has just expired.
-        if message["type"] == "subscribe" and self.connection_acknowledged and not await self._credentials_hold():
-            await self.websocket.close(code=CLOSE_FORBIDDEN, reason=CREDENTIALS_ENDED)
-            return
+        if message["type"] == "subscribe" and self.connection_acknowledged:
+            try:
+                holds = await self._credentials_hold()
+            except STORE_UNREACHABLE:
+                # An API key cannot be checked against the store now: this subscription is
+                # refused, to be sent again, and the connection with its others stays open.
+                await self._refuse(message["id"], self.context.services.admission.store_unreachable())
+                return
+            if not holds:
+                await self.websocket.close(code=CLOSE_FORBIDDEN, reason=CREDENTIALS_ENDED)
+                return
         await super().handle_message(message)
+
+    async def _refuse(self, operation_id: str, refusal: Exception) -> None:
+        """The protocol's error message for one operation, which ends it; the connection stays open."""
+        error = GraphQLError(str(refusal), original_error=refusal)
+        await self.send_message({"id": operation_id, "type": "error", "payload": [error.formatted]})
 
     async def _credentials_hold(self) -> bool:
         params = getattr(self.context, "connection_params", None) or {}
@@ -177,6 +194,10 @@ class CredentialWatch:
             await asyncio.sleep(self._interval)
             try:
                 await self.check()
+            except STORE_UNREACHABLE as error:
+                # Sockets stay open meanwhile: they were valid at the last check.
+                log.warning("checking the credentials of open sockets: store unreachable (%s); trying again",
+                            type(error).__name__)
             except Exception:
                 log.exception("checking the credentials of open sockets failed; trying again")
 

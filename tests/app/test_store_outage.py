@@ -4,6 +4,7 @@ and once it is back everything they sent is stored exactly once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import time
@@ -15,6 +16,8 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
+from access import permissions as perm
+from live import topics
 from storage.embedded import EmbeddedStore
 from tests.support.ports import free_port
 from tests.support.service import Service, start_service
@@ -233,3 +236,129 @@ async def test_mutations_are_turned_away_with_a_retry_time_while_the_store_is_do
     recorded = await service.data(ENGAGE, {"session": session_id})
     assert recorded["recordEngagement"] == {"id": session_id, "eventCount": 4}
     assert (await one_at_a_time.data(TRACK, pageviews("crowd-0", "c")))["trackEvents"]["accepted"] == 1
+
+
+STORE_UNAVAILABLE = "store: unavailable; retry later"
+
+
+def refused_for_the_store(answer: dict) -> None:
+    """Every error of an operation the store could not serve is the refusal a client can act
+    on, never a masked server fault, and nothing is answered as if it were data."""
+    assert answer["errors"], answer
+    for error in answer["errors"]:
+        assert error["message"] == STORE_UNAVAILABLE, error
+        assert error["extensions"]["code"] == "UNAVAILABLE", error
+        assert isinstance(error["extensions"]["retryAfter"], int) and error["extensions"]["retryAfter"] >= 1
+    assert answer["data"] is None or set(answer["data"].values()) == {None}, answer
+
+
+JOURNEY_MAP = "subscription($s: ID!) { journeyMap(sessionId: $s) { kind } }"
+
+
+def operations(customer_id: str, session_id: str, started_at: str) -> dict[str, tuple[str, dict]]:
+    """Queries and mutations of every kind that read or write the store."""
+    return {
+        "customer": ("query($c: ID!) { customer(id: $c) { id } }", {"c": customer_id}),
+        "session": ("query($s: ID!) { session(id: $s) { id eventCount } }", {"s": session_id}),
+        "liveVisitors": ("{ liveVisitors(first: 5) { nodes { id } } }", {}),
+        "createSegment": (
+            'mutation { createSegment(input: {name: "Outage", color: "#000000", scope: SESSION, '
+            'conditions: [{field: "eventName", operator: EQUAL, values: ["a"]}]}) { id } }', {},
+        ),
+        "identifyCustomer": (
+            'mutation($c: ID!) { identifyCustomer(input: {customerId: $c, externalId: "outage-1"}) { id } }',
+            {"c": customer_id},
+        ),
+        "recordConversation": (
+            "mutation($input: ConversationInput!) { recordConversation(input: $input) { id } }",
+            {"input": {"conversationId": "conv-outage", "customerId": customer_id, "channel": "WEBCHAT",
+                       "direction": "INBOUND", "divisionId": "sales", "startedAt": started_at}},
+        ),
+    }
+
+
+async def test_every_operation_the_stopped_store_cannot_serve_is_told_when_to_send_it_again(store, services, caplog):
+    service, _ = services
+    visit = await service.collect([{"id": "v1", "type": "pageview", "page": {"url": "https://shop.example/"}}],
+                                  cookie_id="graphql-outage")
+    customer_id, session_id = visit["customerIds"][0], visit["sessionIds"][0]
+    asked = operations(customer_id, session_id, service.clock.now().isoformat())
+    async with service.socket() as socket:
+        await store.stop()
+        answers = {name: await service.graphql(query, variables) for name, (query, variables) in asked.items()}
+        refused = await socket.subscribe(JOURNEY_MAP, {"s": session_id})
+        refusal = await socket.message(refused)
+        # The connection stays open for the console's other subscriptions.
+        assert await socket.ping() == {"type": "pong"}
+
+        for answer in answers.values():
+            refused_for_the_store(answer)
+        assert refusal["type"] == "error", refusal
+        refused_for_the_store({"data": None, "errors": refusal["payload"]})
+        assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+        await store.start()
+        # Positive control: once the store is back, the same operations and the same
+        # subscription on the same connection are served.
+        for name, (query, variables) in asked.items():
+            assert (await service.data(query, variables))[name] is not None, name
+        followed = await socket.subscribe(JOURNEY_MAP, {"s": session_id})
+        await service.until_listening(topics.journey(session_id))
+        await service.collect([{"id": "v2", "type": "pageview", "page": {"url": "https://shop.example/b"}}],
+                              cookie_id="graphql-outage")
+        assert (await socket.next(followed))["journeyMap"]["kind"] == "PAGEVIEW"
+
+
+CREATE_KEY = ('mutation($p: [String!]!) { createApiKey(input: {name: "console", permissions: $p, divisions: ["*"]}) '
+              '{ token } }')
+LIVE_NOW = "{ liveVisitors(first: 5) { nodes { id } } }"
+LIVE_NOW_CHANGES = "subscription { liveVisitors { kind } }"
+
+
+@pytest.fixture
+async def keys_checked_often(store: EmbeddedStore) -> AsyncIterator[Service]:
+    """A service that asks the store about an API key nearly whenever one is used: it
+    remembers an answer for 10 ms."""
+    service = await start_service(store.uri, credential_check_seconds=0.01)
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+async def test_an_api_key_the_stopped_store_cannot_check_is_told_when_to_come_back(store, keys_checked_often, caplog):
+    service = keys_checked_often
+    key = (await service.data(CREATE_KEY, {"p": [perm.VISIT_VIEW]}))["createApiKey"]["token"]
+    bearer = {"Authorization": f"Bearer {key}"}
+    async with service.socket(token=key) as socket:
+        await store.stop()
+        await until(lambda: _store_seen_away(service), lambda: "the service still sees the store")
+        answered = await service.http.post("/graphql", json={"query": LIVE_NOW}, headers=bearer)
+        refused = await socket.subscribe(LIVE_NOW_CHANGES)
+        refusal = await socket.message(refused)
+        assert await socket.ping() == {"type": "pong"}
+        turned_away = service.socket(token=key)
+        await turned_away.open(expect_ack=False)
+        closed = await turned_away.wait_closed()
+
+        assert answered.status_code == 503 and answered.headers["retry-after"].isdigit()
+        refused_for_the_store({"data": None, **answered.json()})
+        assert refusal["type"] == "error", refusal
+        refused_for_the_store({"data": None, "errors": refusal["payload"]})
+        # A new connection cannot be acknowledged: "try again later", in WebSocket's own code.
+        assert closed == (1013, STORE_UNAVAILABLE)
+        assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+        await store.start()
+        # Positive control: the key works again, on the open connection and on a new one.
+        assert (await service.data(LIVE_NOW, token=key))["liveVisitors"] == {"nodes": []}
+        followed = await socket.subscribe(LIVE_NOW_CHANGES)
+        await service.until_listening(topics.LIVE_VISITORS)
+        await service.collect([{"id": "k1", "type": "pageview", "page": {"url": "https://shop.example/"}}])
+        assert (await socket.next(followed))["liveVisitors"]["kind"] == "CREATED"
+        async with service.socket(token=key) as second:
+            assert await second.ping() == {"type": "pong"}
+
+
+async def _store_seen_away(service: Service) -> bool:
+    return (await service.http.get("/readyz")).json()["store"] == "unreachable"
