@@ -22,21 +22,11 @@ from playwright.async_api import async_playwright, expect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.service import READY_PATH, wait_ready  # noqa: E402
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_executable  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 
 TOKEN = "demo-benchmark-token"
-
-
-async def wait_until_up(url: str, began: float) -> float:
-    async with httpx.AsyncClient() as client:
-        while True:
-            try:
-                if (await client.get(f"{url}/healthz")).status_code == 200:
-                    return time.monotonic() - began
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
 
 
 async def main() -> None:
@@ -50,7 +40,9 @@ async def main() -> None:
         server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,  # noqa: ASYNC220
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            print(f"journey serve answers /healthz after: {await wait_until_up(url, began):.1f} s")
+            async with httpx.AsyncClient(base_url=url) as http:
+                await wait_ready(http, server)
+            print(f"journey serve answers {READY_PATH} after: {time.monotonic() - began:.1f} s")
             await watch_a_shopper(url)
         finally:
             server.terminate()

@@ -32,6 +32,10 @@ from websockets.exceptions import WebSocketException
 from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.service import wait_ready  # noqa: E402
+
 TOKEN = "memory-benchmark-token"
 CONCURRENCY = 8
 
@@ -46,20 +50,8 @@ def rss_mib(pid: int) -> float:
 def start(tree: Path, port: int, data_dir: str) -> subprocess.Popen:
     env = {**os.environ, "JOURNEY_PORT": str(port), "JOURNEY_ADMIN_TOKEN": TOKEN, "JOURNEY_DATA_DIR": data_dir,
            "JOURNEY_EMBEDDED_ENGINE": "memory", "JOURNEY_DEMO": "false", "JOURNEY_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=tree, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError("the service stopped during start-up")
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("the service did not start")
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=tree, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def sample_peak(pid: int, peak: list[float]) -> None:
@@ -139,6 +131,8 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         process = start(args.tree.resolve(), args.port, data_dir)
         try:
+            async with httpx.AsyncClient(base_url=base, timeout=2) as http:
+                await wait_ready(http, process)
             await asyncio.sleep(1)
             baseline = rss_mib(process.pid)
             print(f"service from {args.tree.resolve()}  RSS at start: {baseline:.0f} MiB")
