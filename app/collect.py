@@ -67,10 +67,10 @@ async def collect(request: Request) -> Response:
             response = await _collect(request, state.services, cors)
     except Unavailable as refusal:
         # Nothing of the batch is confirmed: the client sends it again, and its event ids
-        # make the retry complete what this attempt began.
+        # make the retry complete what this attempt began. Admission counted the refusal.
         if isinstance(refusal.__cause__, STORE_UNREACHABLE):
             state.readiness.store_seen(reachable=False)
-        return _refuse(request, str(refusal), 503, {**cors, "Retry-After": str(refusal.retry_after)})
+        return _error(str(refusal), status=503, headers={**cors, "Retry-After": str(refusal.retry_after)})
     if response.status_code == 200:
         state.readiness.store_seen(reachable=True)
     return response

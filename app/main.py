@@ -210,6 +210,7 @@ def create_app(
     app.state.settings = settings
     app.state.readiness = readiness
     app.state.admission = Admission(
-        limit=settings.max_batches_in_flight, store_timeout_seconds=settings.store_timeout_seconds
+        limit=settings.max_batches_in_flight, store_timeout_seconds=settings.store_timeout_seconds,
+        metrics=metrics,
     )
     return app

@@ -3,9 +3,8 @@ does, readable only from the allowed networks or with the metrics token."""
 
 from __future__ import annotations
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from live import topics
+from tests.support.metrics import scrape, value
 from tests.support.waiting import until
 
 MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind } }"
@@ -13,21 +12,6 @@ MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { kind } }"
 
 def pageview(event_id: str) -> dict:
     return {"id": event_id, "type": "pageview", "page": {"url": f"https://shop.example/{event_id}"}}
-
-
-async def scrape(service, **kwargs) -> dict[tuple[str, tuple], float]:
-    response = await service.http.get("/metrics", **kwargs)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: dict, name: str, **labels) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 async def test_ingest_counters_move_with_batches_by_outcome(service):

@@ -19,6 +19,7 @@ from pymongo import AsyncMongoClient
 from access import permissions as perm
 from live import topics
 from storage.embedded import EmbeddedStore
+from tests.support.metrics import scrape, value
 from tests.support.ports import free_port
 from tests.support.service import Service, start_service
 from tests.support.waiting import until
@@ -210,6 +211,7 @@ async def one_at_a_time(store: EmbeddedStore) -> AsyncIterator[Service]:
 async def test_mutations_are_turned_away_with_a_retry_time_while_the_store_is_down(store, services, one_at_a_time):
     service, _ = services
     session_id = (await service.data(TRACK, pageviews("graphql-1", "p1")))["trackEvents"]["sessionIds"][0]
+    counted_before = [await scrape(service), await scrape(one_at_a_time)]
     await store.stop()
 
     tracked = await service.graphql(TRACK, pageviews("graphql-1", "p2", "p3"))
@@ -227,6 +229,15 @@ async def test_mutations_are_turned_away_with_a_retry_time_while_the_store_is_do
         assert unavailable(answer)["message"] == "store: unavailable; retry later"
     busy = "busy: too many batches in progress; retry later"
     assert [unavailable(answer)["message"] for answer in crowd] == [busy, busy, busy]
+    # Counted as rejected batches, by reason, as POST /collect's refusals are.
+    counted = [await scrape(service), await scrape(one_at_a_time)]
+
+    def rejected(instance: int, reason: str) -> float:
+        return (value(counted[instance], "journey_batches_total", outcome="rejected", reason=reason)
+                - value(counted_before[instance], "journey_batches_total", outcome="rejected", reason=reason))
+
+    assert (rejected(0, "store"), rejected(0, "busy")) == (2, 0)
+    assert (rejected(1, "store"), rejected(1, "busy")) == (1, 3)  # the waiting /collect batch, the crowd
 
     await store.start()
     # Nothing of the refused attempts was stored: the same events sent again are all new,
