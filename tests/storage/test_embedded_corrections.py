@@ -454,3 +454,44 @@ async def test_a_file_written_with_the_shared_index_serves_the_unmodified_store(
         async with sqlite_store(tmp_path, file=file) as db:
             assert (await index_answers(db))[:2] == written[:2]
     assert shared_again > 2 and scalar_entry_indexes(file) == 2
+
+
+async def delivery_with_a_failing_consumer(path: Path) -> list[Any]:
+    """What a change consumer receives and where its checkpoint stands when it fails on
+    the fourth change, and after a second hand-over."""
+    from mongoeco.api._async.client import AsyncMongoClient as EmbeddedClient
+    from mongoeco.engines._sqlite_outbox import consumer_checkpoint
+
+    engine = SQLiteEngine(str(path))
+    async with EmbeddedClient(engine) as client:
+        await client.db.things.insert_one({"_id": 0})  # connects; the probe starts after it
+        engine.register_change_consumer("probe")
+        for n in range(1, 7):
+            await client.db.things.insert_one({"_id": n})
+        received: list[int] = []
+        seen: list[Any] = []
+
+        def failing_on_the_fourth(change: Any) -> None:
+            if len(received) == 3:
+                raise RuntimeError("consumer failed")
+            received.append(change.sequence)
+
+        def checkpoint() -> int:
+            with engine._change_delivery_storage() as conn:
+                return consumer_checkpoint(conn, "probe")
+
+        with pytest.raises(RuntimeError, match="consumer failed"):
+            engine.dispatch_committed_changes("probe", failing_on_the_fourth)
+        seen += [list(received), checkpoint()]
+        engine.dispatch_committed_changes("probe", lambda change: received.append(change.sequence))
+        seen += [list(received), checkpoint()]
+    return seen
+
+
+async def test_a_consumer_failing_midway_is_checkpointed_where_it_failed(tmp_path: Path):
+    unmodified = await delivery_with_a_failing_consumer(tmp_path / "unmodified.sqlite")
+    with embedded_corrections.applied():
+        corrected = await delivery_with_a_failing_consumer(tmp_path / "corrected.sqlite")
+    assert corrected == unmodified
+    first, at_failure, everything, at_end = unmodified
+    assert len(first) == 3 and at_failure == first[-1] and len(everything) == 6 and at_end == everything[-1]
