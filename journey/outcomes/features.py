@@ -106,7 +106,8 @@ def record_state(delta: SessionDelta, start: Mapping[str, Any], end: Mapping[str
         if key in (LAST_AT, ELAPSED_SECONDS):
             delta.maxes[path] = value
         elif key.startswith(HISTORY_PREFIX) or key in (GAP_SECONDS, HOUR, WEEKDAY, CATEGORY_CODE):
-            # The history is copied once, when the session opens: setting it twice is harmless.
+            # The history is copied once, when the session opens: setting it twice is
+            # harmless. The clock's parts and the category are the latest batch's word.
             delta.sets[path] = value
         elif is_sketch(key):
             delta.bits_or[path] = int(value)
