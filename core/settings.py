@@ -86,6 +86,12 @@ class Settings:
     with the embedded store only; true or false to choose."""
     store_timeout_seconds: float = 1.0
     """How long a request waits for an unreachable store before it is answered 503."""
+    browser_turn_seconds: float = 15.0
+    """How long a browser's turn, taken by an instance storing its events, outlives that
+    instance if it dies mid-batch; then another instance may take it."""
+    browser_turn_wait_seconds: float = 5.0
+    """How long a batch waits for a browser's turn another instance has before it is
+    answered 503 with Retry-After."""
     max_batches_in_flight: int = 64
     """Batches POST /collect works on at once; beyond them the answer is 503 with Retry-After."""
     shutdown_timeout_seconds: float = 10.0

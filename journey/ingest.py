@@ -1,10 +1,11 @@
 """The ingest pipeline shared by POST /collect and the trackEvents mutation.
 
-A batch, holding its browsers' turns, goes through Ingestor._ingest's steps in order:
-check the batch → parse each event → its journey items → leave out items stored before
+A batch, holding its browsers' turns on this instance, goes through Ingestor._ingest's
+steps in order: check the batch → parse each event → its journey items → take the
+browsers' turns across instances (journey.browser_turns) → leave out items stored before
 (finishing what a batch cut off midway left undone) → for each pass (a logout starts the
-next): claim cookies and sessionise → run the stages → write customers, events, sessions,
-cursors → publish → identify and logout act → answer per event.
+next): sessionise → run the stages → write customers, events, sessions, cursors (giving
+the turns back) → publish → identify and logout act → answer per event.
 One batch costs a fixed number of database round trips, whatever its size; each write is
 made so that the retry of a batch cut off after it completes the batch exactly.
 """
@@ -25,6 +26,7 @@ from core.errors import InvalidInput
 from core.settings import Settings
 from identity import InvalidIdentity, normalize_cookie_id
 from journey.browser_locks import BrowserLocks
+from journey.browser_turns import BrowserTurns
 from journey.deployment_ids import is_deployment_id
 from journey.event_types import EventTypes
 from journey.group_commit import GroupCommit
@@ -149,6 +151,11 @@ class _Batch:
     """Events a stage turned down, with the reason."""
     touched: dict[str, SessionDocument] = field(default_factory=dict)
     """The sessions the batch wrote, as stored, by id."""
+    turns: set[str] = field(default_factory=set)
+    """Browsers whose turn the batch holds in the store and has not given back."""
+    identities: dict[str, IdentityDocument] = field(default_factory=dict)
+    """The browsers' cookie identities as read when their turns were taken; emptied once
+    a write may have moved them on (a catch-up, a pass, an identity action)."""
 
     def stores(self, index: int) -> bool:
         return index not in self.duplicates and index not in self.refused
@@ -199,6 +206,9 @@ class Ingestor:
             maxsize=_DEPLOYMENT_CACHE_ENTRIES, ttl=_DEPLOYMENT_CACHE_SECONDS
         )
         self._browsers = BrowserLocks()
+        self._turns = BrowserTurns(
+            db, clock, hold_seconds=settings.browser_turn_seconds, wait_seconds=settings.browser_turn_wait_seconds
+        )
         self._group = GroupCommit(self._run_pass, max_events=settings.max_batch_events)
 
     async def deployment(self, deployment_id: str) -> DeploymentDocument | None:
@@ -229,11 +239,21 @@ class Ingestor:
         now = self._clock.now()
         receipts, accepted = self._parse(batch, deployment, now)
         state = _Batch(deployment_id, now, sources={index: event.source for index, event in accepted})
-        items = await self._new_items(self._journey_items(accepted, state), state)
+        items = self._journey_items(accepted, state)
+        # Before anything is read: a copy of this batch working elsewhere must have
+        # finished, so that its stored items are seen as such.
+        await self._take_turns({doc["cookieId"] for _, doc in items}, state)
+        items = await self._new_items(items, state)
+        rounds = passes(items)
+        # Identity actions act after the writes: the browsers' turns are held until they have.
+        acts = any(doc["type"] in ACTIONS for _, doc in items)
         acted = False
-        for pass_items in passes(items):
-            await self._store_pass(pass_items, state)
-            acted = await self._act([entry for entry in pass_items if state.acts_on(*entry)]) or acted
+        for number, pass_items in enumerate(rounds, start=1):
+            await self._store_pass(pass_items, state, give_back=number == len(rounds) and not acts)
+            if await self._act([entry for entry in pass_items if state.acts_on(*entry)]):
+                acted, state.identities = True, {}
+        if state.turns:
+            await self._turns.give_back(state.turns)
         if acted:
             await self._publish_final_sessions(state)
         return self._result(receipts, items, state)
@@ -306,7 +326,7 @@ class Ingestor:
         """The items still to store or act on: those of events stored before are left out,
         but for an identify or logout stored by a batch cut off before it acted, which acts now."""
         found = await events.stored(self._db, documents=(doc for _, doc in items))
-        settled = await self._settled(found)
+        settled = await self._settled(found, state)
         state.duplicates = {index for index, doc in items if doc["dedupeKey"] in settled}
         state.unacted = {key for key in settled if _stored_but_not_acted(found[key])}
         state.reclaimed = set(found) - settled
@@ -318,7 +338,7 @@ class Ingestor:
             if index not in state.duplicates or doc["dedupeKey"] in state.unacted
         ]
 
-    async def _settled(self, found: dict[str, StoredEventRef]) -> set[str]:
+    async def _settled(self, found: dict[str, StoredEventRef], state: _Batch) -> set[str]:
         """The stored events whose batch was carried through to their session (events
         stored before batches had tokens count as carried through)."""
         if not found:
@@ -327,31 +347,35 @@ class Ingestor:
             self._db, ids=sorted({doc["sessionId"] for doc in found.values() if doc.get("sessionId")})
         )
         settled = {key for key, doc in found.items() if _carried_through(doc, applied)}
-        await self._catch_up(_latest_by_browser(
+        await self._catch_up(state, _latest_by_browser(
             applied[doc["sessionId"]] for key, doc in found.items()
             if key in settled and doc.get("sessionId") in applied
         ))
         return settled
 
-    async def _catch_up(self, latest: dict[str, SessionDocument]) -> None:
+    async def _catch_up(self, state: _Batch, latest: dict[str, SessionDocument]) -> None:
         """A batch cut off after its sessions were written but before its browsers' cursors
         were: the cursors move on now to the browsers' latest sessions, and the sessions
         those superseded end, as the cut-off batch would have done."""
         await identities.catch_up_cursors(
             self._db, latest={cookie: (doc["seq"], doc["lastActivityAt"]) for cookie, doc in latest.items()}
         )
+        if latest:
+            state.identities = {}
         for cookie, doc in latest.items():
             if doc["seq"] > 1:
                 await self._end_superseded(session_id(cookie, doc["seq"] - 1))
 
-    async def _store_pass(self, pass_items: list[Entry], state: _Batch) -> None:
+    async def _store_pass(self, pass_items: list[Entry], state: _Batch, *, give_back: bool) -> None:
         fresh = [(index, doc) for index, doc in pass_items if index not in state.duplicates]
         if fresh:
-            stored = await self._store(fresh, state)
+            stored = await self._store(fresh, state, give_back=give_back)
             state.touched.update((doc["_id"], doc) for doc in stored)
+            state.identities = {}
 
-    async def _store(self, items: list[Entry], state: _Batch) -> list[SessionDocument]:
-        """Sessionise, run the stages, persist and publish one set of items."""
+    async def _store(self, items: list[Entry], state: _Batch, *, give_back: bool) -> list[SessionDocument]:
+        """Sessionise, run the stages, persist and publish one set of items; with
+        `give_back`, the browsers' turns end with the write of their cursors."""
         sessionised = await self._sessionise(items, state)
         works = sessionised.works
         await self._run_stages(works)
@@ -363,7 +387,11 @@ class Ingestor:
         # the same id, which a map shows once).
         await self._publish_items(works)
         await sessions.apply(self._db, deltas=(work.delta for work in works.values() if work.delta.events))
-        await identities.advance_cursors(self._db, cursors=sessionised.cursors)
+        await identities.advance_cursors(
+            self._db, cursors=sessionised.cursors, give_back=self._turns.holder if give_back else None
+        )
+        if give_back:
+            state.turns -= set(sessionised.cursors)
         touched = await sessions.by_ids(self._db, ids=[sid for sid, work in works.items() if work.delta.events])
         await self._publish_sessions(works, touched)
         for superseded_id in sessionised.superseded:
@@ -371,10 +399,8 @@ class Ingestor:
         return touched
 
     async def _sessionise(self, items: list[Entry], state: _Batch) -> _Sessionised:
-        """Claim each browser's cookie, put its items into sessions, and read those sessions as stored."""
-        cookies = await identities.claim_cookies(
-            self._db, cookie_ids=(doc["cookieId"] for _, doc in items), now=state.now
-        )
+        """Put the items into their browsers' sessions and read those sessions as stored."""
+        cookies = await self._take_turns({doc["cookieId"] for _, doc in items}, state)
         by_cookie: dict[str, list[Entry]] = defaultdict(list)
         for index, doc in items:
             by_cookie[doc["cookieId"]].append((index, doc))
@@ -386,6 +412,14 @@ class Ingestor:
         for session in await sessions.by_ids(self._db, ids=list(sessionised.works)):
             sessionised.works[session["_id"]].stored = session
         return sessionised
+
+    async def _take_turns(self, cookie_ids: set[str], state: _Batch) -> dict[str, IdentityDocument]:
+        """The browsers' turns and their identities as they are now; read again (the turns
+        are the batch's already) after a write may have moved them on."""
+        if not cookie_ids <= state.identities.keys():
+            state.identities = await self._turns.take(cookie_ids)
+            state.turns |= set(state.identities)
+        return state.identities
 
     def _sessionise_browser(
         self, cookie: str, identity: IdentityDocument, entries: list[Entry], state: _Batch, sessionised: _Sessionised,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -23,73 +23,106 @@ def identity_key(kind: str, value: str) -> str:
     return f"{kind}:{value}"
 
 
-async def claim_cookies(
-    db: Database, *, cookie_ids: Iterable[str], now: datetime
-) -> dict[str, IdentityDocument]:
-    """Each cookie's identity, creating an anonymous customer for cookies seen first.
+TURN: Final = "turn"
+"""On a cookie identity: which service instance works on the browser's events now, and
+until when that claim holds if it is never given back (the instance died)."""
 
-    Under a race, both writers read back the single winner. One browser (every batch
-    the snippet sends) costs one round trip; several cost an upsert and a read.
+
+async def claim_cookies(
+    db: Database, *, cookie_ids: Iterable[str], now: datetime, holder: str, hold_until: datetime
+) -> tuple[dict[str, IdentityDocument], set[str]]:
+    """Take each browser's turn for `holder` and answer its cookie's identity, creating an
+    anonymous customer for cookies seen first; also answer the cookies whose turn another
+    holder has (theirs until they give it back or it lapses).
+
+    One browser (every batch the snippet sends) costs one round trip; several cost an
+    upsert and a read.
     """
     cookie_ids = sorted(set(cookie_ids))
-    if not cookie_ids:
-        return {}
     if len(cookie_ids) == 1:
-        return {cookie_ids[0]: await _claim_cookie(db, cookie_ids[0], now)}
-    await db.identities.bulk_write(
-        [UpdateOne(*_cookie_claim(cookie, now), upsert=True) for cookie in cookie_ids], ordered=False
-    )
-    keys = [identity_key("COOKIE", cookie) for cookie in cookie_ids]
-    return {doc["value"]: doc async for doc in db.identities.find({"_id": {"$in": keys}})}
+        claimed = await _claim_cookie(db, *_cookie_claim(cookie_ids[0], now, holder, hold_until))
+        return ({cookie_ids[0]: claimed}, set()) if claimed else ({}, set(cookie_ids))
+    if not cookie_ids:
+        return {}, set()
+    writes = [UpdateOne(*_cookie_claim(cookie, now, holder, hold_until), upsert=True) for cookie in cookie_ids]
+    try:
+        await db.identities.bulk_write(writes, ordered=False)
+        held = set()
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(item.get("code") != DUPLICATE_KEY for item in errors):
+            raise
+        held = {cookie_ids[item["index"]] for item in errors}
+    keys = [identity_key("COOKIE", cookie) for cookie in cookie_ids if cookie not in held]
+    return {doc["value"]: doc async for doc in db.identities.find({"_id": {"$in": keys}})}, held
 
 
-def _cookie_claim(cookie: str, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The filter and update that find a cookie's identity or create it."""
+def _cookie_claim(
+    cookie: str, now: datetime, holder: str, hold_until: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The filter and update that take a browser's turn on its cookie's identity, creating
+    it if new. A turn another holder has matches nothing: the upsert then fails on the _id."""
     return (
-        # The value beside the _id lets an embedded store find it by an index.
-        {"_id": identity_key("COOKIE", cookie), "value": cookie},
+        {
+            # The value beside the _id lets an embedded store find it by an index.
+            "_id": identity_key("COOKIE", cookie), "value": cookie,
+            "$or": [{TURN: None}, {f"{TURN}.holder": holder}, {f"{TURN}.until": {"$lt": now}}],
+        },
         {
             "$setOnInsert": {
                 "type": "COOKIE",
                 "customerId": str(uuid.uuid4()),
                 "createdAt": now,
                 "web": {"seq": 0},
-            }
+            },
+            "$set": {TURN: {"holder": holder, "until": hold_until}},
         },
     )
 
 
-async def _claim_cookie(db: Database, cookie: str, now: datetime) -> IdentityDocument:
-    selector, update = _cookie_claim(cookie, now)
+async def _claim_cookie(db: Database, selector: dict[str, Any], update: dict[str, Any]) -> IdentityDocument | None:
+    """The identity with the turn taken, or None while another holder has it (or created
+    it a moment ago, taking the turn with it)."""
     try:
-        claimed = await db.identities.find_one_and_update(
+        return await db.identities.find_one_and_update(
             selector, update, upsert=True, return_document=ReturnDocument.AFTER
         )
     except DuplicateKeyError:
-        # Another writer created it between this one's lookup and insert: read the winner.
-        claimed = await db.identities.find_one({"_id": selector["_id"]})
-    if claimed is None:  # an upsert answers a document or raises; this is for the type
-        raise RuntimeError(f"identity of cookie {cookie!r} neither found nor created")
-    return claimed
+        return None
+
+
+async def give_back_turns(db: Database, *, cookie_ids: Iterable[str], holder: str) -> None:
+    """Give back the browsers' turns `holder` has (one it lost when it lapsed stays with its taker)."""
+    writes = _turns_given_back(cookie_ids, holder)
+    if writes:
+        await db.identities.bulk_write(writes, ordered=False)
+
+
+def _turns_given_back(cookie_ids: Iterable[str], holder: str) -> list[UpdateOne]:
+    return [
+        UpdateOne({"_id": identity_key("COOKIE", cookie), f"{TURN}.holder": holder}, {"$unset": {TURN: ""}})
+        for cookie in sorted(set(cookie_ids))
+    ]
 
 
 async def advance_cursors(
-    db: Database, *, cursors: dict[str, tuple[int, datetime | None, bool]]
+    db: Database, *, cursors: dict[str, tuple[int, datetime | None, bool]], give_back: str | None = None
 ) -> None:
     """Move each browser's cursor (latest session number, its last activity, whether it
-    is closed) on to where a batch left it."""
+    is closed) on to where a batch left it; with `give_back`, that holder's turns on these
+    browsers end in the same round trip."""
     if not cursors:
         return
-    await db.identities.bulk_write(
-        [
-            UpdateOne(
-                {"_id": identity_key("COOKIE", cookie)},
-                {"$max": {"web.seq": seq, "web.lastActivityAt": last}, "$set": {"web.closed": closed}},
-            )
-            for cookie, (seq, last, closed) in cursors.items()
-        ],
-        ordered=False,
-    )
+    writes = [
+        UpdateOne(
+            {"_id": identity_key("COOKIE", cookie)},
+            {"$max": {"web.seq": seq, "web.lastActivityAt": last}, "$set": {"web.closed": closed}},
+        )
+        for cookie, (seq, last, closed) in cursors.items()
+    ]
+    if give_back is not None:
+        writes += _turns_given_back(cursors, give_back)
+    await db.identities.bulk_write(writes, ordered=False)
 
 
 async def catch_up_cursors(db: Database, *, latest: dict[str, tuple[int, datetime]]) -> None:

@@ -247,5 +247,6 @@ async def test_a_batch_cut_after_any_write_is_completed_by_its_retry(client: Dat
         )
         await database.client.drop_database(database.db.name)
     # Positive control: the cuts left the batch unfinished (the last writes may change
-    # nothing: a logout has ended the session a new one supersedes).
-    assert unfinished >= writes - 2, (unfinished, writes)
+    # nothing a user sees: a logout has ended the session a new one supersedes, and the
+    # browsers' turns are given back).
+    assert unfinished >= writes - 3, (unfinished, writes)

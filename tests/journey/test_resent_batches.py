@@ -4,7 +4,11 @@ send. Whichever stores first, the visit is counted once: counters, segments and 
 from __future__ import annotations
 
 import asyncio
+import random
+from collections.abc import Awaitable
+from datetime import timedelta
 
+from storage import identities
 from tests.support.outcomes import create_outcome, progress
 from tests.support.segments import condition, create_segment, matched
 
@@ -31,25 +35,53 @@ async def test_copies_of_a_batch_sent_at_once_are_counted_once(service):
 
 
 async def test_copies_sent_to_two_instances_at_once_are_counted_once(start):
-    # Each instance holds a browser's turn only within itself: the store decides.
+    # Each instance holds a browser's turn within itself; the store's turn holds it across them.
     one = await start()
     other = await start(database=one.settings.database, clock=one.clock)
     await create_outcome(one)
     await create_segment(one, "Four products", condition("page.url", "CONTAINS_ANY", "sku=", count=4))
-    for attempt in range(5):
+
+    async def after(delay: float, sending: Awaitable[dict]) -> dict:
+        await asyncio.sleep(delay)
+        return await sending
+
+    shuffle = random.Random(7)
+    for attempt in range(30):
         cookie = f"shopper-{attempt}"
         first = [pageview(f"a{attempt}", "A1"), pageview(f"b{attempt}", "A2")]
         resent = [*first, pageview(f"c{attempt}", "B1")]
+        # Sent a few milliseconds apart, either may be working while the other reads.
         answers = await asyncio.gather(
-            one.collect(first, cookie_id=cookie), other.collect(resent, cookie_id=cookie),
-            one.collect(resent, cookie_id=cookie), other.collect(first, cookie_id=cookie),
+            after(shuffle.uniform(0, 0.01), one.collect(first, cookie_id=cookie)),
+            after(shuffle.uniform(0, 0.01), other.collect(resent, cookie_id=cookie)),
         )
 
-        # Every copy is answered as stored; an instance may call its copy accepted.
         assert {receipt["status"] for answer in answers for receipt in answer["events"]} <= {"accepted", "duplicate"}
         (session_id,) = {sid for answer in answers for sid in answer["sessionIds"]}
         stored = await one.data("query($id: ID!) { session(id: $id) { pageviewCount eventCount } }", {"id": session_id})
-        assert stored["session"] == {"pageviewCount": 3, "eventCount": 3}
-        assert await matched(one, session_id) == []  # three pages, not six
+        assert stored["session"] == {"pageviewCount": 3, "eventCount": 3}, attempt
+        assert await matched(one, session_id) == [], attempt  # three pages, not six
         (bar,) = await progress(one, session_id)
-        assert [factor["label"] for factor in bar["factors"]] == ["3 pages viewed"]
+        assert [factor["label"] for factor in bar["factors"]] == ["3 pages viewed"], attempt
+
+
+async def test_a_turn_left_by_a_vanished_instance_passes_on_when_it_lapses(start):
+    service = await start(browser_turn_wait_seconds=0.2)
+    now = service.clock.now()
+    await identities.claim_cookies(
+        service.services.db, cookie_ids=["orphaned"], now=now, holder="instance that died",
+        hold_until=now + timedelta(seconds=service.settings.browser_turn_seconds),
+    )
+    body = {"deploymentId": "default", "cookieId": "orphaned", "events": [pageview("o1", "A1")]}
+
+    refused = await service.http.post("/collect", json=body)
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"] == "1"
+    assert "another instance" in refused.json()["error"]
+
+    service.clock.advance(service.settings.browser_turn_seconds + 1)
+    answer = await service.http.post("/collect", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] == 1
+    # Given back at the end of the batch: the next one takes it at once.
+    assert (await service.collect([pageview("o2", "A2")], cookie_id="orphaned"))["accepted"] == 1
