@@ -110,6 +110,25 @@ def changes(
     return increments, {_LAST_AT: last_at}, bits
 
 
+def advanced(history: Mapping[str, Any] | None, changes: tuple[dict, dict, dict]) -> dict[str, Any]:
+    """The summary after a batch's (increments, maxima, bits), as the database's $inc,
+    $max and $bit leave it; `history` is left untouched."""
+    increments, maxima, bits = changes
+    summary = {key: dict(value) if isinstance(value, dict) else value for key, value in (history or {}).items()}
+    for path, value in increments.items():
+        *parents, leaf = path.split(_DOT)
+        target = summary
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = target.get(leaf, 0) + value
+    for path, value in maxima.items():
+        summary[path] = value if summary.get(path) is None else max(summary[path], value)
+    for path, value in bits.items():
+        previous: Any = summary.get(path, 0)
+        summary[path] = int(previous) | value
+    return summary
+
+
 def merged(source: Mapping[str, Any] | None) -> tuple[dict, dict, dict]:
     """What a merged customer's summary adds to the one it merges into: (increments,
     maxima, bits), as field paths under `history`."""

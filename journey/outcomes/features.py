@@ -120,12 +120,18 @@ def opening_state(history: Mapping[str, Any] | None, started_at: datetime) -> Fe
     return customer_history.snapshot(history, started_at)
 
 
-def batch_counters(
+def batch_changes(
     start: Mapping[str, Any], end: Mapping[str, Any], *, opened: bool, last_at: datetime,
     achieved: Iterable[str],
-) -> CustomerCounters:
-    """What a batch of a session adds to its customer's history summary."""
-    return _under_history(customer_history.changes(start, end, opened=opened, last_at=last_at, achieved=achieved))
+) -> tuple[dict, dict, dict]:
+    """What a batch of a session adds to its customer's history summary: (increments,
+    maxima, bits) as paths inside the summary."""
+    return customer_history.changes(start, end, opened=opened, last_at=last_at, achieved=achieved)
+
+
+def batch_counters(changes: tuple[dict, dict, dict]) -> CustomerCounters:
+    """The batch's changes as the customer document's counters."""
+    return _under_history(changes)
 
 
 def merged_history(history: Mapping[str, Any] | None) -> CustomerCounters:

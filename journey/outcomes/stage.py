@@ -5,6 +5,7 @@ however long the session has run."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from journey.context import visit_context
@@ -15,6 +16,7 @@ from journey.outcomes.features import (
     DERIVED_KINDS,
     HISTORY,
     FeatureFold,
+    batch_changes,
     batch_counters,
     is_tracked,
     opening_state,
@@ -24,6 +26,7 @@ from journey.outcomes.features import (
 from journey.outcomes.progress import ACHIEVED, STATE, achievements, predict
 from journey.work import SessionWork, customer_tokens
 from live import topics
+from prediction import history as customer_history
 from storage import customers as stored_customers
 from storage.database import Database
 from storage.documents import EventDocument
@@ -34,6 +37,9 @@ class OutcomeStage:
         self._catalog = catalog
         self._db = db
         self._histories: dict[str, dict[str, Any]] = {}
+        self._visits: dict[str, list[tuple[datetime, tuple[dict, dict, dict]]]] = {}
+        """What each customer's sessions in the batch add to its history, by when they
+        were last active: a session that opens after them starts from them too."""
 
     async def prepare(self, works: list[SessionWork]) -> None:
         """Bring the catalog up to date; while outcomes are predicted, read the history
@@ -41,6 +47,7 @@ class OutcomeStage:
         catalog = await self._catalog.current()
         opening = {work.delta.customer_id for work in works if work.is_new}
         self._histories = {}
+        self._visits = {}
         if catalog.evaluates and opening and self._db is not None:
             tokens = {customer_id: token for customer_id, token in customer_tokens(works).items()
                       if customer_id in opening}
@@ -52,10 +59,13 @@ class OutcomeStage:
         context = visit_context(work)
         start = session_state(stored)
         started_at = stored.get("startedAt") or work.delta.started_at
+        customer_id = work.delta.customer_id
         if work.is_new:
-            history = self._histories.get(work.delta.customer_id)
-            start = {**start, **opening_state(history, started_at)}
+            history = self._histories.get(customer_id)
+            opening = self._with_visits_before(customer_id, history, started_at)
+            start = {**start, **opening_state(opening, started_at)}
             if history is not None:
+                # What the batch read, not what its own sessions added: a retry starts from it.
                 work.customer_counters.before = history
         fold = FeatureFold(
             start,
@@ -85,8 +95,10 @@ class OutcomeStage:
 
         state = fold.finish()
         record_state(work.delta, {} if work.is_new else start, state)
-        work.customer_counters.add(batch_counters(
-            start, state, opened=work.is_new, last_at=work.delta.last_activity_at, achieved=achieved_here))
+        changes = batch_changes(
+            start, state, opened=work.is_new, last_at=work.delta.last_activity_at, achieved=achieved_here)
+        work.customer_counters.add(batch_counters(changes))
+        self._visits.setdefault(customer_id, []).append((work.delta.last_activity_at, changes))
         record_counts(work, STATE, start_counts, counts)
         if catalog.evaluates:
             features = fold.vector()
@@ -96,6 +108,17 @@ class OutcomeStage:
                     context=context, achieved_at=achieved.get(outcome.id),
                 )
                 work.messages.append((topics.outcomes(work.session_id), progress.payload(work.session_id)))
+
+    def _with_visits_before(
+        self, customer_id: str, history: dict[str, Any] | None, started_at: datetime,
+    ) -> dict[str, Any] | None:
+        """The customer's history with its sessions earlier in this batch (an import, a
+        tracker's queue), as if each had arrived in a batch of its own; never one that
+        was active after `started_at`."""
+        for last_at, changes in self._visits.get(customer_id, []):
+            if last_at < started_at:
+                history = customer_history.advanced(history, changes)
+        return history
 
 
 def _segments_before(work: SessionWork) -> list[str]:

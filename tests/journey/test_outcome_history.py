@@ -3,11 +3,13 @@ customer as events arrive, copied into a session when it opens, and carried by a
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from journey.outcomes.features import session_state
 from storage.database import connect
-from tests.support.outcomes import create_outcome, custom, page, track
+from tests.support.outcomes import TRACK, create_outcome, custom, page, track
 from tests.support.service import Service
 
 BOOTS, HAT = {"url": "https://shop.example/p/boots"}, {"url": "https://shop.example/p/hat"}
@@ -71,3 +73,24 @@ async def test_a_merged_customer_s_history_follows_the_merge(service: Service):
     assert state["history:sessions"] == 2  # the phone's visit and the laptop's
     assert state["history:name:add_to_cart"] == 1
     assert state["items_carted_before"] == 1
+
+
+async def test_a_visit_opened_in_the_batch_of_an_earlier_one_starts_from_it(service: Service):
+    # An import, or a tracker that queued two visits: both arrive in one batch.
+    await create_outcome(service)
+    now = service.clock.now()
+    earlier, later = (now - timedelta(minutes=50)).isoformat(), (now - timedelta(minutes=5)).isoformat()
+    data = await service.data(TRACK, {"events": [
+        {**page("1", "/p/boots"), "cookieId": "queued", "occurredAt": earlier},
+        {**custom("2", "add_to_cart"), "page": BOOTS, "cookieId": "queued", "occurredAt": earlier},
+        {**page("3", "/p/boots"), "cookieId": "queued", "occurredAt": later},
+    ]})
+    first, second = data["trackEvents"]["sessionIds"]
+
+    state = await stored_state(service, second)
+
+    assert state["history:sessions"] == 1
+    assert state["history:hours_since"] == pytest.approx(0.75, abs=0.01)
+    assert (state["history:pageviews"], state["history:name:add_to_cart"]) == (1, 1)
+    assert (state["items_seen_before"], state["items_carted_before"]) == (1, 1)
+    assert "history:sessions" not in await stored_state(service, first)
