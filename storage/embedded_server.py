@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 from storage.store_lock import LOCK_FILE, URI_FILE, DirectoryLock
@@ -54,21 +55,27 @@ async def serve(engine_name: str, path: str | None, host: str, port: int, exit_w
 
 
 def _correct_engine() -> None:
-    """Apply storage.embedded_corrections unless JOURNEY_EMBEDDED_CORRECTIONS=0 (to
-    measure the store without them) or the installed mongoeco is another version."""
+    """Apply storage.embedded_corrections unless the installed mongoeco is another
+    version; with JOURNEY_EMBEDDED_CORRECTIONS=0 (to measure the store without them) only
+    the one that changes no cost (5)."""
     from storage import embedded_corrections
 
-    if os.environ.get("JOURNEY_EMBEDDED_CORRECTIONS", "1") == "0":
-        return
     if not embedded_corrections.applicable():
         print(f"embedded store: corrections for mongoeco {embedded_corrections.CORRECTED_VERSION} "
               "not applied to another version; its cost grows with stored data", file=sys.stderr)
+        return
+    if os.environ.get("JOURNEY_EMBEDDED_CORRECTIONS", "1") == "0":
+        # Changes no cost: without it a busy file at a renewal fails the store's stop.
+        embedded_corrections.renew_registrations_when_free()
         return
     embedded_corrections.apply()
 
 
 def _await_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    sys.stdin.buffer.read()
+    # The descriptor, not sys.stdin: a thread blocked in a buffered read holds the
+    # buffer's lock, which the interpreter's own shutdown then cannot take (a fatal error).
+    while os.read(sys.stdin.fileno(), 65536):
+        pass
     loop.call_soon_threadsafe(stop.set)
 
 
@@ -93,13 +100,18 @@ def main() -> None:
             # On stdout, where the starting process reads the first line.
             print(f"another embedded store{holder} already uses {directory}", flush=True)
             sys.exit(3)
+    status = 0
     try:
         asyncio.run(serve(args.engine, args.path, args.host, args.port, args.exit_with_parent))
+    except BaseException:  # reported, then the same exit (os._exit) as a clean stop
+        traceback.print_exc()
+        status = 1
     finally:
         if lock is not None:
             lock.release()
     sys.stdout.flush()
-    os._exit(0)  # the stdin reader may still be blocked; nothing else is left to do
+    sys.stderr.flush()
+    os._exit(status)  # the stdin reader may still be blocked; nothing else is left to do
 
 
 if __name__ == "__main__":
