@@ -108,6 +108,9 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
                 name="journey",
             ),
             IndexModel([("customerId", ASCENDING)], name="customer"),
+            # Beside `journey`: an embedded store serves only an equality on a single-field
+            # index (without a sort), so reading sessions' items would otherwise read every event.
+            IndexModel([("sessionId", ASCENDING)], name="session"),
             # Dedupe lookups are led by the browser: see storage.events.stored.
             IndexModel([("cookieId", ASCENDING)], name="cookie"),
             IndexModel(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ _CHUNK = 500
 """Sessions per read of their items: bounds the size of one query."""
 _DERIVED_KINDS = ["SEGMENT_MATCHED", "OUTCOME_ACHIEVED"]
 _ITEM_FIELDS = {
-    "_id": 0, "sessionId": 1, "clientEventId": 1, "kind": 1, "name": 1, "occurredAt": 1,
+    "_id": 1, "sessionId": 1, "clientEventId": 1, "kind": 1, "name": 1, "occurredAt": 1,
     "page": 1, "query": 1, "attributes": 1, "features": 1,
 }
 """What an outcome's conditions read from an event, and the features stored after it."""
@@ -29,13 +30,21 @@ async def ended_sessions(db: Database, *, idle_before: datetime, limit: int) -> 
 
 
 async def tracked_items(db: Database, *, session_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Each session's tracked items (not the matches the system added), in map order."""
+    """Each session's tracked items (not the matches the system added), in map order.
+
+    One lookup per session, led by an equality on it and sorted here, at most _CHUNK at
+    once: an embedded store serves that from an index, where a bare `$in` or a sort
+    reads every event. Each session is read whole either way."""
+    ordered = sorted(set(session_ids))
     by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(session_ids), _CHUNK):
-        cursor = db.events.find(
-            {"sessionId": {"$in": session_ids[start:start + _CHUNK]}, "kind": {"$nin": _DERIVED_KINDS}},
-            _ITEM_FIELDS,
-        ).sort([("sessionId", 1), ("occurredAt", 1), ("_id", 1)])
-        async for item in cursor:
-            by_session[item["sessionId"]].append(item)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        found = await asyncio.gather(*(
+            db.events.find({"sessionId": session_id, "kind": {"$nin": _DERIVED_KINDS}}, _ITEM_FIELDS).to_list()
+            for session_id in chunk
+        ))
+        for session_id, items in zip(chunk, found, strict=True):
+            if items:
+                items.sort(key=lambda item: (item["occurredAt"], item["_id"]))
+                by_session[session_id] = [{k: v for k, v in item.items() if k != "_id"} for item in items]
     return by_session
