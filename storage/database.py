@@ -128,6 +128,9 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
             IndexModel(
                 [("status", ASCENDING), ("lastActivityAt", ASCENDING)], name="sweep"
             ),
+            # Beside `sweep`: an embedded store serves only an equality on a single-field
+            # index, so the sweeper's lookup reads the active sessions, not every session.
+            IndexModel([("status", ASCENDING)], name="status"),
             IndexModel(
                 [("type", ASCENDING), ("status", ASCENDING), ("startedAt", DESCENDING),
                  ("_id", DESCENDING)],

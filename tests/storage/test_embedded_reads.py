@@ -21,7 +21,7 @@ from mongoeco.engines import SQLiteEngine
 from mongoeco.wire import AsyncMongoEcoProxyServer
 from pymongo import UpdateOne
 
-from storage import embedded_corrections, journeys
+from storage import embedded_corrections, journeys, sessions
 from storage.database import Database, connect, ensure_indexes
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
@@ -71,7 +71,7 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def seed(db: Database, start: int, end: int) -> None:
-    """Five events a session, two sessions a customer."""
+    """Five events a session, two sessions a customer; the first ten sessions are active."""
     for first in range(start, end, 200):
         numbers = range(first, min(end, first + 200))
         await db.events.insert_many([{
@@ -79,12 +79,13 @@ async def seed(db: Database, start: int, end: int) -> None:
             "sessionId": f"s{n // 5}", "kind": "PAGEVIEW", "occurredAt": NOW + timedelta(seconds=n),
         } for n in numbers])
         await db.sessions.bulk_write([UpdateOne({"_id": f"s{n // 5}"}, {"$set": {
-            "customerId": f"u{n // 10}", "type": "WEB", "status": "INACTIVE",
+            "customerId": f"u{n // 10}", "type": "WEB", "status": "ACTIVE" if n < 50 else "INACTIVE",
             "startedAt": NOW + timedelta(seconds=n), "lastActivityAt": NOW + timedelta(seconds=n),
         }}, upsert=True) for n in numbers])
 
 
 READS: dict[str, Callable[[Database], Awaitable[Any]]] = {
+    "sweeper's stale sessions": lambda db: sessions.stale(db, idle_before=NOW + timedelta(seconds=30), limit=100),
     "tracked items of 20 sessions": lambda db: journeys.tracked_items(
         db, session_ids=[f"s{k}" for k in range(20)]),
 }
