@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
@@ -20,59 +19,17 @@ from typing import Any
 import pytest
 from bson import Decimal128, ObjectId
 from mongoeco.engines import SQLiteEngine
-from mongoeco.wire import AsyncMongoEcoProxyServer
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from storage import embedded_corrections
-from storage.database import Database, connect, ensure_indexes
+from storage.database import Database, ensure_indexes
+from tests.support.sqlite_work import WorkCounter, sqlite_store
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
-STEP = 50
-
 pytestmark = pytest.mark.skipif(
     not embedded_corrections.applicable(), reason="corrections are written for one mongoeco version"
 )
-
-
-class WorkCounter:
-    def __init__(self) -> None:
-        self.steps = 0
-
-    def tick(self) -> int:
-        self.steps += STEP
-        return 0
-
-
-@asynccontextmanager
-async def sqlite_store(
-    tmp_path: Path, counter: WorkCounter | None = None, *, file: Path | None = None
-) -> AsyncIterator[Database]:
-    engine = SQLiteEngine(str(file or tmp_path / f"{uuid.uuid4().hex}.sqlite"))
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    db = connect(address.uri, "corrections")
-    try:
-        await ensure_indexes(db, retention_seconds=10**9)
-        yield db
-    finally:
-        await db.client.close()
-        await server.close()
-
-
-@pytest.fixture
-def counted(monkeypatch) -> WorkCounter:
-    """Counts the work of every SQLite connection opened from here on."""
-    counter = WorkCounter()
-    opened = sqlite3.connect
-
-    def connect_counted(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        connection = opened(*args, **kwargs)
-        connection.set_progress_handler(counter.tick, STEP)
-        return connection
-
-    monkeypatch.setattr(sqlite3, "connect", connect_counted)
-    return counter
 
 
 async def operations(db: Database) -> list[Any]:
@@ -198,7 +155,7 @@ async def work_per_operation(db: Database, counter: WorkCounter, stored: int) ->
 
 
 async def growth(tmp_path: Path, counter: WorkCounter, small_size: int) -> dict[str, tuple[int, int]]:
-    async with sqlite_store(tmp_path, counter) as db:
+    async with sqlite_store(tmp_path) as db:
         await seed(db, 0, small_size)
         small = await work_per_operation(db, counter, small_size)
         await seed(db, small_size, 4 * small_size)

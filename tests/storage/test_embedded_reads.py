@@ -8,66 +8,22 @@ the engine opens): it does not depend on the machine or its load."""
 
 from __future__ import annotations
 
-import sqlite3
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mongoeco.engines import SQLiteEngine
-from mongoeco.wire import AsyncMongoEcoProxyServer
 from pymongo import UpdateOne
 
 from storage import embedded_corrections, journeys, sessions
-from storage.database import Database, connect, ensure_indexes
+from storage.database import Database
+from tests.support.sqlite_work import WorkCounter, sqlite_store
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
-STEP = 50
-
 pytestmark = pytest.mark.skipif(
     not embedded_corrections.applicable(), reason="corrections are written for one mongoeco version"
 )
-
-
-class WorkCounter:
-    def __init__(self) -> None:
-        self.steps = 0
-
-    def tick(self) -> int:
-        self.steps += STEP
-        return 0
-
-
-@pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> WorkCounter:
-    """Counts the work of every SQLite connection opened from here on."""
-    counter = WorkCounter()
-    opened = sqlite3.connect
-
-    def connect_counted(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        connection = opened(*args, **kwargs)
-        connection.set_progress_handler(counter.tick, STEP)
-        return connection
-
-    monkeypatch.setattr(sqlite3, "connect", connect_counted)
-    return counter
-
-
-@asynccontextmanager
-async def sqlite_store(tmp_path: Path) -> AsyncIterator[Database]:
-    engine = SQLiteEngine(str(tmp_path / f"{uuid.uuid4().hex}.sqlite"))
-    server = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0)
-    address = await server.start()
-    db = connect(address.uri, "reads")
-    try:
-        await ensure_indexes(db, retention_seconds=10**9)
-        yield db
-    finally:
-        await db.client.close()
-        await server.close()
 
 
 async def seed(db: Database, start: int, end: int) -> None:
