@@ -74,20 +74,6 @@ def sessions_of(rows: list[clickstream.Row]) -> list[tuple[str, list[dict]]]:
     return sessions
 
 
-def apply(summary: dict, increments: dict, maxima: dict, bits: dict) -> None:
-    """What the database's $inc, $max and $bit do to the customer's `history`."""
-    for path, value in increments.items():
-        *parents, leaf = path.split(".")
-        target = summary
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[leaf] = target.get(leaf, 0) + value
-    for path, value in maxima.items():
-        summary[path] = max(summary.get(path, value), value)
-    for path, value in bits.items():
-        summary[path] = summary.get(path, 0) | value
-
-
 def labelled_sessions(
     sessions: list[tuple[str, list[dict]]],
 ) -> list[tuple[float, float, list[tuple], CategoryCounts]]:
@@ -112,7 +98,7 @@ def labelled_sessions(
             elif not purchased:
                 prefixes.append(feature_vector(state, None, ()))
         achieved = [OUTCOME] if purchased else []
-        apply(summaries[user], *customer_history.changes(
+        summaries[user] = customer_history.advanced(summaries[user], customer_history.changes(
             start, state, opened=True, last_at=events[-1]["occurredAt"], achieved=achieved))
         rows = [(features, purchased, fallback_score(features, 0.0))
                 for features in evenly_spaced(prefixes, MAX_PREFIXES_PER_SESSION)]
