@@ -68,12 +68,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import json
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import version
 from typing import Any
 
@@ -211,8 +212,6 @@ def renew_registrations_when_free() -> Callable[[], None]:
     from mongoeco.engines import sqlite as sqlite_module
     from mongoeco.engines.sqlite import SQLiteEngine
 
-    maintain = SQLiteEngine._maintain_ephemeral_registrations
-
     def _maintain_ephemeral_registrations(self, state):
         connection = None
         try:
@@ -235,12 +234,7 @@ def renew_registrations_when_free() -> Callable[[], None]:
             if connection is not None:
                 connection.close()
 
-    SQLiteEngine._maintain_ephemeral_registrations = _maintain_ephemeral_registrations  # type: ignore[method-assign]
-
-    def undo() -> None:
-        SQLiteEngine._maintain_ephemeral_registrations = maintain  # type: ignore[method-assign]
-
-    return undo
+    return _replaced([(SQLiteEngine, "_maintain_ephemeral_registrations", _maintain_ephemeral_registrations)])
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -248,6 +242,21 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     if code is not None:
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     return "locked" in str(error) or "busy" in str(error)
+
+
+def _replaced(replacements: Iterable[tuple[Any, str, Any]]) -> Callable[[], None]:
+    """Set each (owner, attribute, replacement); return a function that puts back what
+    was there before (as stored: a property or staticmethod stays one)."""
+    replacements = list(replacements)
+    originals = [(owner, name, inspect.getattr_static(owner, name)) for owner, name, _ in replacements]
+    for owner, name, replacement in replacements:
+        setattr(owner, name, replacement)
+
+    def undo() -> None:
+        for owner, name, original in reversed(originals):
+            setattr(owner, name, original)
+
+    return undo
 
 
 def _deliver_when_observed() -> Callable[[], None]:
@@ -326,7 +335,6 @@ def _share_scalar_entry_index() -> Callable[[], None]:
     from mongoeco.engines import sqlite as sqlite_module
     from mongoeco.engines.sqlite import SQLiteEngine
 
-    ensure_physical = index_runtime.ensure_scalar_physical_indexes_sync
     load_indexes = SQLiteEngine._load_indexes
     backfill = SQLiteEngine._backfill_scalar_indexes_sync
     create_index = SQLiteEngine._create_index_sync
@@ -379,24 +387,14 @@ def _share_scalar_entry_index() -> Callable[[], None]:
                 _own_physical_names.depth -= 1
         return dropping
 
-    index_runtime.ensure_scalar_physical_indexes_sync = ensure_scalar_physical_indexes_sync
-    sqlite_module._sqlite_runtime_ensure_scalar_physical_indexes_sync = ensure_scalar_physical_indexes_sync
-    SQLiteEngine._load_indexes = _load_indexes  # type: ignore[method-assign]
-    SQLiteEngine._backfill_scalar_indexes_sync = _backfill_scalar_indexes_sync  # type: ignore[method-assign]
-    SQLiteEngine._create_index_sync = _create_index_sync  # type: ignore[method-assign]
-    for name, drop in drops.items():
-        setattr(SQLiteEngine, name, with_own_physical_names(drop))
-
-    def undo() -> None:
-        index_runtime.ensure_scalar_physical_indexes_sync = ensure_physical
-        sqlite_module._sqlite_runtime_ensure_scalar_physical_indexes_sync = ensure_physical
-        SQLiteEngine._load_indexes = load_indexes  # type: ignore[method-assign]
-        SQLiteEngine._backfill_scalar_indexes_sync = backfill  # type: ignore[method-assign]
-        SQLiteEngine._create_index_sync = create_index  # type: ignore[method-assign]
-        for name, drop in drops.items():
-            setattr(SQLiteEngine, name, drop)
-
-    return undo
+    return _replaced([
+        (index_runtime, "ensure_scalar_physical_indexes_sync", ensure_scalar_physical_indexes_sync),
+        (sqlite_module, "_sqlite_runtime_ensure_scalar_physical_indexes_sync", ensure_scalar_physical_indexes_sync),
+        (SQLiteEngine, "_load_indexes", _load_indexes),
+        (SQLiteEngine, "_backfill_scalar_indexes_sync", _backfill_scalar_indexes_sync),
+        (SQLiteEngine, "_create_index_sync", _create_index_sync),
+        *((SQLiteEngine, name, with_own_physical_names(drop)) for name, drop in drops.items()),
+    ])
 
 
 def _on_shared_index(index: Any) -> Any:
