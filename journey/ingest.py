@@ -4,10 +4,17 @@ A batch, holding its browsers' turns on this instance, goes through Ingestor._in
 steps in order: check the batch → parse each event → its journey items → take the
 browsers' turns across instances (journey.browser_turns) → leave out items stored before
 (finishing what a batch cut off midway left undone) → for each pass (a logout starts the
-next): sessionise → run the stages → write customers, events, sessions, cursors (giving
-the turns back) → publish → identify and logout act → answer per event.
+next): sessionise → run the stages → write events → publish them → write customers,
+sessions, cursors (giving the turns back) → identify and logout act → answer per event.
 One batch costs a fixed number of database round trips, whatever its size; each write is
 made so that the retry of a batch cut off after it completes the batch exactly.
+
+A plain batch (one pass, no identify or logout) skips the look for items stored before:
+it is stored as new, and the events write itself tells whether any key was there
+already. Only then, before anything but that write was made and before anything was
+pushed, does the batch start again on the path above, which takes what that write stored
+as a part of the batch cut off. So the journey map's subscribers get a plain batch's
+items after three round trips: the turns, the sessions, the events.
 """
 
 from __future__ import annotations
@@ -50,6 +57,20 @@ _DEPLOYMENT_CACHE_ENTRIES = 10_000
 
 Entry = tuple[int, EventDocument]
 """A journey item and the index in its batch of the event it stands for."""
+
+
+class _StoredBefore(Exception):
+    """A batch stored as new met keys stored already: it starts again, looking for them first."""
+
+
+def _copied(value: Any) -> Any:
+    """A copy of a document's dicts and lists at every depth (the stages change items in
+    place); values, ids and datetimes among them, shared."""
+    if isinstance(value, dict):
+        return {key: _copied(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_copied(inner) for inner in value]
+    return value
 
 
 def batch_token(items: list[EventDocument]) -> str:
@@ -156,6 +177,14 @@ class _Batch:
     identities: dict[str, IdentityDocument] = field(default_factory=dict)
     """The browsers' cookie identities as read when their turns were taken; emptied once
     a write may have moved them on (a catch-up, a pass, an identity action)."""
+    unseen: bool = False
+    """Stored as new, without looking for items stored before: the events write raises
+    _StoredBefore when it meets one."""
+
+    def again(self) -> _Batch:
+        """The batch as it was once its turns were taken: nothing learnt from a pass that
+        stopped at its events write, which moved no browser on."""
+        return _Batch(self.deployment_id, self.now, self.sources, turns=self.turns, identities=self.identities)
 
     def stores(self, index: int) -> bool:
         return index not in self.duplicates and index not in self.refused
@@ -243,6 +272,17 @@ class Ingestor:
         # Before anything is read: a copy of this batch working elsewhere must have
         # finished, so that its stored items are seen as such.
         await self._take_turns({doc["cookieId"] for _, doc in items}, state)
+        if items and len(passes(items)) == 1 and not any(doc["type"] in ACTIONS for _, doc in items):
+            as_parsed = [(index, _copied(doc)) for index, doc in items]
+            state.unseen = True
+            try:
+                await self._store_pass(items, state, give_back=True)
+            except _StoredBefore:
+                items, state = as_parsed, state.again()
+            else:
+                if state.turns:
+                    await self._turns.give_back(state.turns)
+                return self._result(receipts, items, state)
         items = await self._new_items(items, state)
         rounds = passes(items)
         # Identity actions act after the writes: the browsers' turns are held until they have.
@@ -380,12 +420,15 @@ class Ingestor:
         works = sessionised.works
         await self._run_stages(works)
         _note_refused(items, works, state.refused)
-        await self._touch_customers(works, state.now)
         await self._store_events(items, works, state)
         # Stored items are news at once: an agent watching the map sees them without
-        # waiting for the session writes (a retried batch pushes an item again under
-        # the same id, which a map shows once).
+        # waiting for the customer and session writes (a retried batch pushes an item
+        # again under the same id, which a map shows once).
         await self._publish_items(works)
+        # Before the sessions: their write marks the batch carried through. A batch cut
+        # off before it is taken up again by its retry, whose customer counts carry the
+        # same token and so move once.
+        await self._touch_customers(works, state.now)
         await sessions.apply(self._db, deltas=(work.delta for work in works.values() if work.delta.events))
         await identities.advance_cursors(
             self._db, cursors=sessionised.cursors, give_back=self._turns.holder if give_back else None
@@ -475,6 +518,10 @@ class Ingestor:
             for doc in work.items:
                 doc[events.BATCH] = work.delta.batch
         documents = [doc for work in works.values() for doc in work.items]
+        if state.unseen:
+            if not await events.insert_unseen(self._db, documents=documents):
+                raise _StoredBefore
+            return
         lost_races = await events.upsert(self._db, documents=documents, reclaimed=state.reclaimed)
         lost = [documents[position] for position in lost_races]
         lost_keys = {doc["dedupeKey"] for doc in lost}

@@ -56,6 +56,16 @@ async def upsert(db: Database, *, documents: list[EventDocument], reclaimed: set
     return {position for position in found if _token_of(holders, documents[position]) != documents[position][BATCH]}
 
 
+async def insert_unseen(db: Database, *, documents: list[EventDocument]) -> bool:
+    """Store each document under its dedupe key unless one is stored already, in one round
+    trip; whether every key was new. Where one was not, the caller finds out by whom (see
+    `stored`): a copy of the batch stored before, or a part of this one cut off earlier."""
+    if not documents:
+        return True
+    inserted = await _upserted(db, [_keyed_upsert(doc, reclaimed=False) for doc in documents])
+    return len(inserted) == len(documents)
+
+
 def _keyed_upsert(doc: EventDocument, *, reclaimed: bool) -> UpdateOne:
     changes: dict[str, Any] = {"$setOnInsert": {k: v for k, v in doc.items() if k != "dedupeKey"}}
     if reclaimed:

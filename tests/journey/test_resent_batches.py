@@ -8,6 +8,7 @@ import random
 from collections.abc import Awaitable
 from datetime import timedelta
 
+from live import topics
 from storage import identities
 from tests.support.outcomes import create_outcome, progress
 from tests.support.segments import condition, create_segment, matched
@@ -85,3 +86,24 @@ async def test_a_turn_left_by_a_vanished_instance_passes_on_when_it_lapses(start
     assert answer.json()["accepted"] == 1
     # Given back at the end of the batch: the next one takes it at once.
     assert (await service.collect([pageview("o2", "A2")], cookie_id="orphaned"))["accepted"] == 1
+
+
+async def test_a_resent_batch_pushes_only_its_new_items_once_under_their_stored_ids(service):
+    # Stored as new, the copy finds its first events there already: it goes back for a
+    # careful look, and its subscribers get the new page alone, as the map stores it.
+    first = [pageview("r1", "A1"), pageview("r2", "A2")]
+    session_id = (await service.collect(first, cookie_id="resender"))["sessionIds"][0]
+    async with service.socket() as socket:
+        op = await socket.subscribe(
+            "subscription($id: ID!) { journeyMap(sessionId: $id) { id page { url } } }", {"id": session_id})
+        await service.until_listening(topics.journey(session_id))
+        answer = await service.collect([*first, pageview("r3", "B1")], cookie_id="resender")
+        pushed = (await socket.next(op))["journeyMap"]
+        await socket.nothing(op)
+
+    assert [receipt["status"] for receipt in answer["events"]] == ["duplicate", "duplicate", "accepted"]
+    assert pushed["page"]["url"] == "https://shop.example/product?sku=B1"
+    journey = await service.data(
+        "query($id: ID!) { session(id: $id) { eventCount journey { nodes { id page { url } } } } }", {"id": session_id})
+    assert journey["session"]["eventCount"] == 3
+    assert journey["session"]["journey"]["nodes"][-1] == pushed

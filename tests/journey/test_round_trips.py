@@ -1,7 +1,12 @@
-"""One ingest batch costs a fixed number of database round trips, whatever its size."""
+"""One ingest batch costs a fixed number of database round trips, whatever its size, and
+its items reach journey map subscribers after a fixed few of them."""
+
+from collections.abc import Iterable
 
 import pytest
 
+from live import topics
+from live.topics import Message
 from tests.support.outcomes import create_outcome
 from tests.support.segments import condition, create_segment
 from tests.support.service import Service
@@ -37,6 +42,44 @@ async def test_batch_round_trips_are_constant(service: Service):
     print(f"round trips per batch of 100 events: {len(counts[100])} {counts[100]}")
     assert counts[1] == counts[10] == counts[100], counts
     assert len(counts[100]) <= 8, counts
+
+
+MAP = "subscription($id: ID!) { journeyMap(sessionId: $id) { page { url } } }"
+
+
+def commands_before_items_are_pushed(service: Service) -> list[list[str]]:
+    """For each publish of journey items from now on, the store commands the batch had
+    sent by then (the publish is the push: subscribers get what the hub is handed)."""
+    hub = service.services.hub
+    publish = hub.publish
+    seen: list[list[str]] = []
+
+    async def publish_noting_commands(messages: Iterable[Message]) -> None:
+        messages = list(messages)
+        if any(topic.startswith(topics.journey("")) for topic, _ in messages):
+            seen.append(list(service.commands.commands))
+        await publish(messages)
+
+    hub.publish = publish_noting_commands
+    return seen
+
+
+async def test_a_plain_batch_reaches_the_journey_map_after_three_round_trips(service: Service):
+    # The browser's turn (with its cursor), its sessions as stored, the events write: the
+    # customers, sessions and cursor writes come after subscribers have the items.
+    session = (await service.collect(batch("first", 1), cookie_id="watched"))["sessionIds"][0]
+    async with service.socket() as socket:
+        op = await socket.subscribe(MAP, {"id": session})
+        await service.until_listening(topics.journey(session))
+        pushes = commands_before_items_are_pushed(service)
+        for size in (1, 10):
+            service.commands.reset()
+            pages = [f"https://shop.example/{size}/{n}" for n in range(size)]
+            await service.collect([{"id": url, "type": "pageview", "page": {"url": url}} for url in pages],
+                                  cookie_id="watched")
+            assert [(await socket.next(op))["journeyMap"]["page"]["url"] for _ in pages] == pages
+        await socket.nothing(op)  # each item once
+    assert pushes == [["findAndModify", "find", "update"]] * 2, pushes
 
 
 async def test_segments_cost_at_most_one_more_round_trip(service: Service):
