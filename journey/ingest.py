@@ -10,11 +10,11 @@ One batch costs a fixed number of database round trips, whatever its size; each 
 made so that the retry of a batch cut off after it completes the batch exactly.
 
 A plain batch (one pass, no identify or logout) skips the look for items stored before:
-it is stored as new, and the events write itself tells whether any key was there
-already. Only then, before anything but that write was made and before anything was
-pushed, does the batch start again on the path above, which takes what that write stored
-as a part of the batch cut off. So the journey map's subscribers get a plain batch's
-items after three round trips: the turns, the sessions, the events.
+its items are inserted all or none, and the insert itself tells whether any key was
+stored already. Only then (a copy resent, or the retry of a batch cut off), before any
+other write and before anything was pushed, does the batch start again on the path
+above. So the journey map's subscribers get a plain batch's items after three round
+trips: the turns, the sessions, the events.
 """
 
 from __future__ import annotations
@@ -178,8 +178,8 @@ class _Batch:
     """The browsers' cookie identities as read when their turns were taken; emptied once
     a write may have moved them on (a catch-up, a pass, an identity action)."""
     unseen: bool = False
-    """Stored as new, without looking for items stored before: the events write raises
-    _StoredBefore when it meets one."""
+    """Stored as new, without looking for items stored before: the events write inserts
+    all or none, and raises _StoredBefore when it meets one."""
 
     def again(self) -> _Batch:
         """The batch as it was once its turns were taken: nothing learnt from a pass that
@@ -519,7 +519,7 @@ class Ingestor:
                 doc[events.BATCH] = work.delta.batch
         documents = [doc for work in works.values() for doc in work.items]
         if state.unseen:
-            if not await events.insert_unseen(self._db, documents=documents):
+            if not await events.insert_all_or_none(self._db, documents=documents):
                 raise _StoredBefore
             return
         lost_races = await events.upsert(self._db, documents=documents, reclaimed=state.reclaimed)

@@ -56,14 +56,25 @@ async def upsert(db: Database, *, documents: list[EventDocument], reclaimed: set
     return {position for position in found if _token_of(holders, documents[position]) != documents[position][BATCH]}
 
 
-async def insert_unseen(db: Database, *, documents: list[EventDocument]) -> bool:
-    """Store each document under its dedupe key unless one is stored already, in one round
-    trip; whether every key was new. Where one was not, the caller finds out by whom (see
-    `stored`): a copy of the batch stored before, or a part of this one cut off earlier."""
+async def insert_all_or_none(db: Database, *, documents: list[EventDocument]) -> bool:
+    """Insert the documents, each under its dedupe key, if none of the keys is stored yet;
+    whether they were. One round trip; where a key was stored, a second one removes again
+    what the first inserted, so that the caller can look at what was there before and
+    store the batch as a retry would (see `stored`)."""
     if not documents:
         return True
-    inserted = await _upserted(db, [_keyed_upsert(doc, reclaimed=False) for doc in documents])
-    return len(inserted) == len(documents)
+    try:
+        await db.events.insert_many(documents, ordered=False)
+        return True
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(item.get("code") != DUPLICATE_KEY for item in errors):
+            raise
+        held = {item["index"] for item in errors}
+    inserted = [doc["_id"] for position, doc in enumerate(documents) if position not in held]
+    if inserted:
+        await db.events.delete_many({"_id": {"$in": inserted}})
+    return False
 
 
 def _keyed_upsert(doc: EventDocument, *, reclaimed: bool) -> UpdateOne:

@@ -89,13 +89,15 @@ async def test_a_turn_left_by_a_vanished_instance_passes_on_when_it_lapses(start
 
 
 async def test_a_resent_batch_pushes_only_its_new_items_once_under_their_stored_ids(service):
-    # Stored as new, the copy finds its first events there already: it goes back for a
-    # careful look, and its subscribers get the new page alone, as the map stores it.
+    # The copy's items are inserted all or none: meeting its first events stored, it takes
+    # back what it inserted and goes the careful way. Counted as new, its five pages would
+    # have matched the segment; counted right, three do not.
+    await create_segment(service, "Four products", condition("page.url", "CONTAINS_ANY", "sku=", count=4))
     first = [pageview("r1", "A1"), pageview("r2", "A2")]
     session_id = (await service.collect(first, cookie_id="resender"))["sessionIds"][0]
     async with service.socket() as socket:
         op = await socket.subscribe(
-            "subscription($id: ID!) { journeyMap(sessionId: $id) { id page { url } } }", {"id": session_id})
+            "subscription($id: ID!) { journeyMap(sessionId: $id) { id kind page { url } } }", {"id": session_id})
         await service.until_listening(topics.journey(session_id))
         answer = await service.collect([*first, pageview("r3", "B1")], cookie_id="resender")
         pushed = (await socket.next(op))["journeyMap"]
@@ -104,6 +106,9 @@ async def test_a_resent_batch_pushes_only_its_new_items_once_under_their_stored_
     assert [receipt["status"] for receipt in answer["events"]] == ["duplicate", "duplicate", "accepted"]
     assert pushed["page"]["url"] == "https://shop.example/product?sku=B1"
     journey = await service.data(
-        "query($id: ID!) { session(id: $id) { eventCount journey { nodes { id page { url } } } } }", {"id": session_id})
+        "query($id: ID!) { session(id: $id) { eventCount journey { nodes { id kind page { url } } } } }",
+        {"id": session_id})
     assert journey["session"]["eventCount"] == 3
+    assert [node["kind"] for node in journey["session"]["journey"]["nodes"]] == ["PAGEVIEW"] * 3
     assert journey["session"]["journey"]["nodes"][-1] == pushed
+    assert await matched(service, session_id) == []
