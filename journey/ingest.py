@@ -11,9 +11,9 @@ made so that the retry of a batch cut off after it completes the batch exactly.
 
 A plain batch (one pass, no identify or logout) skips the look for items stored before:
 its items are inserted all or none, and the insert itself tells whether any key was
-stored already. Only then (a copy resent, or the retry of a batch cut off), before any
-other write and before anything was pushed, does the batch start again on the path
-above. So the journey map's subscribers get a plain batch's items after three round
+stored already. Only then (a copy resent, or the retry of a batch cut off), or when a stage
+refused an item, before any other write and before anything was pushed, does the batch
+start again on the path above. So the journey map's subscribers get a plain batch's items after three round
 trips: the turns, the sessions, the events.
 """
 
@@ -59,8 +59,10 @@ Entry = tuple[int, EventDocument]
 """A journey item and the index in its batch of the event it stands for."""
 
 
-class _StoredBefore(Exception):
-    """A batch stored as new met keys stored already: it starts again, looking for them first."""
+class _LookFirst(Exception):
+    """A batch stored as new starts again, looking for items stored before first: one of
+    its keys was stored already, or a stage refused an item (which may be a copy, refused
+    for what its first send did: its receipt must say duplicate)."""
 
 
 def _copied(value: Any) -> Any:
@@ -179,7 +181,7 @@ class _Batch:
     a write may have moved them on (a catch-up, a pass, an identity action)."""
     unseen: bool = False
     """Stored as new, without looking for items stored before: the events write inserts
-    all or none, and raises _StoredBefore when it meets one."""
+    all or none, and raises _LookFirst when it meets one."""
 
     def again(self) -> _Batch:
         """The batch as it was once its turns were taken: nothing learnt from a pass that
@@ -277,7 +279,7 @@ class Ingestor:
             state.unseen = True
             try:
                 await self._store_pass(items, state, give_back=True)
-            except _StoredBefore:
+            except _LookFirst:
                 items, state = as_parsed, state.again()
             else:
                 if state.turns:
@@ -519,8 +521,8 @@ class Ingestor:
                 doc[events.BATCH] = work.delta.batch
         documents = [doc for work in works.values() for doc in work.items]
         if state.unseen:
-            if not await events.insert_all_or_none(self._db, documents=documents):
-                raise _StoredBefore
+            if state.refused or not await events.insert_all_or_none(self._db, documents=documents):
+                raise _LookFirst
             return
         lost_races = await events.upsert(self._db, documents=documents, reclaimed=state.reclaimed)
         lost = [documents[position] for position in lost_races]

@@ -112,3 +112,14 @@ async def test_a_resent_batch_pushes_only_its_new_items_once_under_their_stored_
     assert [node["kind"] for node in journey["session"]["journey"]["nodes"]] == ["PAGEVIEW"] * 3
     assert journey["session"]["journey"]["nodes"][-1] == pushed
     assert await matched(service, session_id) == []
+
+
+async def test_a_resent_engagement_step_is_a_duplicate_not_an_illegal_one(service):
+    # Sent again, the step would follow itself, which a stage refuses: the copy is found first.
+    offer = {"id": "e1", "type": "engagement", "engagementId": "chat", "mediaType": "webchat", "state": "offered"}
+    first = await service.collect([offer], cookie_id="engaged")
+    again = await service.collect([offer, pageview("e2", "A1")], cookie_id="engaged")
+
+    assert first["events"][0]["status"] == "accepted"
+    assert [(receipt["status"], receipt["reason"]) for receipt in again["events"]] == [
+        ("duplicate", None), ("accepted", None)]
