@@ -11,10 +11,10 @@ made so that the retry of a batch cut off after it completes the batch exactly.
 
 A plain batch (one pass, no identify or logout) skips the look for items stored before:
 its items are inserted all or none, and the insert itself tells whether any key was
-stored already. Only then (a copy resent, or the retry of a batch cut off), or when a stage
-refused an item, before any other write and before anything was pushed, does the batch
-start again on the path above. So the journey map's subscribers get a plain batch's items after three round
-trips: the turns, the sessions, the events.
+stored already. Only then (a copy resent, or the retry of a batch cut off), or when a
+stage refused an item, does the batch start again on the path above, before any other
+write and before anything was pushed. So the journey map's subscribers get a plain
+batch's items after three round trips: the turns, the sessions, the events.
 """
 
 from __future__ import annotations
