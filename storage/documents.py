@@ -58,6 +58,7 @@ class EventDocument(TypedDict, total=False):
 class StoredEventRef(TypedDict, total=False):
     """What ingest reads back of an event already stored, to tell a repeat from a retry."""
 
+    _id: Required[ObjectId]
     dedupeKey: Required[str]
     sessionId: str
     type: str

@@ -20,11 +20,11 @@ from storage.documents import EventDocument, StoredEventRef
 
 DUPLICATE_KEY = 11000
 BATCH: Final = "ingestBatch"
-_STORED_FIELDS = {"_id": 0, "dedupeKey": 1, "sessionId": 1, "type": 1, BATCH: 1, "acted": 1}
+_STORED_FIELDS = {"_id": 1, "dedupeKey": 1, "sessionId": 1, "type": 1, BATCH: 1, "acted": 1}
 
 
 async def stored(db: Database, *, documents: Iterable[EventDocument]) -> dict[str, StoredEventRef]:
-    """The stored events among these (by their dedupe key): their session, type, batch
+    """The stored events among these (by their dedupe key): their id, session, type, batch
     token and whether their identity action was carried out.
 
     One lookup per browser, led by an equality on its cookie: an embedded store serves
@@ -45,7 +45,8 @@ async def upsert(db: Database, *, documents: list[EventDocument], reclaimed: set
 
     A document stored by this same batch part before a cut is found again and is not a
     duplicate; `reclaimed` keys (stored by a cut-off batch part with another token) are
-    taken over by this one."""
+    taken over by this one. Such a document takes the stored one's id, so that pushed
+    again it names the item a journey map shows already."""
     if not documents:
         return set()
     inserted = await _upserted(db, [_keyed_upsert(doc, reclaimed=doc["dedupeKey"] in reclaimed) for doc in documents])
@@ -53,7 +54,14 @@ async def upsert(db: Database, *, documents: list[EventDocument], reclaimed: set
     if not found:
         return set()
     holders = await stored(db, documents=(documents[position] for position in found))
-    return {position for position in found if _token_of(holders, documents[position]) != documents[position][BATCH]}
+    lost = set()
+    for position in found:
+        document = documents[position]
+        if _token_of(holders, document) == document[BATCH]:
+            document["_id"] = holders[document["dedupeKey"]]["_id"]
+        else:
+            lost.add(position)
+    return lost
 
 
 async def insert_all_or_none(db: Database, *, documents: list[EventDocument]) -> bool:

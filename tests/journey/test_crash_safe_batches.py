@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,11 +19,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 from core.clock import ManualClock
 from core.settings import Settings
 from journey.assembly import build_pipeline
-from journey.importing import SilentHub
 from journey.ingest import RawEvent
 from journey.outcomes.definitions import definition as outcome_definition
 from journey.outcomes.progress import of_session
 from journey.segments.definitions import definition as segment_definition
+from live.topics import Message
 from storage import deployments, outcomes, segments
 from storage.database import CODEC, Database, connect, ensure_indexes
 
@@ -85,6 +86,17 @@ class CuttingDatabase:
         return self._wrap(self._database[name])
 
 
+class PushedItems:
+    """The hub, as far as the journey maps' subscribers see it: the ids of the items
+    pushed to each session's map."""
+
+    def __init__(self) -> None:
+        self.ids: set[tuple[str, Any]] = set()
+
+    async def publish(self, messages: Iterable[Message]) -> None:
+        self.ids |= {(topic, doc["_id"]) for topic, doc in messages if topic.startswith("journey:")}
+
+
 def at(minutes: float) -> str:
     return (NOW + timedelta(minutes=minutes)).isoformat()
 
@@ -130,7 +142,7 @@ async def ingest(pipeline, batch) -> None:
     )
 
 
-async def fresh_pipeline(client: Database, counter: WriteCounter):
+async def fresh_pipeline(client: Database, counter: WriteCounter, hub: PushedItems | None = None):
     name = f"t_{uuid.uuid4().hex[:12]}"
     database = Database(client=client.client, db=client.client.get_database(name, codec_options=CODEC))
     await ensure_indexes(database, retention_seconds=Settings().retention_days * 86400)
@@ -146,7 +158,7 @@ async def fresh_pipeline(client: Database, counter: WriteCounter):
         name="Purchase", description=None, positive=True,
         conditions=[{"field": "eventName", "operator": "EQUAL", "values": ["purchase"], "count": None}]))
     cutting = Database(client=database.client, db=CuttingDatabase(database.db, counter))
-    pipeline = build_pipeline(db=cutting, hub=SilentHub(), clock=clock, settings=Settings())
+    pipeline = build_pipeline(db=cutting, hub=hub or PushedItems(), clock=clock, settings=Settings())
     await ingest(pipeline, SEED)
     return database, pipeline
 
@@ -243,8 +255,8 @@ async def test_a_batch_cut_after_any_write_is_completed_by_its_retry(client: Dat
 
     unfinished = 0
     for cut in range(1, writes + 1):
-        counter = WriteCounter()
-        database, pipeline = await fresh_pipeline(client, counter)
+        counter, pushed = WriteCounter(), PushedItems()
+        database, pipeline = await fresh_pipeline(client, counter, pushed)
         counter.writes, counter.cut_after = 0, cut
         with pytest.raises(Cut):
             await ingest(pipeline, batch)
@@ -255,6 +267,10 @@ async def test_a_batch_cut_after_any_write_is_completed_by_its_retry(client: Dat
         assert after_retry == expected, "\n".join(
             [f"cut after write {cut} of {writes}", *differences(after_retry, expected)]
         )
+        # A map shows an item pushed twice under two ids twice: what the cut-off try and
+        # the retry pushed must be the stored items, under their stored ids.
+        stored = {(f"journey:{doc['sessionId']}", doc["_id"]) for doc in await database.events.find({}).to_list()}
+        assert pushed.ids <= stored, f"cut after write {cut}: pushed but not stored: {pushed.ids - stored}"
         await database.client.drop_database(database.db.name)
     # Positive control: the cuts left the batch unfinished (the last writes may change
     # nothing a user sees: a logout has ended the session a new one supersedes, and the
