@@ -19,6 +19,7 @@ long: by default a subset of users is replayed; `--users N` chooses how many, `-
 replays every one.
 
 Run: .venv/bin/python benchmarks/outcome_quality.py [--users N | --all] [--data taobao|otto] [--file PATH]
+     [--port N]
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ async def main() -> None:
     parser.add_argument("--data", choices=sorted(clickstream.READERS), default="taobao",
                         help="the row mapping: which shop's export the file is")
     parser.add_argument("--file", type=Path, help="default: the sample of that shop in ../shared/data")
+    parser.add_argument("--port", type=int, default=0, help="the embedded store's port (default: any free one)")
     args = parser.parse_args()
 
     every_row, path = clickstream.read(args.data, args.file)
@@ -156,7 +158,7 @@ async def main() -> None:
     print(f"{path.name}: {len(rows)} events of {len(users)} users ({'all' if args.all else 'subset'} of "
           f"{len(everyone)}); cut-off {cut:%Y-%m-%d %H:%M} UTC")
 
-    store = EmbeddedStore(engine="memory")
+    store = EmbeddedStore(engine="memory", port=args.port)
     # Once the events collection is large, one insert keeps the embedded store busy for
     # longer than the driver's default heartbeat wait, which would drop the connection.
     uri = f"{await store.start()}&connectTimeoutMS={BUSY_STORE_WAIT_MS}"
