@@ -44,13 +44,28 @@ def fit_platt(scores: ArrayLike, labels: ArrayLike) -> Platt:
     targets = np.where(labels, (positives + 1) / (positives + 2), 1 / (negatives + 2))
     design = np.column_stack([scores, np.ones_like(scores)])
     theta = np.array([1.0, 0.0])
+
+    def loss(candidate: np.ndarray) -> float:
+        scores = design @ candidate
+        return float(np.sum(np.logaddexp(0.0, scores) - targets * scores))
+
+    current = loss(theta)
     for _ in range(_NEWTON_STEPS):
         probabilities = _sigmoids(design @ theta)
         gradient = design.T @ (probabilities - targets)
         hessian = (design.T * (probabilities * (1 - probabilities))) @ design + 1e-9 * np.eye(2)
         step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.max(np.abs(step)) < 1e-9:
+        # Halve the step while it overshoots: where the scores are far apart (a group the
+        # model puts near 0), a full Newton step can fly off to an absurd slope.
+        fraction = 1.0
+        while True:
+            candidate = theta - fraction * step
+            candidate_loss = loss(candidate)
+            if candidate_loss <= current or fraction < 1e-6:
+                break
+            fraction /= 2
+        theta, current = candidate, candidate_loss
+        if np.max(np.abs(fraction * step)) < 1e-9:
             break
     # A slope below zero would turn the ranking upside down: keep the model's order.
     slope = max(float(theta[0]), 0.0)

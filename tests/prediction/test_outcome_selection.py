@@ -127,3 +127,15 @@ def test_platt_scaling_keeps_the_order_and_matches_the_base_rate():
     probabilities = [platt.probability(s) for s in scores]
     assert roc_auc(probabilities, labels) == pytest.approx(roc_auc(scores, labels))
     assert sum(probabilities) / len(probabilities) == pytest.approx(sum(labels) / len(labels), abs=0.01)
+
+
+def test_platt_scaling_stays_finite_when_a_group_of_scores_never_achieves():
+    # Scores of two groups far apart: one achieves half the time, the other never.
+    scores = [0.17] * 40 + [-6.2] * 40
+    labels = [number % 2 == 0 for number in range(40)] + [False] * 40
+
+    platt = fit_platt(scores, labels)
+
+    assert platt.probability(0.17) == pytest.approx(0.5, abs=0.05)
+    assert platt.probability(-6.2) < 0.05
+    assert 0 < platt.slope < 5
