@@ -17,16 +17,21 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from prediction.state import CATEGORY_CODE
+from prediction.state import CATEGORY_CODE, CATEGORY_EVENTS_PREFIX
 
 CATEGORY_SELLS = "category_sells"
 """Feature: log-odds by which the current category's events achieve the outcome more
 often than the shop's events overall."""
+SESSION_CATEGORIES_SELL = "session_categories_sell"
+"""Feature: CATEGORY_SELLS averaged over the session's events so far (those in categories
+with no record count as the shop overall): a session that has dwelt in categories that
+sell is closer to buying than its latest page alone says."""
 PRIOR_EVENTS = 100
 """A category's rate counts as if it also had this many events at the shop's overall
 rate: a category seen a few times says little."""
 FOLDS = 5
 _NEGLIGIBLE = 1e-3
+_CODE_AT = len(CATEGORY_EVENTS_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +57,26 @@ class CategoryRates:
     """Category code -> log-odds shift; categories that barely differ are left out."""
 
     def applied(self, features: Mapping[str, float]) -> Mapping[str, float]:
-        """`features` with the current category's value beside them."""
+        """`features` with the current category's value and the session's average beside them."""
         code = features.get(CATEGORY_CODE)
         if code is None or not self.values:
             return features
-        value = self.values.get(int(code))
-        if value is None:
+        values = self.values
+        events = 0.0
+        total = 0.0
+        for name, count in features.items():
+            if name.startswith(CATEGORY_EVENTS_PREFIX):
+                events += count
+                total += count * values.get(int(name[_CODE_AT:]), 0.0)
+        value = values.get(int(code))
+        if value is None and not total:
             return features
-        return {**features, CATEGORY_SELLS: value}
+        applied = dict(features)
+        if value is not None:
+            applied[CATEGORY_SELLS] = value
+        if total:
+            applied[SESSION_CATEGORIES_SELL] = total / events
+        return applied
 
     def to_document(self) -> list[list[float]]:
         # Stored field names must be strings; pairs keep the codes as numbers.

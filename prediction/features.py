@@ -3,10 +3,13 @@
 import math
 from collections.abc import Iterable, Mapping
 
+from prediction.history import ACHIEVED_PREFIX, HOURS_SINCE, SESSIONS
 from prediction.state import (
     CARTED_BEFORE,
+    CATEGORIES_SEEN_BEFORE,
     CATEGORY_AGAIN,
     CATEGORY_CODE,
+    CATEGORY_EVENTS_PREFIX,
     ELAPSED_SECONDS,
     GAP_SECONDS,
     HISTORY_PREFIX,
@@ -35,6 +38,21 @@ DAYPART_PREFIX = "daypart:"
 WEEKEND = "weekend"
 # Hours (UTC) at which each part of the day starts.
 DAYPARTS = ((0, "night"), (6, "morning"), (12, "afternoon"), (18, "evening"))
+CURRENT_CATEGORY_EVENTS = "current_category_events"
+"""Events of this session in the product category it is on now (while that category is
+one of the tracked ones, prediction.state.MAX_TRACKED_CATEGORIES)."""
+PER_VISIT_PREFIX = "per_visit:"
+"""Features: a count of the customer's earlier sessions divided by their number, e.g.
+`per_visit:pageviews`, log1p-scaled."""
+ACHIEVED_RATE_PREFIX = "achieved_rate:"
+"""Features, by outcome id: the share of the customer's earlier sessions that achieved the
+outcome, shrunk towards none (see ACHIEVED_PRIOR_SESSIONS)."""
+ACHIEVED_PRIOR_SESSIONS = 10
+"""The share counts as if the customer also had this many sessions that did not achieve
+it: one visit that bought says less than ten that did."""
+_HISTORY_ACHIEVED = HISTORY_PREFIX + ACHIEVED_PREFIX
+# Totals that only say how long the shop has known the customer (see feature_vector).
+_HISTORY_TOTALS = frozenset({SESSIONS, HOURS_SINCE})
 
 
 PAID_MEDIUMS = frozenset(
@@ -60,13 +78,29 @@ def feature_vector(
     # mostly repeat the pageview count.
     _put_count(features, REPEAT_PAGEVIEWS, round(max(0.0, pageviews - distinct_pages(state))))
     _put_count(features, SEARCHES, state.get(SEARCHES, 0))
+    # The customer's earlier sessions are read as rates per session, never as totals: the
+    # totals grow with the time the shop has known its customers, so a model fitted on them
+    # learns the calendar of its training weeks and ranks the next weeks' sessions worse.
+    earlier_sessions = state.get(SESSIONS, 0)
     for key, value in state.items():
         if key.startswith(KIND_PREFIX) or key.startswith(NAME_PREFIX):
             _put_count(features, key, value)
-        elif key.startswith(HISTORY_PREFIX) and not is_sketch(key):
-            _put_count(features, key, value)
-    for key in (SEEN_BEFORE, CARTED_BEFORE, CATEGORY_AGAIN):
+        elif key.startswith(CATEGORY_EVENTS_PREFIX):
+            # Identifiers with counts, like CATEGORY_CODE: read through the model's table.
+            features[key] = float(value)
+        elif not earlier_sessions or not key.startswith(HISTORY_PREFIX) or key in _HISTORY_TOTALS:
+            continue
+        elif key.startswith(_HISTORY_ACHIEVED):
+            if value > 0:
+                features[ACHIEVED_RATE_PREFIX + key.removeprefix(_HISTORY_ACHIEVED)] = (
+                    value / (earlier_sessions + ACHIEVED_PRIOR_SESSIONS))
+        elif not is_sketch(key):
+            _put_count(features, PER_VISIT_PREFIX + key.removeprefix(HISTORY_PREFIX), value / earlier_sessions)
+    for key in (SEEN_BEFORE, CARTED_BEFORE, CATEGORY_AGAIN, CATEGORIES_SEEN_BEFORE):
         _put_count(features, key, state.get(key, 0))
+    if CATEGORY_CODE in state:
+        _put_count(features, CURRENT_CATEGORY_EVENTS,
+                   state.get(f"{CATEGORY_EVENTS_PREFIX}{int(state[CATEGORY_CODE])}", 0))
     _put_count(features, DISTINCT_ITEMS, round(sketch_count(state, ITEM_SKETCH)))
     if HOUR in state:
         hour = int(state[HOUR])

@@ -15,7 +15,9 @@ from typing import Any
 
 from prediction.state import (
     CARTED_SKETCH,
+    CATEGORY_SKETCH,
     HISTORY_CARTED_SKETCH,
+    HISTORY_CATEGORY_SKETCH,
     HISTORY_PREFIX,
     HISTORY_SEEN_SKETCH,
     ITEM_SKETCH,
@@ -40,8 +42,10 @@ ACHIEVED_PREFIX = "achieved:"
 _DOT, _ESCAPED_DOT = ".", "\u2024"
 
 # Customer document fields, under `history`.
-_SESSIONS, _LAST_AT, _COUNTS, _SEEN, _CARTED = "sessions", "lastAt", "counts", "seen", "carted"
-_SKETCHES = ((ITEM_SKETCH, _SEEN, HISTORY_SEEN_SKETCH), (CARTED_SKETCH, _CARTED, HISTORY_CARTED_SKETCH))
+_SESSIONS, _LAST_AT, _COUNTS, _SEEN, _CARTED, _CATEGORIES = (
+    "sessions", "lastAt", "counts", "seen", "carted", "categories")
+_SKETCHES = ((ITEM_SKETCH, _SEEN, HISTORY_SEEN_SKETCH), (CARTED_SKETCH, _CARTED, HISTORY_CARTED_SKETCH),
+             (CATEGORY_SKETCH, _CATEGORIES, HISTORY_CATEGORY_SKETCH))
 _SESSION_SKETCH_FIELDS = tuple(
     (sketch_key(session_key, word), f"{field}{word}")
     for session_key, field, _ in _SKETCHES

@@ -1,14 +1,18 @@
 """Human phrases for the session properties that explain a prediction."""
 
+import math
 from collections.abc import Mapping
 
-from prediction.categories import CATEGORY_SELLS
+from prediction.categories import CATEGORY_SELLS, SESSION_CATEGORIES_SELL
 from prediction.features import (
+    ACHIEVED_RATE_PREFIX,
+    CURRENT_CATEGORY_EVENTS,
     DAYPART_PREFIX,
     DEVICE_PREFIX,
     DISTINCT_ITEMS,
     GAP_MINUTES,
     PAID_CAMPAIGN,
+    PER_VISIT_PREFIX,
     REFERRER_PREFIX,
     REPEAT_PAGEVIEWS,
     SEGMENT_PREFIX,
@@ -19,6 +23,7 @@ from prediction.features import (
 from prediction.history import ACHIEVED_PREFIX, HOURS_SINCE, SESSIONS
 from prediction.state import (
     CARTED_BEFORE,
+    CATEGORIES_SEEN_BEFORE,
     CATEGORY_AGAIN,
     HISTORY_PREFIX,
     KIND_PREFIX,
@@ -81,6 +86,17 @@ def describe(driver: str, features: Mapping[str, float]) -> str:
         if not sells:
             return "on a product category with no sales record"
         return "on a product category that often sells" if sells > 0 else "on a product category that seldom sells"
+    if driver == SESSION_CATEGORIES_SELL:
+        sells = features.get(driver, 0.0)
+        if not sells:
+            return "in product categories with no sales record"
+        return "in product categories that often sell" if sells > 0 else "in product categories that seldom sell"
+    if driver.startswith(ACHIEVED_RATE_PREFIX):
+        outcome = driver.removeprefix(ACHIEVED_RATE_PREFIX)
+        done = "achieved" if features.get(driver) else "not achieved"
+        return f'has {done} outcome "{outcome}" on earlier visits'
+    if driver.startswith(PER_VISIT_PREFIX):
+        return _per_visit(driver.removeprefix(PER_VISIT_PREFIX), math.expm1(features.get(driver, 0.0)))
     if driver.startswith(SEGMENT_PREFIX):
         segment = driver.removeprefix(SEGMENT_PREFIX)
         return f'in segment "{segment}"' if features.get(driver) else f'not in segment "{segment}"'
@@ -107,6 +123,10 @@ def describe_count(driver: str, count: int) -> str:
         return _done("came back to an item carted on an earlier visit", count)
     if driver == CATEGORY_AGAIN:
         return _done("went back to a category seen in this visit", count)
+    if driver == CURRENT_CATEGORY_EVENTS:
+        return _counted(count, "event", "events") + " in the current product category"
+    if driver == CATEGORIES_SEEN_BEFORE:
+        return _done("browsed a category seen on an earlier visit", count)
     if driver == SESSIONS:
         return "first visit" if count <= 0 else _counted(count, "earlier visit", "earlier visits")
     if driver == HOURS_SINCE:
@@ -122,6 +142,22 @@ def describe_count(driver: str, count: int) -> str:
         phrase = _EVENT_PHRASES.get(kind, f"triggered a {kind.lower().replace('_', ' ')} event")
         return _done(phrase, count)
     return f"{driver}: {count}"
+
+
+def _per_visit(driver: str, rate: float) -> str:
+    """Phrase for a count of earlier sessions per session: rates below one are common."""
+    if driver == PAGEVIEWS:
+        return f"viewed {rate:.1f} pages per earlier visit"
+    if driver == SEARCHES:
+        return f"searched {rate:.1f}× per earlier visit"
+    if driver.startswith(NAME_PREFIX):
+        name = driver.removeprefix(NAME_PREFIX)
+        return f"{_EVENT_PHRASES.get(name, f'triggered \"{name}\"')} {rate:.1f}× per earlier visit"
+    if driver.startswith(KIND_PREFIX):
+        kind = driver.removeprefix(KIND_PREFIX)
+        phrase = _EVENT_PHRASES.get(kind, f"triggered a {kind.lower().replace('_', ' ')} event")
+        return f"{phrase} {rate:.1f}× per earlier visit"
+    return f"{driver}: {rate:.1f} per earlier visit"
 
 
 def _earlier(driver: str, count: int) -> str:

@@ -61,6 +61,8 @@ class _Split:
 
     sessions: int
     fit: list[Row]
+    fit_weights: list[float]
+    """Each fitted row's weight (see session_weight)."""
     calibration: list[Row]
     holdout: list[Row]
     holdout_sessions: int
@@ -103,16 +105,23 @@ def _split(sessions: Sequence[SessionRows]) -> _Split:
     calibration_end = round(len(ordered) * (FIT_SHARE + CALIBRATION_SHARE))
     parts = [ordered[:fit_end], ordered[fit_end:calibration_end], ordered[calibration_end:]]
     calibration_rows, holdout_rows = ([row for session in part for row in session.rows] for part in parts[1:])
-    fit_rows, categories = _fitted_rows(parts[0], sessions)
-    return _Split(len(ordered), fit_rows, calibration_rows, holdout_rows, holdout_sessions=len(parts[2]),
-                  categories=categories)
+    fit_rows, fit_weights, categories = _fitted_rows(parts[0], sessions)
+    return _Split(len(ordered), fit_rows, fit_weights, calibration_rows, holdout_rows,
+                  holdout_sessions=len(parts[2]), categories=categories)
+
+
+def session_weight(prefixes: int) -> float:
+    """The weight of each of a session's `prefixes` rows in a fit: a session of n rows
+    weighs sqrt(n) rows. Long sessions still teach more than short ones, as they hold
+    more moments to score, without a few of them outweighing all the short ones."""
+    return prefixes ** -0.5
 
 
 def _fitted_rows(
     fitted: Sequence[SessionRows], sessions: Sequence[SessionRows],
-) -> tuple[list[Row], CategoryRates]:
-    """The rows of the sessions to fit on, each with how often its category sells, and
-    the rates of those sessions and of the ones without rows that ended by then."""
+) -> tuple[list[Row], list[float], CategoryRates]:
+    """The rows of the sessions to fit on, each with how often its category sells, their
+    weights, and the rates of those sessions and of the ones without rows that ended by then."""
     fitted_until = fitted[-1].ended_at if fitted else float("-inf")
     without_rows = [session for session in sessions if not session.rows and session.ended_at <= fitted_until]
     every = [*fitted, *without_rows]
@@ -122,7 +131,8 @@ def _fitted_rows(
         for session, rates in zip(fitted, rates_of[:len(fitted)], strict=True)
         for features, achieved, fallback in session.rows
     ]
-    return rows, categories
+    weights = [session_weight(len(session.rows)) for session in fitted for _ in session.rows]
+    return rows, weights, categories
 
 
 def _one_sided(split: _Split) -> str | None:
@@ -137,7 +147,7 @@ def _one_sided(split: _Split) -> str | None:
 
 def _calibrated(kind: str, split: _Split, trained_at: datetime) -> tuple[float, Model | TreeModel]:
     """A model of the kind fitted and calibrated, with how well it ranks the calibration sessions."""
-    model = replace(_fit(kind, split.fit, trained_at), categories=split.categories)
+    model = replace(_fit(kind, split.fit, split.fit_weights, trained_at), categories=split.categories)
     calibration_scores = [model.score(features) for features, _, _ in split.calibration]
     calibration_labels = [achieved for _, achieved, _ in split.calibration]
     model = replace(model, calibration=fit_platt(calibration_scores, calibration_labels))
@@ -154,8 +164,9 @@ def _refitted(chosen: Model | TreeModel, sessions: Sequence[SessionRows], traine
     gives scores on the same scale, so the calibration still holds.
     """
     ordered = sorted((session for session in sessions if session.rows), key=lambda session: session.ended_at)
-    rows, categories = _fitted_rows(ordered, sessions)
-    return replace(_fit(chosen.kind, rows, trained_at), categories=categories, calibration=chosen.calibration)
+    rows, weights, categories = _fitted_rows(ordered, sessions)
+    return replace(_fit(chosen.kind, rows, weights, trained_at), categories=categories,
+                   calibration=chosen.calibration)
 
 
 def _judged(
@@ -203,16 +214,16 @@ def _why_unused(auc: float, fallback_auc: float) -> str:
     return f"ranks the latest sessions no better than chance (AUC {auc:.3f}): the fallback stays"
 
 
-def _fit(kind: str, rows: Sequence[Row], trained_at: datetime) -> Model | TreeModel:
+def _fit(kind: str, rows: Sequence[Row], weights: Sequence[float], trained_at: datetime) -> Model | TreeModel:
     plain = [(features, achieved) for features, achieved, _ in rows]
     positives = sum(achieved for _, achieved in plain)
     if kind == MODEL_SOURCE:
-        model = train(plain, min_rows=0, min_positives=1, trained_at=trained_at)
+        model = train(plain, min_rows=0, min_positives=1, trained_at=trained_at, row_weights=weights)
         assert model is not None  # both classes are present
         return model
     names = vocabulary(plain, MIN_FEATURE_ROWS)
     labels = np.array([achieved for _, achieved in plain])
-    trees, baseline = fit_trees(design_matrix(plain, names), labels, names)
+    trees, baseline = fit_trees(design_matrix(plain, names), labels, names, row_weights=weights)
     return TreeModel(features=tuple(names), trees=trees, baseline=baseline, trained_at=trained_at,
                      rows=len(plain), positives=positives, score_sample=(0.0,))
 

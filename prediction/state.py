@@ -25,20 +25,30 @@ WEEKDAY = "weekday"
 CATEGORY_CODE = "category_code"
 """The product category of the latest event that named one, as a number stable across
 processes (crc32): a trained model looks up how often that category sells."""
+CATEGORY_EVENTS_PREFIX = "category_events:"
+"""Events in this session per product category, by code (`category_events:<code>`), for
+the first MAX_TRACKED_CATEGORIES categories: a trained model reads how often the
+categories of the whole session sell, not only the latest one's."""
+TRACKED_CATEGORIES = "tracked_categories"
+MAX_TRACKED_CATEGORIES = 16
 CATEGORY_AGAIN = "category_again"
 """Events on a product category already seen in this session."""
 SEEN_BEFORE = "items_seen_before"
 """Events on items the customer looked at in earlier sessions."""
 CARTED_BEFORE = "items_carted_before"
 """Events on items the customer put in the cart in earlier sessions."""
+CATEGORIES_SEEN_BEFORE = "categories_seen_before"
+"""Events on product categories the customer looked at in earlier sessions."""
 HISTORY_PREFIX = "history:"
 """Keys copied from the customer's earlier sessions when this one opened; they do not change."""
 HISTORY_SEEN_SKETCH = "history:seen"
 HISTORY_CARTED_SKETCH = "history:carted"
+HISTORY_CATEGORY_SKETCH = "history:categories"
 ITEM_SKETCH = "item_sketch"
 CARTED_SKETCH = "carted_sketch"
 CATEGORY_SKETCH = "category_sketch"
-SKETCH_PREFIXES = (ITEM_SKETCH, CARTED_SKETCH, CATEGORY_SKETCH, HISTORY_SEEN_SKETCH, HISTORY_CARTED_SKETCH)
+SKETCH_PREFIXES = (ITEM_SKETCH, CARTED_SKETCH, CATEGORY_SKETCH, HISTORY_SEEN_SKETCH, HISTORY_CARTED_SKETCH,
+                   HISTORY_CATEGORY_SKETCH)
 SKETCH_WORDS = 4
 """Item and category sketches span this many 63-bit words, so sessions of a few dozen
 items rarely confuse two of them."""
@@ -178,9 +188,13 @@ def _mark_item(state: FeatureState, event: Mapping) -> None:
             add_to_sketch(state, CARTED_SKETCH, item)
     category = category_of(event)
     if category is not None:
-        state[CATEGORY_CODE] = category_code(category)
+        code = category_code(category)
+        state[CATEGORY_CODE] = code
+        _count_category(state, code)
         if in_sketch(state, CATEGORY_SKETCH, category):
             state[CATEGORY_AGAIN] = state.get(CATEGORY_AGAIN, 0) + 1
+        if in_sketch(state, HISTORY_CATEGORY_SKETCH, category):
+            state[CATEGORIES_SEEN_BEFORE] = state.get(CATEGORIES_SEEN_BEFORE, 0) + 1
         add_to_sketch(state, CATEGORY_SKETCH, category)
 
 
@@ -203,6 +217,15 @@ def _count_name(state: FeatureState, key: str) -> None:
     elif state.get(TRACKED_NAMES, 0) < MAX_TRACKED_NAMES:
         state[key] = 1
         state[TRACKED_NAMES] = state.get(TRACKED_NAMES, 0) + 1
+
+
+def _count_category(state: FeatureState, code: int) -> None:
+    key = f"{CATEGORY_EVENTS_PREFIX}{code}"
+    if key in state:
+        state[key] += 1
+    elif state.get(TRACKED_CATEGORIES, 0) < MAX_TRACKED_CATEGORIES:
+        state[key] = 1
+        state[TRACKED_CATEGORIES] = state.get(TRACKED_CATEGORIES, 0) + 1
 
 
 def _mark_page(state: FeatureState, page: Mapping | None) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from prediction.model import Model
-from prediction.state import CATEGORY_CODE
+from prediction.state import CATEGORY_CODE, CATEGORY_EVENTS_PREFIX
 
 MAX_FEATURES = 128
 SCORE_SAMPLE_SIZE = 1000
@@ -27,6 +27,7 @@ def train(
     min_feature_rows: int = MIN_FEATURE_ROWS,
     l2: float = 1.0,
     trained_at: datetime | None = None,
+    row_weights: Sequence[float] | None = None,
 ) -> Model | None:
     """Fit an L2-regularised, class-balanced logistic regression.
 
@@ -34,7 +35,9 @@ def train(
     `min_positives` rows in either class. Only features non-zero in at least
     `min_feature_rows` rows are used, so rare event names and segments stay out.
     `l2` weighs the squared weights of standardised features against the summed log
-    loss, so its pull fades as history grows.
+    loss, so its pull fades as history grows. `row_weights` (default: all alike) weigh
+    the rows within their class, e.g. so a long session counts for less than all its
+    prefixes would.
     """
     if l2 <= 0:
         raise ValueError("l2 must be positive: without it separable data has no finite fit")
@@ -53,10 +56,14 @@ def train(
 
     # Balanced class weights keep the minority class from being regularised away;
     # the bias shift afterwards turns the balanced odds back into real probabilities.
+    # The weights add up to the number of rows, so l2 pulls as hard as without them.
     y = labels.astype(np.float64)
-    positive_weight = len(rows) / (2 * positives)
-    negative_weight = len(rows) / (2 * (len(rows) - positives))
-    sample_weights = np.where(labels, positive_weight, negative_weight)
+    weighed = np.ones(len(rows)) if row_weights is None else np.asarray(row_weights, dtype=np.float64)
+    if weighed.shape != (len(rows),) or not np.all(weighed > 0):
+        raise ValueError("row_weights must hold one positive weight per row")
+    positive_weight = len(rows) / (2 * float(weighed[labels].sum()))
+    negative_weight = len(rows) / (2 * float(weighed[~labels].sum()))
+    sample_weights = weighed * np.where(labels, positive_weight, negative_weight)
 
     standardised_weights, standardised_bias = _fit_logistic(
         (x - means) / scales, y, sample_weights, l2
@@ -80,7 +87,8 @@ def train(
 
 def vocabulary(rows: Sequence[Row], min_feature_rows: int) -> list[str]:
     support = Counter(
-        name for features, _ in rows for name, value in features.items() if value and name != CATEGORY_CODE)
+        name for features, _ in rows for name, value in features.items()
+        if value and name != CATEGORY_CODE and not name.startswith(CATEGORY_EVENTS_PREFIX))
     return sorted(
         name for name, count in support.most_common(MAX_FEATURES) if count >= min_feature_rows
     )

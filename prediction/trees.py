@@ -31,6 +31,7 @@ MAX_TREES = 60
 MAX_LEAVES = 8
 LEARNING_RATE = 0.1
 MIN_ROWS_PER_LEAF = 20
+L2 = 1.0
 
 _LEAF = -1
 
@@ -139,21 +140,23 @@ class TreeModel:
 
 
 def fit_trees(
-    x: np.ndarray, labels: np.ndarray, names: Sequence[str], *, seed: int = 0
+    x: np.ndarray, labels: np.ndarray, names: Sequence[str], *, seed: int = 0,
+    row_weights: Sequence[float] | None = None,
 ) -> tuple[tuple[Tree, ...], float]:
-    """Boosted trees on a dense matrix: the trees as plain lists and the baseline score."""
+    """Boosted trees on a dense matrix: the trees as plain lists and the baseline score.
+    `row_weights`: how much each row counts (default: all alike)."""
     # Heavy imports, needed only where training runs.
     from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
 
     classifier = HistGradientBoostingClassifier(
         max_iter=MAX_TREES, max_leaf_nodes=MAX_LEAVES, learning_rate=LEARNING_RATE,
-        min_samples_leaf=MIN_ROWS_PER_LEAF, l2_regularization=1.0, early_stopping=False, random_state=seed,
+        min_samples_leaf=MIN_ROWS_PER_LEAF, l2_regularization=L2, early_stopping=False, random_state=seed,
     )
     # One thread: the trees are small, and OpenMP threads spinning on cores that ingest
     # is using make a fit ten times slower, not faster.
     with threadpool_limits(1):
-        classifier.fit(x, labels)
+        classifier.fit(x, labels, sample_weight=None if row_weights is None else np.asarray(row_weights))
     trees = tuple(_exported(predictor.nodes) for [predictor] in classifier._predictors)
     return trees, float(np.ravel(classifier._baseline_prediction)[0])
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from prediction import SessionRows, feature_vector, fold_event, model_from_document, select_model
-from prediction.categories import CategoryCounts, CategoryTally, out_of_fold, session_counts
+from prediction.categories import CategoryCounts, CategoryRates, CategoryTally, out_of_fold, session_counts
 from prediction.state import CATEGORY_CODE
 from tests.prediction.outcome_synthetic import START, custom, pageview
 
@@ -86,3 +86,18 @@ def test_a_category_seen_a_few_times_says_little():
     rates = CategoryTally(sessions).rates().values
 
     assert 0 < rates[1] < rates[3] / 2
+
+
+def test_the_session_s_categories_sell_as_the_average_of_its_events():
+    state: dict = {}
+    for event in [*viewed("boots", 3), *viewed("hats", 1)]:
+        state = fold_event(state, event, START)
+    boots, hats = (session_counts([fold_event({}, viewed(name, 1)[0], START)[CATEGORY_CODE]], None)
+                   for name in ("boots", "hats"))
+    [boots_code], [hats_code] = boots.events, hats.events
+    rates = CategoryRates({boots_code: 1.0, hats_code: -0.5})
+
+    applied = rates.applied(feature_vector(state, None, ()))
+
+    assert applied["category_sells"] == -0.5  # on hats now
+    assert applied["session_categories_sell"] == pytest.approx((3 * 1.0 - 0.5) / 4)

@@ -97,7 +97,6 @@ def test_items_seen_again_count_only_across_sessions():
     features = feature_vector(state, {}, [])
 
     assert count_of(features, "items_seen_before") == 2
-    assert count_of(features, "history:sessions") == 1
     assert "items_carted_before" not in features
 
 
@@ -109,3 +108,64 @@ def test_features_stay_few_and_small_in_a_very_long_session():
 
     assert len(features) <= 64 + 5
     assert all(0 < value < 12 for value in features.values())
+
+
+def returning_state(history: dict, events: list[dict]) -> dict:
+    state = snapshot(history, START)
+    for event in events:
+        state = fold_event(state, event, START)
+    return state
+
+
+def test_earlier_sessions_are_read_per_visit_not_as_totals():
+    # Two customers who behaved alike on every visit; one has been around twice as long.
+    newer = {"sessions": 4, "counts": {"pageviews": 20, "name:add_to_cart": 2, "achieved:o1": 2}}
+    older = {"sessions": 8, "counts": {"pageviews": 40, "name:add_to_cart": 4, "achieved:o1": 4}}
+    visit = [pageview("https://shop.example/a", START)]
+
+    features = feature_vector(returning_state(newer, visit), {}, [])
+
+    assert features["per_visit:pageviews"] == math.log1p(5)
+    assert features["per_visit:name:add_to_cart"] == math.log1p(0.5)
+    assert not [name for name in features if name.startswith("history:")]
+    older_features = feature_vector(returning_state(older, visit), {}, [])
+    assert older_features["per_visit:pageviews"] == features["per_visit:pageviews"]
+    # The longer record of the same share of purchases is the surer one.
+    assert older_features["achieved_rate:o1"] > features["achieved_rate:o1"] > 0
+
+
+def test_a_first_visit_has_no_earlier_rates():
+    features = feature_vector(returning_state({}, [pageview("https://shop.example/a", START)]), {}, [])
+
+    assert not [name for name in features if name.startswith(("per_visit:", "achieved_rate:"))]
+
+
+def on_category(category: str, url: str = "https://shop.example/a") -> dict:
+    return {**pageview(url, START), "attributes": {"category": category}}
+
+
+def test_categories_browsed_on_earlier_visits_are_counted():
+    earlier = state_of([on_category("boots")])
+    history = {"sessions": 1}
+    for key, value in earlier.items():
+        if key.startswith("category_sketch"):
+            history["categories" + key.removeprefix("category_sketch")] = value
+    state = returning_state(history, [on_category("boots"), on_category("hats"), on_category("boots")])
+
+    assert count_of(feature_vector(state, {}, []), "categories_seen_before") == 2
+
+
+def test_events_in_the_current_category_are_counted():
+    state = state_of([on_category("boots"), on_category("hats"), on_category("boots"), on_category("boots")])
+
+    features = feature_vector(state, {}, [])
+
+    assert count_of(features, "current_category_events") == 3
+
+
+def test_a_session_tracks_a_bounded_number_of_categories():
+    state = state_of([on_category(f"category {number}") for number in range(100)])
+
+    features = feature_vector(state, {}, [])
+
+    assert len([name for name in features if name.startswith("category_events:")]) == 16

@@ -27,3 +27,24 @@ def test_unknown_custom_events_are_quoted_by_name():
 
 def test_other_kinds_are_phrased_from_the_kind():
     assert describe("kind:FORM_SUBMITTED", {}) == "has not submitted a form"
+
+
+def test_earlier_visits_read_as_rates_per_visit():
+    assert describe("per_visit:pageviews", {"per_visit:pageviews": math.log1p(4.5)}) == (
+        "viewed 4.5 pages per earlier visit")
+    assert describe("per_visit:name:add_to_cart", {"per_visit:name:add_to_cart": math.log1p(0.4)}) == (
+        "added an item to the cart 0.4× per earlier visit")
+
+
+def test_an_outcome_achieved_on_earlier_visits_is_named():
+    assert describe("achieved_rate:o1", {"achieved_rate:o1": 0.2}) == 'has achieved outcome "o1" on earlier visits'
+    assert describe("achieved_rate:o1", {}) == 'has not achieved outcome "o1" on earlier visits'
+
+
+def test_the_session_s_categories_read_by_how_often_they_sell():
+    assert describe("session_categories_sell", {"session_categories_sell": 0.4}) == (
+        "in product categories that often sell")
+    assert describe("session_categories_sell", {"session_categories_sell": -0.4}) == (
+        "in product categories that seldom sell")
+    assert describe("current_category_events", {"current_category_events": math.log1p(3)}) == (
+        "3 events in the current product category")

@@ -63,3 +63,26 @@ def test_keeps_a_sorted_bounded_sample_of_training_scores():
 
     assert len(model.score_sample) == 1000
     assert list(model.score_sample) == sorted(model.score_sample)
+
+
+def test_rows_that_weigh_little_teach_little():
+    rows = shop_rows(3000, seed=1)
+    # A flag on 100 sessions' rows that all bought: taken at face value, a strong sign.
+    flagged = [number for number, (_, achieved) in enumerate(rows) if achieved][:100]
+    for number in flagged:
+        rows[number] = ({**rows[number][0], "segment:flagged": 1.0}, True)
+
+    def flag_weight(model):
+        return dict(zip(model.features, model.weights, strict=True))["segment:flagged"]
+
+    light = [0.05 if number in set(flagged) else 1.0 for number in range(len(rows))]
+    assert 0 < flag_weight(train(rows, row_weights=light)) < 0.8 * flag_weight(train(rows))
+
+
+def test_row_weights_must_fit_the_rows():
+    rows = shop_rows(300, seed=1)
+
+    with pytest.raises(ValueError, match="row_weights"):
+        train(rows, row_weights=[1.0] * (len(rows) - 1))
+    with pytest.raises(ValueError, match="row_weights"):
+        train(rows, row_weights=[0.0] * len(rows))
