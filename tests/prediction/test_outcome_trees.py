@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from prediction import TreeModel, model_from_document, training_rows
+from prediction import trees as trees_module
 from prediction.calibration import Platt
 from prediction.training import design_matrix, vocabulary
 from prediction.trees import fit_trees
@@ -24,7 +25,10 @@ def model():
                      rows=len(rows), positives=sum(y for _, y in rows), score_sample=(0.1, 0.5, 0.9))
 
 
-def test_scores_as_scikit_learn_does():
+@pytest.mark.parametrize("leaves", [2, 8])
+def test_scores_as_scikit_learn_does(leaves, monkeypatch):
+    # Stumps are fitted today; deeper trees, as earlier models hold, are scored alike.
+    monkeypatch.setattr(trees_module, "MAX_LEAVES", leaves)
     rows = training_rows(shop_journeys(800, seed=4), ["purchase"])
     names = vocabulary(rows, 20)
     x = design_matrix(rows, names)
@@ -33,8 +37,9 @@ def test_scores_as_scikit_learn_does():
 
     with threadpool_limits(1):
         reference = HistGradientBoostingClassifier(
-            max_iter=60, max_leaf_nodes=8, learning_rate=0.1, min_samples_leaf=20, l2_regularization=1.0,
-            early_stopping=False, random_state=0).fit(x, [y for _, y in rows])
+            max_iter=trees_module.MAX_TREES, max_leaf_nodes=trees_module.MAX_LEAVES,
+            learning_rate=trees_module.LEARNING_RATE, min_samples_leaf=trees_module.MIN_ROWS_PER_LEAF,
+            l2_regularization=trees_module.L2, early_stopping=False, random_state=0).fit(x, [y for _, y in rows])
     trees, baseline = fit_trees(x, np.array([y for _, y in rows]), names)
     ours = TreeModel(features=tuple(names), trees=trees, baseline=baseline, trained_at=datetime.now(UTC),
                      rows=len(rows), positives=1, score_sample=(0.5,))
