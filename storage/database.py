@@ -125,6 +125,9 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
                 [("customerId", ASCENDING), ("startedAt", DESCENDING), ("_id", DESCENDING)],
                 name="cards",
             ),
+            # Beside `cards`: an embedded store narrows a sorted read only through a
+            # single-field index, so a customer's cards would otherwise read every session.
+            IndexModel([("customerId", ASCENDING)], name="customer"),
             IndexModel(
                 [("status", ASCENDING), ("lastActivityAt", ASCENDING)], name="sweep"
             ),

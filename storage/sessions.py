@@ -169,7 +169,9 @@ async def live(
         "lastActivityAt": {"$gte": idle_before},
     }
     if after is not None:
-        query = {"$and": [query, after_filter(order, list(after))]}
+        # Beside the equalities, not nested under an $and with them: an embedded store
+        # narrows a read by an indexed equality only at the top of its filter.
+        query |= after_filter(order, list(after))
     return await db.sessions.find(query).sort(order).limit(limit).to_list()
 
 
