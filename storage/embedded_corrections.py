@@ -200,7 +200,7 @@ def apply() -> Any:
     }
     for name, correction in corrections.items():
         setattr(SQLiteEngine, name, correction)
-    undo_sorted_reads = embedded_sorted_reads.narrow_sort_checks()
+    undo_sorted_reads = embedded_sorted_reads.correct_sorted_reads()
     undo_delivery = _deliver_when_observed()
     undo_shared_index = _share_scalar_entry_index()
     undo_renewal = renew_registrations_when_free()

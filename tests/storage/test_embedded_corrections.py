@@ -11,13 +11,13 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bson import Decimal128, ObjectId
+from bson import Decimal128, Int64, MinKey, ObjectId
 from mongoeco.engines import SQLiteEngine
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -105,6 +105,92 @@ async def test_results_are_those_of_the_unmodified_store(tmp_path: Path):
     assert corrected == unmodified
     changed = next(doc for doc in unmodified[-2] if doc["_id"] == "e2")
     assert changed["tags"] == ["a", "b"] and changed["price"].to_decimal() == Decimal("1.5")  # edge cases ran
+
+
+SORTED_READS: list[tuple[str, dict[str, Any], list[tuple[str, int]], int, int]] = [
+    # (collection, filter, sort, skip, limit): equalities and $in on indexed fields and
+    # _id, sorted both ways, windows across ties and across missing and odd values.
+    ("events", {"sessionId": "a"}, [("occurredAt", 1), ("_id", 1)], 0, 0),
+    ("events", {"sessionId": "a"}, [("occurredAt", -1), ("_id", -1)], 0, 3),
+    ("events", {"sessionId": "a"}, [("occurredAt", 1), ("_id", -1)], 2, 3),
+    ("events", {"sessionId": "a", "kind": {"$ne": "MATCH"}}, [("occurredAt", 1)], 1, 2),
+    ("events", {"sessionId": "a", "$or": [{"occurredAt": {"$gt": NOW}}, {"occurredAt": NOW, "_id": {"$gt": "a2"}}]},
+     [("occurredAt", 1), ("_id", 1)], 0, 2),
+    ("events", {"sessionId": {"$in": ["a", "b"]}}, [("sessionId", -1), ("occurredAt", 1), ("_id", 1)], 0, 4),
+    ("events", {"sessionId": "b"}, [("occurredAt", 1), ("_id", 1)], 0, 0),  # a match holds an array there
+    ("events", {"sessionId": "c"}, [("occurredAt", -1), ("_id", 1)], 0, 0),  # 64-bit integer and decimal there
+    ("events", {"sessionId": "none"}, [("occurredAt", 1)], 0, 1),
+    ("events", {"_id": {"$in": ["a1", "a2", "b1", "c1"]}}, [("occurredAt", -1), ("_id", 1)], 0, 3),
+    ("events", {"customerId": "u1"}, [("rank", 1), ("_id", -1)], 0, 0),  # missing, null, string, number
+    ("sessions", {"customerId": "u1"}, [("startedAt", -1), ("_id", -1)], 0, 2),
+    ("sessions", {"customerId": "u1", "status": "ACTIVE"}, [("startedAt", -1), ("_id", -1)], 1, 5),
+    ("sessions", {"status": "ACTIVE"}, [("startedAt", 1), ("_id", 1)], 0, 0),
+    # No indexed equality; the first sort field required to be a date, indexed alone.
+    ("sessions", {"type": "WEB", "lastActivityAt": {"$type": "date", "$lt": NOW + timedelta(minutes=5)}},
+     [("lastActivityAt", -1), ("_id", -1)], 0, 3),
+    ("sessions", {"type": "WEB", "lastActivityAt": {"$type": "date", "$lt": NOW + timedelta(minutes=5)}},
+     [("lastActivityAt", -1), ("_id", 1)], 2, 3),
+    ("sessions", {"lastActivityAt": {"$type": "date", "$gt": NOW, "$lte": NOW + timedelta(minutes=4)}},
+     [("lastActivityAt", 1), ("_id", -1)], 1, 4),
+    ("sessions", {"lastActivityAt": {"$type": "date", "$gte": NOW}},
+     [("lastActivityAt", 1), ("status", 1), ("_id", 1)], 0, 2),
+    ("sessions", {"lastActivityAt": {"$type": 9}}, [("lastActivityAt", 1), ("_id", 1)], 3, 2),
+    ("sessions", {"lastActivityAt": NOW + timedelta(minutes=1), "type": {"$ne": "X"}},
+     [("lastActivityAt", -1), ("_id", 1)], 0, 1),
+    ("sessions", {"lastActivityAt": {"$lt": NOW + timedelta(minutes=5)}}, [("lastActivityAt", -1)], 1, 3),  # no $type
+    ("sessions", {"type": "WEB", "lastActivityAt": {"$type": "date", "$lt": NOW + timedelta(days=1)}},
+     [("lastActivityAt", -1), ("_id", -1)], 0, 50),  # fewer matches than the limit
+    ("sessions", {"type": "NONE", "lastActivityAt": {"$type": "date", "$lt": NOW + timedelta(days=1)}},
+     [("lastActivityAt", -1)], 0, 5),
+]
+
+
+async def sorted_reads(db: Database) -> list[Any]:
+    """Every SORTED_READS answer, before and after an event's session and a session's last
+    activity become arrays (the engine then serves no read on them by their index)."""
+    await db.events.insert_many([
+        {"_id": "a1", "dedupeKey": "a1", "sessionId": "a", "customerId": "u1", "occurredAt": NOW, "rank": 2},
+        {"_id": "a2", "dedupeKey": "a2", "sessionId": "a", "customerId": "u1", "occurredAt": NOW, "rank": "x"},
+        {"_id": "a3", "dedupeKey": "a3", "sessionId": "a", "customerId": "u1", "occurredAt": NOW, "rank": None},
+        {"_id": "a0", "dedupeKey": "a0", "sessionId": "a", "customerId": "u1", "occurredAt": NOW - timedelta(1)},
+        {"_id": "a4", "dedupeKey": "a4", "sessionId": "a", "kind": "MATCH", "occurredAt": NOW + timedelta(1)},
+        {"_id": "a5", "dedupeKey": "a5", "sessionId": "a"},
+        {"_id": "a6", "dedupeKey": "a6", "sessionId": "a", "occurredAt": None},
+        {"_id": "a7", "dedupeKey": "a7", "sessionId": "a", "occurredAt": "not a date"},
+        {"_id": "b1", "dedupeKey": "b1", "sessionId": "b", "occurredAt": [NOW + timedelta(2), NOW - timedelta(2)]},
+        {"_id": "b2", "dedupeKey": "b2", "sessionId": "b", "occurredAt": NOW},
+        {"_id": "c1", "dedupeKey": "c1", "sessionId": "c", "occurredAt": Int64(5)},
+        {"_id": "c2", "dedupeKey": "c2", "sessionId": "c", "occurredAt": Decimal128("4.5")},
+        {"_id": "c3", "dedupeKey": "c3", "sessionId": "c", "occurredAt": 6},
+        {"_id": "d1", "dedupeKey": "d1", "sessionId": "d", "occurredAt": [1, 2]},  # matches none of the reads
+    ])
+    odd_activity: dict[int, Any] = {3: None, 5: "soon", 8: 5, 10: {"at": NOW}, 12: MinKey()}
+    await db.sessions.insert_many([
+        {"_id": f"s{n}", "customerId": f"u{n % 2}", "status": "ACTIVE" if n % 3 else "INACTIVE",
+         "type": "WEB" if n % 4 else "CONVERSATION",
+         **({"startedAt": NOW + timedelta(minutes=n // 2)} if n % 5 else {}),
+         **({"lastActivityAt": odd_activity.get(n, NOW + timedelta(minutes=n // 2))} if n % 7 else {})}
+        for n in range(16)])
+
+    async def answers() -> list[Any]:
+        return [await db.db[collection].find(query).sort(order).skip(skip).limit(limit).to_list()
+                for collection, query, order, skip, limit in SORTED_READS]
+
+    before = await answers()
+    await db.events.insert_one({"_id": "e", "dedupeKey": "e", "sessionId": ["a", "b"], "occurredAt": NOW})
+    await db.sessions.insert_one({"_id": "sx", "type": "WEB", "lastActivityAt": [NOW, NOW + timedelta(minutes=3)]})
+    return before + await answers()
+
+
+async def test_sorted_reads_are_those_of_the_unmodified_store(tmp_path: Path):
+    async with sqlite_store(tmp_path) as db:
+        unmodified = await sorted_reads(db)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path) as db:
+            corrected = await sorted_reads(db)
+    assert corrected == unmodified
+    assert [len(answer) for answer in unmodified[:3]] == [8, 3, 3]  # the reads found what they were to sort
+    assert [len(answer) for answer in unmodified[14:17]] == [3, 2, 3]
 
 
 async def seed(db: Database, start: int, end: int) -> None:
