@@ -188,24 +188,32 @@ def _walk_plan(engine, db_name: str, coll_name: str, semantics, walk: _Walk) -> 
 
     where_sql, where_params = engine._translate_query_plan_with_multikey(db_name, coll_name, semantics.query_plan)
     entries = "scalar_index_entries"
-    walked = (
-        f"FROM {entries} INDEXED BY {engine._quote_identifier(walk.physical_name)} "
-        f"JOIN documents ON documents.db_name = ? AND documents.coll_name = ? "
-        f"AND documents.storage_key = {entries}.storage_key "
-        f"WHERE {entries}.collection_id = ? AND {entries}.index_name = ? AND {entries}.type_score = ? "
-        + "".join(f"AND {entries}.element_key {comparison} ? " for comparison, _ in walk.bounds)
-        + f"AND ({where_sql})"
-    )
-    walked_params = [
-        db_name, coll_name, walk.collection_id, walk.index_name, walk.type_score,
-        *(key for _, key in walk.bounds), *where_params,
-    ]
+
+    def walked(bounds: tuple[tuple[str, str], ...]) -> tuple[str, list[Any]]:
+        return (
+            f"FROM {entries} INDEXED BY {engine._quote_identifier(walk.physical_name)} "
+            f"JOIN documents ON documents.db_name = ? AND documents.coll_name = ? "
+            f"AND documents.storage_key = {entries}.storage_key "
+            f"WHERE {entries}.collection_id = ? AND {entries}.index_name = ? AND {entries}.type_score = ? "
+            + "".join(f"AND {entries}.element_key {comparison} ? " for comparison, _ in bounds)
+            + f"AND ({where_sql})"
+        ), [
+            db_name, coll_name, walk.collection_id, walk.index_name, walk.type_score,
+            *(key for _, key in bounds), *where_params,
+        ]
+
     order = "DESC" if walk.descending else "ASC"
-    # The key of the last match the window can need; every match up to it, ties included.
-    last = f"(SELECT {entries}.element_key {walked} ORDER BY {entries}.element_key {order} LIMIT 1 OFFSET ?)"
-    within = ">=" if walk.descending else "<="
-    sql = f"SELECT documents.document {walked} AND ({last} IS NULL OR {entries}.element_key {within} {last})"
-    last_params = [*walked_params, semantics.skip + semantics.limit - 1]
+    # The key of the last match the window can need: every match from the start of the
+    # walk up to it, ties included (all of them when there are fewer).
+    to_last, to_last_params = walked(walk.bounds)
+    last = f"(SELECT {entries}.element_key {to_last} ORDER BY {entries}.element_key {order} LIMIT 1 OFFSET ?)"
+    # Where the walk ends, only that key bounds the range SQLite reads (it uses one bound
+    # a side); the filter still applies the others.
+    ends = ("<", "<=") if not walk.descending else (">", ">=")
+    from_start, from_start_params = walked(tuple(bound for bound in walk.bounds if bound[0] not in ends))
+    within, beyond_every_date = (">=", "''") if walk.descending else ("<=", "char(1114111)")
+    up_to_last = f"{entries}.element_key {within} coalesce({last}, {beyond_every_date})"
+    sql = f"SELECT documents.document {from_start} AND {up_to_last}"
     reason = "the first sort field's index gives the candidates; the engine sorts them"
     return SQLiteReadExecutionPlan(
         semantics=semantics,
@@ -214,7 +222,7 @@ def _walk_plan(engine, db_name: str, coll_name: str, semantics, walk: _Walk) -> 
         physical_plan=_hybrid_physical_plan(semantics, reason),
         use_sql=True,
         sql=sql,
-        params=(*walked_params, *last_params, *last_params),
+        params=(*from_start_params, *to_last_params, semantics.skip + semantics.limit - 1),
         apply_python_sort=True,
         fallback_reason=reason,
     )

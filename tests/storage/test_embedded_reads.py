@@ -58,8 +58,7 @@ READS: dict[str, Callable[[Database], Awaitable[Any]]] = {
     "Live Now": lambda db: sessions.live(db, idle_before=NOW, limit=4, after=None),
     "Live Now, next page": lambda db: sessions.live(
         db, idle_before=NOW, limit=4, after=(NOW + timedelta(seconds=29), "s5")),
-    "training's ended sessions": lambda db: journeys.ended_sessions(
-        db, idle_before=NOW + timedelta(seconds=100), limit=10),
+    "training's ended sessions": lambda db: journeys.ended_sessions(db, idle_before=NOW + timedelta(days=1), limit=10),
 }
 SCAN: dict[str, Callable[[Database], Awaitable[Any]]] = {
     # Positive control: a sorted read led by an equality that no single-field index
