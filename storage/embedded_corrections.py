@@ -58,11 +58,13 @@ each keeps the engine's results and only avoids work (tests compare both).
    is now made at the next tick instead. Unlike 1-4 this changes no cost, so the store
    applies it also when measured without the others.
 
-6. Sorted reads led by an `_id` or an indexed equality (storage.embedded_sorted_reads).
-   Before sorting in SQL the engine asks, once per sort field, whether any match holds
-   that field as an array or as a number SQL cannot order; those questions read every
-   document of the collection. They are now restricted to the storage keys that serve
-   the read itself, as correction 1 restricts it.
+6. Sorted reads (storage.embedded_sorted_reads). Before sorting in SQL the engine asks,
+   once per sort field, whether any match holds that field as an array or as a number
+   SQL cannot order; those questions read every document of the collection. They are
+   now restricted to the storage keys that serve the read itself, as correction 1
+   restricts it. A limited read sorted by a field that its filter requires to be a date
+   walks that field's single-field index and stops at the window's last match, where
+   the engine read and sorted every match.
 
 Corrections 3 and 4 together, measured on the service (store CPU): one 1-event /collect
 batch at a time 22-24 -> 17-18 ms per batch; the ingest benchmark's import 3.8-3.9 ->
