@@ -26,6 +26,10 @@ from prediction.state import (
     sketch_count,
 )
 
+FEATURE_SET = 2
+"""The version of what feature_vector computes. A stored model records the one it was
+trained on; a model of another set is not scored (its weights would meet features that
+no longer exist, or miss new ones) until the outcome is trained again."""
 REPEAT_PAGEVIEWS = "repeat_pageviews"
 SESSION_MINUTES = "session_minutes"
 GAP_MINUTES = "gap_minutes"

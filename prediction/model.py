@@ -11,7 +11,7 @@ from typing import Any
 
 from prediction.calibration import Platt
 from prediction.categories import CategoryRates
-from prediction.features import driver_of
+from prediction.features import FEATURE_SET, driver_of
 from prediction.labels import describe
 from prediction.result import MODEL_SOURCE, Factor, Prediction
 
@@ -121,6 +121,7 @@ def strongest_factors(by_driver: Mapping[str, float], features: Mapping[str, flo
 def common_document(model: Any) -> dict[str, Any]:
     """The parts every kind of model stores alike."""
     return {
+        "featureSet": FEATURE_SET,
         "trainedAt": model.trained_at.isoformat(),
         "rows": model.rows,
         "positives": model.positives,
@@ -132,6 +133,11 @@ def common_document(model: Any) -> dict[str, Any]:
 
 
 def common_fields(document: Mapping) -> dict[str, Any]:
+    """ValueError for a model trained on another feature set (models stored before sets
+    were recorded were trained on the first)."""
+    trained_on = document.get("featureSet", 1)
+    if trained_on != FEATURE_SET:
+        raise ValueError(f"trained on feature set {trained_on!r}, this version computes set {FEATURE_SET}")
     return {
         "trained_at": datetime.fromisoformat(document["trainedAt"]),
         "rows": int(document["rows"]),

@@ -41,8 +41,9 @@ class Catalog(Compiled[Outcome]):
                 continue  # trained for conditions that no longer hold
             try:
                 model = model_from_document(doc["model"])
-            except (KeyError, TypeError, ValueError):
-                log.warning("outcome %s has an unreadable model; its fallback is used", outcome.id)
+            except (KeyError, TypeError, ValueError) as error:
+                log.warning("outcome %s has a model this version cannot score (%s); its fallback is used "
+                            "until the outcome is trained again", outcome.id, error)
                 continue
             self.trained[outcome.id] = model
             if (model.evaluation or {}).get("used", True):

@@ -40,3 +40,16 @@ def test_a_model_that_did_not_beat_the_fallback_is_shown_but_does_not_score():
 
     assert "o1" not in loaded.models
     assert loaded.trained["o1"].evaluation["used"] is False
+
+
+@pytest.mark.parametrize("trained_on", [None, 1], ids=["stored before sets were recorded", "an older set"])
+def test_a_model_trained_on_other_features_does_not_score_until_trained_again(trained_on):
+    current = stored_model(fallback_knows_the_answer=False)
+    older = {**current, "model": {**current["model"]}}
+    if trained_on is None:
+        del older["model"]["featureSet"]
+    else:
+        older["model"]["featureSet"] = trained_on
+
+    assert "o1" in catalog(current).models  # the same model, on today's features, scores
+    assert "o1" not in catalog(older).models and "o1" not in catalog(older).trained
