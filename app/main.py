@@ -92,6 +92,7 @@ def create_app(
         db = connect(
             uri, settings.database, event_listeners=[*(command_listeners or []), metrics.command_listener],
             timeout_seconds=settings.store_timeout_seconds,
+            operation_timeout_seconds=settings.store_operation_timeout_seconds,
         )
         hub = LiveHub(
             settings.broadcast_url,

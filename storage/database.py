@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+import pymongo
 from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, OperationFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, OperationFailure
 
 CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
 
-STORE_UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
-"""Errors that mean the store could not be reached in time (no server selected within the
-client's timeout, a connection refused, dropped or timed out), not a mistake in what was
-asked: the same request can succeed later. Code outside storage/ names them through this."""
+STORE_UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure, ExecutionTimeout)
+"""Errors that mean the store could not be reached or did not answer in time (no server
+selected within the client's timeout; a connection refused, dropped or timed out; an
+operation past its bound), not a mistake in what was asked: the same request can succeed
+later. Code outside storage/ names them through this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +87,37 @@ async def close(database: Database) -> None:
     await database.client.close()
 
 
+@contextmanager
+def long_work() -> Iterator[None]:
+    """Store operations started inside take as long as they need: work that legitimately
+    outlasts a request's bound (training's reads of thousands of sessions, index builds on
+    a full collection). A store that cannot be reached still fails them after the
+    client's server-selection timeout; only one that hangs holds them."""
+    # 0 lifts the client's per-operation timeout for the block (no deadline, no maxTimeMS).
+    with pymongo.timeout(0):
+        yield
+
+
 def connect(
-    uri: str, database: str, *, event_listeners: list | None = None, timeout_seconds: float = 10.0
+    uri: str, database: str, *, event_listeners: list | None = None, timeout_seconds: float = 10.0,
+    operation_timeout_seconds: float | None = None,
 ) -> Database:
     """timeout_seconds: how long an operation waits for an unreachable store before it
-    fails. The connection timeout keeps the driver's default: the embedded store may be
-    busy for seconds with one large write, and a heartbeat given up on drops the pool."""
+    fails. operation_timeout_seconds: how long any one operation may take in all (finding
+    the server, a connection, the store's answer), so a store that hangs with its
+    connections open cannot hold a request without limit; None: no such bound (commands
+    that run long work on purpose). Outside long_work(), every operation has it.
+
+    The connection timeout keeps the driver's default: the embedded store may be busy for
+    seconds with one large write, and a heartbeat given up on drops the pool. The
+    operation bound leaves heartbeats alone, and an operation timed out on an open
+    connection closes that connection only."""
     client: AsyncMongoClient = AsyncMongoClient(
         uri,
         tz_aware=True,
         tzinfo=UTC,
         serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+        timeoutMS=None if operation_timeout_seconds is None else int(operation_timeout_seconds * 1000),
         event_listeners=event_listeners or [],
     )
     return Database(client=client, db=client.get_database(database, codec_options=CODEC))
@@ -163,6 +187,11 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
 
 async def ensure_indexes(database: Database, *, retention_seconds: int) -> None:
     """Create every index; safe to run at each start-up and from several instances."""
+    with long_work():  # building an index on a full collection takes as long as it takes
+        await _ensure_indexes(database, retention_seconds)
+
+
+async def _ensure_indexes(database: Database, retention_seconds: int) -> None:
     for collection, models in _indexes(retention_seconds).items():
         try:
             await database.db[collection].create_indexes(models)

@@ -373,3 +373,127 @@ async def test_an_api_key_the_stopped_store_cannot_check_is_told_when_to_come_ba
 
 async def _store_seen_away(service: Service) -> bool:
     return (await service.http.get("/readyz")).json()["store"] == "unreachable"
+
+
+PATIENT_DRIVER = "&connectTimeoutMS=600000"
+"""The driver's monitor gives up on a silent store after its heartbeat interval plus its
+connect timeout (30 s by default) and then interrupts whatever waits on it; with a long
+connect timeout, as on a slow network, that rescue is ten minutes away, so a request is
+answered only if the service bounds its own store operations."""
+
+
+@pytest.fixture
+async def bounded(store: EmbeddedStore) -> AsyncIterator[Service]:
+    """A service that gives one store operation a second before it answers that the
+    store is unavailable."""
+    service = await start_service(
+        store.uri + PATIENT_DRIVER, collect_rate_per_minute=100_000, store_operation_timeout_seconds=1,
+    )
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+class Hung:
+    """The store's process stopped (SIGSTOP): its connections stay open and it answers
+    nothing, as a wedged or swapped-out store does. Continued on leaving, whatever happens."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.pid = store.pid
+        self.stopped = False
+
+    def stop(self) -> None:
+        os.kill(self.pid, signal.SIGSTOP)
+        self.stopped = True
+
+    def resume(self) -> None:
+        if self.stopped:
+            os.kill(self.pid, signal.SIGCONT)
+            self.stopped = False
+
+
+@pytest.fixture
+def hung(store: EmbeddedStore):
+    hung = Hung(store)
+    try:
+        yield hung
+    finally:
+        hung.resume()
+
+
+SEGMENTS = "{ segments { id name } outcomes { id } }"
+SESSION = "query($s: ID!) { session(id: $s) { id eventCount } }"
+
+
+async def test_a_store_that_hangs_is_answered_unavailable_and_every_event_is_stored_once_after_it_resumes(
+    store, bounded, hung, caplog,
+):
+    service = bounded
+    session_id = (await service.data(TRACK, pageviews("hung-graphql", "g1")))["trackEvents"]["sessionIds"][0]
+    assert len((await service.data(SEGMENTS))["segments"]) >= 0
+    trackers = [Tracker(service.http, n) for n in range(CLIENTS)]
+    load = [asyncio.create_task(tracker.run()) for tracker in trackers]
+    try:
+        await wait_until(lambda: all(len(t.confirmed) >= 2 for t in trackers))
+        hung.stop()
+        # Without a bound on each store operation these would wait for as long as the store
+        # stays stopped: the wait below would run out instead.
+        await wait_until(lambda: sum(len(t.refusals) for t in trackers) >= 3 * CLIENTS)
+        tracked = await service.http.post(
+            "/graphql", json={"query": TRACK, "variables": pageviews("hung-graphql", "g2", "g3")},
+            headers={"Authorization": "Bearer test-admin-token"},
+        )
+        read = await service.http.post(
+            "/graphql", json={"query": SESSION, "variables": {"s": session_id}},
+            headers={"Authorization": "Bearer test-admin-token"},
+        )
+        listed = await service.http.post(
+            "/graphql", json={"query": SEGMENTS}, headers={"Authorization": "Bearer test-admin-token"},
+        )
+        ready = await service.http.get("/readyz")
+        hung.resume()
+        at_resume = {t.cookie: len(t.confirmed) for t in trackers}
+        # It recovers by itself: every tracker has batches stored again.
+        await wait_until(lambda: all(len(t.confirmed) >= at_resume[t.cookie] + 2 for t in trackers))
+    finally:
+        for tracker in trackers:
+            tracker.running = False
+        await asyncio.gather(*load, return_exceptions=True)
+
+    refusals = [response for tracker in trackers for _, response in tracker.refusals]
+    assert {response.status_code for response in refusals} == {503}
+    assert all(response.headers["retry-after"].isdigit() for response in refusals)
+    assert {response.json()["error"] for response in refusals} == {STORE_UNAVAILABLE}
+    for answer in (tracked, read, listed):
+        assert answer.status_code == 200
+        refused_for_the_store(answer.json())
+        assert answer.headers["retry-after"] == str(answer.json()["errors"][0]["extensions"]["retryAfter"])
+    assert ready.status_code == 503 and ready.json()["store"] == "unreachable"
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+    # The refused mutation sent again is stored once, whatever its first attempt left.
+    retried = await service.data(TRACK, pageviews("hung-graphql", "g2", "g3"))
+    assert retried["trackEvents"]["accepted"] + retried["trackEvents"]["duplicates"] == 2
+    assert (await service.data(SESSION, {"s": session_id}))["session"]["eventCount"] == 3
+    assert (await service.http.get("/readyz")).status_code == 200
+
+    client = AsyncMongoClient(store.uri)
+    try:
+        db = client[service.settings.database]
+        cookies = [t.cookie for t in trackers]
+        stored = Counter([
+            (doc["cookieId"], doc["clientEventId"])
+            async for doc in db.events.find({"cookieId": {"$in": cookies}})
+        ])
+        counted = Counter()
+        async for doc in db.sessions.find({"cookieId": {"$in": cookies}}):
+            counted[doc["cookieId"]] += doc["eventCount"]
+    finally:
+        await client.close()
+    confirmed = Counter((t.cookie, event_id) for t in trackers for event_id in t.confirmed)
+    # Operations the service gave up on ran when the store resumed; the retries completed
+    # their batches without storing or counting anything twice.
+    assert stored == confirmed
+    assert max(stored.values()) == 1
+    assert counted == Counter({t.cookie: len(t.confirmed) for t in trackers})
