@@ -51,6 +51,7 @@ def graphql_cors(app: ASGIApp, origins: tuple[str, ...]) -> ASGIApp:
         allow_origins=origins,
         allow_methods=("GET", "POST"),
         allow_headers=("authorization", REQUEST_ID_HEADER),  # content-type is safelisted
-        expose_headers=(REQUEST_ID_HEADER,),
+        # Retry-After: a console on another origin reads when to send a refused operation again.
+        expose_headers=(REQUEST_ID_HEADER, "Retry-After"),
         max_age=600,
     )

@@ -13,6 +13,8 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.errors import Unavailable
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 SUBSCRIPTION_OVER_HTTP = (
@@ -47,6 +49,24 @@ def is_request_error(data: object, errors: Sequence[GraphQLError] | None) -> boo
     if data is not None or not errors:
         return False
     return all(error.path is None for error in errors)
+
+
+def retry_after(data: dict[str, Any] | None, errors: Sequence[GraphQLError] | None) -> int | None:
+    """The Retry-After of an answer that turned the whole operation away: every error is
+    UNAVAILABLE and no field was answered, so the same request sent again after that many
+    seconds (the longest retryAfter) can succeed as a whole. None otherwise: an answer with
+    data keeps retryAfter on its errors only, since sending again a mutation document some
+    of whose fields were carried out would carry them out twice."""
+    if not errors or (data is not None and any(value is not None for value in data.values())):
+        return None
+    delays: list[int] = []
+    for error in errors:
+        extensions = error.extensions or {}
+        delay = extensions.get("retryAfter")
+        if extensions.get("code") != Unavailable.CODE or not isinstance(delay, int):
+            return None
+        delays.append(delay)
+    return max(delays)
 
 
 def error_response(

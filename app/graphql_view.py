@@ -101,6 +101,9 @@ class JourneyGraphQL(GraphQL[Context, None]):
         if isinstance(response, StreamingResponse) or _wants_ide(request):
             return response
         response.headers["content-type"] = graphql_http.media_type(request)
+        retry_after = getattr(request.state, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         if getattr(request.state, "request_error", False) and graphql_http.wants_graphql_response(request):
             response.status_code = 400
         return response
@@ -135,6 +138,7 @@ class JourneyGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         answer = process_result(result)
+        request.state.retry_after = graphql_http.retry_after(result.data, result.errors)
         if graphql_http.is_request_error(result.data, result.errors):
             request.state.request_error = True
             if graphql_http.wants_graphql_response(request):

@@ -497,3 +497,46 @@ async def test_a_store_that_hangs_is_answered_unavailable_and_every_event_is_sto
     assert stored == confirmed
     assert max(stored.values()) == 1
     assert counted == Counter({t.cookie: len(t.confirmed) for t in trackers})
+
+
+async def test_an_answer_that_turned_the_whole_operation_away_says_when_to_send_it_again_in_its_headers(
+    store, services,
+):
+    service, _ = services
+    visit = await service.collect([{"id": "h1", "type": "pageview", "page": {"url": "https://shop.example/"}}],
+                                  cookie_id="retry-after")
+    customer = ("query($c: ID!) { customer(id: $c) { id } }", {"c": visit["customerIds"][0]})
+    with_viewer = ("query($c: ID!) { viewer { name } customer(id: $c) { id } }", {"c": visit["customerIds"][0]})
+    tracked = (TRACK, pageviews("retry-after", "h2"))
+    bearer = {"Authorization": "Bearer test-admin-token"}
+
+    async def ask(query: str, variables: dict, accept: str = "application/json") -> httpx.Response:
+        return await service.http.post("/graphql", json={"query": query, "variables": variables},
+                                       headers={**bearer, "Accept": accept})
+
+    served = await ask(*customer)
+    await store.stop()
+    refused = [await ask(*customer), await ask(*tracked),
+               await ask(*customer, accept="application/graphql-response+json")]
+    partial = await ask(*with_viewer)
+
+    assert "retry-after" not in served.headers
+    for answer in refused:
+        assert answer.status_code == 200
+        refused_for_the_store(answer.json())
+        assert answer.headers["retry-after"] == str(answer.json()["errors"][0]["extensions"]["retryAfter"])
+    # Part of the operation was answered: its error says when to ask again for that part,
+    # and the header, which would have the whole request sent again, is left out.
+    assert partial.json()["data"]["viewer"] == {"name": "admin"}
+    assert partial.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    assert "retry-after" not in partial.headers
+
+
+async def test_a_refusal_other_than_unavailable_has_no_retry_after(services):
+    service, _ = services
+    bearer = {"Authorization": "Bearer test-admin-token"}
+    mistaken = await service.http.post("/graphql", json={"query": 'mutation { revokeApiKey(id: "none") }'},
+                                       headers=bearer)
+    forbidden = await service.http.post("/graphql", json={"query": "{ segments { id } }"})
+    assert mistaken.json()["errors"] and "retry-after" not in mistaken.headers
+    assert forbidden.status_code == 401 and "retry-after" not in forbidden.headers
