@@ -18,6 +18,14 @@ from storage.definitions import VersionedDefinitions
 SwitchedOn = Annotated[bool, strawberry.argument(description="True to switch it on, false to switch it off.")]
 
 
+def definitions_as_stored(plural: str) -> str:
+    """How the listing of definitions answers during a store outage, for its description."""
+    return (
+        f"Always the {plural} as stored, never a copy that may be out of date: while the store cannot be "
+        "reached, an UNAVAILABLE error whose retryAfter says in how many seconds to ask again."
+    )
+
+
 class DefinitionInput(Protocol):
     def definition(self, previous: dict[str, Any] | None = None) -> dict[str, Any]: ...
 

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from journey.outcomes import definitions
-from resolvers.definitions import DefinitionAdmin, SwitchedOn
+from resolvers.definitions import DefinitionAdmin, SwitchedOn, definitions_as_stored
 from schema.outcomes import Outcome, OutcomeInput, OutcomeTraining
 from schema.permissions import requires
 from storage.outcomes import OUTCOMES
@@ -31,7 +31,7 @@ ADMIN = DefinitionAdmin(
 
 @strawberry.type
 class OutcomeQuery:
-    @strawberry.field(description="Every outcome, oldest first.")
+    @strawberry.field(description="Every outcome, oldest first. " + definitions_as_stored("outcomes"))
     async def outcomes(self, info: Info) -> list[Outcome]:
         info.context.require_principal()
         return [_outcome(doc) for doc in await ADMIN.listing(info)]

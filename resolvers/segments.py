@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from access import permissions as perm
 from journey.segments import definitions
-from resolvers.definitions import DefinitionAdmin, SwitchedOn
+from resolvers.definitions import DefinitionAdmin, SwitchedOn, definitions_as_stored
 from schema.permissions import requires
 from schema.segments import Segment, SegmentInput
 from storage.segments import SEGMENTS
@@ -33,7 +33,7 @@ ADMIN = DefinitionAdmin(
 class SegmentQuery:
     @strawberry.field(
         description="Every segment, oldest first; those hidden from agents only for callers "
-        "with 'journey:segment:edit'."
+        "with 'journey:segment:edit'. " + definitions_as_stored("segments")
     )
     async def segments(self, info: Info) -> list[Segment]:
         sees_hidden = info.context.require_principal().may(perm.SEGMENT_EDIT)

@@ -37,11 +37,18 @@ class CommandCounter(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.commands: list[str] = []
+        self.collections: list[str] = []
+        """The collection each counted command named, in step with commands."""
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name in self.IGNORED or event.command.get("aggregate") == "api_keys":
             return
         self.commands.append(event.command_name)
+        self.collections.append(str(event.command.get(event.command_name, "")))
+
+    def on(self, collection: str) -> list[str]:
+        """The counted commands sent to one collection."""
+        return [name for name, target in zip(self.commands, self.collections, strict=True) if target == collection]
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -51,6 +58,7 @@ class CommandCounter(monitoring.CommandListener):
 
     def reset(self) -> None:
         self.commands.clear()
+        self.collections.clear()
 
     @property
     def count(self) -> int:
