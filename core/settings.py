@@ -87,9 +87,9 @@ class Settings:
     store_timeout_seconds: float = 1.0
     """How long a request waits for an unreachable store before it is answered 503."""
     store_operation_timeout_seconds: float = 5.0
-    """How long one store operation of a request may take in all before the request is
-    answered 503 (a store that hangs without closing its connections); training and index
-    builds are not bound by it."""
+    """How long a request's store operation waits for a free connection, and then for each
+    answer of the store, before the request is answered 503 (a store that hangs without
+    closing its connections); imports, training and index builds are not bound by it."""
     browser_turn_seconds: float = 15.0
     """How long a browser's turn, taken by an instance storing its events, outlives that
     instance if it dies mid-batch; then another instance may take it."""

@@ -102,15 +102,17 @@ def build_pipeline(
         stitcher=stitcher, stages=stages,
     )
     silent = SilentHub()
+    # Importing history and training are long work: a busy store may hold one of their
+    # operations longer than a request may wait, and cutting them off would waste them.
     importer = Ingestor(
-        db=db, hub=silent, clock=clock, event_types=types,
+        db=db.long_work, hub=silent, clock=clock, event_types=types,
         # Anything retention would keep may be imported; older events would be removed at once.
         settings=dataclasses.replace(settings, max_event_age_seconds=settings.retention_days * 86400),
-        stitcher=Stitcher(db=db, hub=silent, clock=clock),
+        stitcher=Stitcher(db=db.long_work, hub=silent, clock=clock),
         stages=[*stages, IdleOnArrival(clock=clock, timeout_seconds=settings.session_timeout_seconds)],
     )
     trainer = OutcomeTrainer(
-        db=db, clock=clock, catalog=outcomes,
+        db=db.long_work, clock=clock, catalog=outcomes,
         session_timeout_seconds=settings.session_timeout_seconds,
         sessions=settings.outcome_training_sessions, kinds=settings.outcome_model_kinds,
     )

@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-import pymongo
 from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
 
-STORE_UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure, ExecutionTimeout)
+STORE_UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
 """Errors that mean the store could not be reached or did not answer in time (no server
-selected within the client's timeout; a connection refused, dropped or timed out; an
-operation past its bound), not a mistake in what was asked: the same request can succeed
-later. Code outside storage/ names them through this."""
+selected within the client's timeout; no connection free, or no answer, within the
+operation's bound; a connection refused or dropped), not a mistake in what was asked: the
+same request can succeed later. Code outside storage/ names them through this."""
 
 
 @dataclass(frozen=True, slots=True)
 class Database:
     client: AsyncMongoClient
     db: AsyncDatabase
+    unbounded: Database | None = None
+    """The same store through a client without the per-operation bound, if this one has it."""
+
+    @property
+    def long_work(self) -> Database:
+        """The database for work that legitimately outlasts a request's bound on one
+        operation (importing history, training models, building indexes on full
+        collections): it takes as long as the store needs. A store that cannot be reached
+        still fails it within the server-selection timeout; only one that hangs holds it."""
+        return self.unbounded or self
 
     @property
     def deployments(self) -> AsyncCollection:
@@ -83,19 +90,10 @@ async def ping(database: Database) -> None:
 
 
 async def close(database: Database) -> None:
-    """Closes the client's connections; the Database is not used after this."""
+    """Closes the clients' connections; the Database is not used after this."""
     await database.client.close()
-
-
-@contextmanager
-def long_work() -> Iterator[None]:
-    """Store operations started inside take as long as they need: work that legitimately
-    outlasts a request's bound (training's reads of thousands of sessions, index builds on
-    a full collection). A store that cannot be reached still fails them after the
-    client's server-selection timeout; only one that hangs holds them."""
-    # 0 lifts the client's per-operation timeout for the block (no deadline, no maxTimeMS).
-    with pymongo.timeout(0):
-        yield
+    if database.unbounded is not None:
+        await database.unbounded.client.close()
 
 
 def connect(
@@ -103,24 +101,36 @@ def connect(
     operation_timeout_seconds: float | None = None,
 ) -> Database:
     """timeout_seconds: how long an operation waits for an unreachable store before it
-    fails. operation_timeout_seconds: how long any one operation may take in all (finding
-    the server, a connection, the store's answer), so a store that hangs with its
-    connections open cannot hold a request without limit; None: no such bound (commands
-    that run long work on purpose). Outside long_work(), every operation has it.
+    fails. operation_timeout_seconds: how long an operation waits for a connection, and
+    then for each answer of the store (a new connection's handshake included), so a store
+    that hangs with its connections open cannot hold a request without limit; None: no
+    such bound. Work that legitimately runs longer uses Database.long_work, which has none.
 
     The connection timeout keeps the driver's default: the embedded store may be busy for
-    seconds with one large write, and a heartbeat given up on drops the pool. The
-    operation bound leaves heartbeats alone, and an operation timed out on an open
-    connection closes that connection only."""
-    client: AsyncMongoClient = AsyncMongoClient(
-        uri,
-        tz_aware=True,
-        tzinfo=UTC,
-        serverSelectionTimeoutMS=int(timeout_seconds * 1000),
-        timeoutMS=None if operation_timeout_seconds is None else int(operation_timeout_seconds * 1000),
-        event_listeners=event_listeners or [],
+    seconds with one large write, and a heartbeat given up on drops the pool. A bound on
+    answers leaves heartbeats alone, and an operation timed out on an open connection
+    closes that connection only. (Not the driver's timeoutMS: it would also stretch
+    finding an unreachable store from timeout_seconds to the whole operation's bound.)"""
+
+    def client(bound_ms: int | None) -> AsyncMongoClient:
+        return AsyncMongoClient(
+            uri,
+            tz_aware=True,
+            tzinfo=UTC,
+            serverSelectionTimeoutMS=int(timeout_seconds * 1000),
+            socketTimeoutMS=bound_ms,
+            waitQueueTimeoutMS=bound_ms,
+            event_listeners=event_listeners or [],
+        )
+
+    if operation_timeout_seconds is None:
+        unbounded = client(None)
+        return Database(client=unbounded, db=unbounded.get_database(database, codec_options=CODEC))
+    bounded, unbounded = client(int(operation_timeout_seconds * 1000)), client(None)
+    return Database(
+        client=bounded, db=bounded.get_database(database, codec_options=CODEC),
+        unbounded=Database(client=unbounded, db=unbounded.get_database(database, codec_options=CODEC)),
     )
-    return Database(client=client, db=client.get_database(database, codec_options=CODEC))
 
 
 def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
@@ -187,8 +197,8 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
 
 async def ensure_indexes(database: Database, *, retention_seconds: int) -> None:
     """Create every index; safe to run at each start-up and from several instances."""
-    with long_work():  # building an index on a full collection takes as long as it takes
-        await _ensure_indexes(database, retention_seconds)
+    # Building an index on a full collection takes as long as it takes.
+    await _ensure_indexes(database.long_work, retention_seconds)
 
 
 async def _ensure_indexes(database: Database, retention_seconds: int) -> None:

@@ -31,7 +31,7 @@ from prediction.state import CATEGORY_CODE
 from prediction.training_data import MAX_PREFIXES_PER_SESSION, evenly_spaced
 from rules import Rule, RuleDefinitionError, RuleSet
 from storage import outcomes as stored_outcomes
-from storage.database import Database, long_work
+from storage.database import Database
 from storage.journeys import ended_sessions, tracked_items
 from storage.outcomes import TRAINING_SCHEDULE
 
@@ -112,11 +112,6 @@ class OutcomeTrainer:
     async def train(self) -> list[TrainingReport]:
         """Train every active outcome on the latest ended sessions and store the models
         that had enough history; every instance loads them at its next refresh."""
-        # Reading thousands of sessions and their items may outlast a request's bound.
-        with long_work():
-            return await self._train()
-
-    async def _train(self) -> list[TrainingReport]:
         outcomes = [
             outcome for outcome in map(Outcome.from_doc, await stored_outcomes.OUTCOMES.listing(self._db))
             if outcome.active

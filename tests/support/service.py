@@ -195,9 +195,10 @@ class Service:
             await self._socket_http.aclose()
             self._socket_http = None
         if self._lifespan is not None:
-            client = self.services.db.client
-            await until(lambda: _opening_connections(client) == 0,
-                        lambda: f"the driver is still opening {_opening_connections(client)} connections")
+            db = self.services.db
+            clients = [db.client] + ([db.unbounded.client] if db.unbounded is not None else [])
+            await until(lambda: sum(map(_opening_connections, clients)) == 0,
+                        lambda: f"the driver is still opening {sum(map(_opening_connections, clients))} connections")
             await self._lifespan.shutdown()
             self._lifespan = None
             await self._local_http.aclose()
