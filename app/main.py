@@ -41,12 +41,14 @@ from live.hub import LiveHub
 from resolvers.build import build_schema
 from resolvers.context import Services
 from storage import deployments
-from storage.database import STORE_UNREACHABLE, close, connect, ensure_indexes
+from storage.database import STORE_UNREACHABLE, close, connect, ensure_indexes, until_answering
 from storage.embedded import EmbeddedStore
 from telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+STORE_START_SECONDS = 30.0
+"""How long start-up waits for the store to answer; a request waits JOURNEY_STORE_TIMEOUT_SECONDS."""
 
 
 async def store_unreachable(request: Request, error: Exception) -> JSONResponse:
@@ -114,6 +116,7 @@ def create_app(
             interval_seconds=settings.outcome_train_interval_seconds,
         )
         try:
+            await until_answering(db, seconds=STORE_START_SECONDS)
             await ensure_indexes(db, retention_seconds=settings.retention_days * 86400)
             await deployments.ensure_default(db, now=clock.now())
             if settings.installs_demo:

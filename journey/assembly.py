@@ -33,7 +33,7 @@ from journey.segments.stage import SegmentStage
 from journey.work import Stage
 from live.publishing import Publisher
 from storage import conversations
-from storage.database import Database
+from storage.database import Database, long_work
 from telemetry.metrics import Metrics
 
 ADDED_ITEM_ICONS: Mapping[str, str] = MappingProxyType({
@@ -105,14 +105,14 @@ def build_pipeline(
     # Importing history and training are long work: a busy store may hold one of their
     # operations longer than a request may wait, and cutting them off would waste them.
     importer = Ingestor(
-        db=db.long_work, hub=silent, clock=clock, event_types=types,
+        db=long_work(db), hub=silent, clock=clock, event_types=types,
         # Anything retention would keep may be imported; older events would be removed at once.
         settings=dataclasses.replace(settings, max_event_age_seconds=settings.retention_days * 86400),
-        stitcher=Stitcher(db=db.long_work, hub=silent, clock=clock),
+        stitcher=Stitcher(db=long_work(db), hub=silent, clock=clock),
         stages=[*stages, IdleOnArrival(clock=clock, timeout_seconds=settings.session_timeout_seconds)],
     )
     trainer = OutcomeTrainer(
-        db=db.long_work, clock=clock, catalog=outcomes,
+        db=long_work(db), clock=clock, catalog=outcomes,
         session_timeout_seconds=settings.session_timeout_seconds,
         sessions=settings.outcome_training_sessions, kinds=settings.outcome_model_kinds,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+import pymongo
 from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
@@ -27,14 +28,6 @@ class Database:
     db: AsyncDatabase
     unbounded: Database | None = None
     """The same store through a client without the per-operation bound, if this one has it."""
-
-    @property
-    def long_work(self) -> Database:
-        """The database for work that legitimately outlasts a request's bound on one
-        operation (importing history, training models, building indexes on full
-        collections): it takes as long as the store needs. A store that cannot be reached
-        still fails it within the server-selection timeout; only one that hangs holds it."""
-        return self.unbounded or self
 
     @property
     def deployments(self) -> AsyncCollection:
@@ -84,6 +77,23 @@ class Database:
         return self.db.versions
 
 
+def long_work(database: Database) -> Database:
+    """The database for work that legitimately outlasts a request's bound on one
+    operation (importing history, training models, building indexes on full collections):
+    it takes as long as the store needs. A store that cannot be reached still fails it
+    within the server-selection timeout; only one that hangs holds it."""
+    return database.unbounded or database
+
+
+async def until_answering(database: Database, *, seconds: float) -> None:
+    """Returns once every client of the database has found the store, or raises after
+    `seconds`: at start-up the store may take longer to answer than a request may wait."""
+    clients = [database.client] + ([database.unbounded.client] if database.unbounded is not None else [])
+    with pymongo.timeout(seconds):  # finding the server may take all of it
+        for client in clients:
+            await client.admin.command("ping")
+
+
 async def ping(database: Database) -> None:
     """Raises a PyMongoError when the store does not answer."""
     await database.db.command("ping")
@@ -104,7 +114,7 @@ def connect(
     fails. operation_timeout_seconds: how long an operation waits for a connection, and
     then for each answer of the store (a new connection's handshake included), so a store
     that hangs with its connections open cannot hold a request without limit; None: no
-    such bound. Work that legitimately runs longer uses Database.long_work, which has none.
+    such bound. Work that legitimately runs longer uses long_work(database), which has none.
 
     The connection timeout keeps the driver's default: the embedded store may be busy for
     seconds with one large write, and a heartbeat given up on drops the pool. A bound on
@@ -198,7 +208,7 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
 async def ensure_indexes(database: Database, *, retention_seconds: int) -> None:
     """Create every index; safe to run at each start-up and from several instances."""
     # Building an index on a full collection takes as long as it takes.
-    await _ensure_indexes(database.long_work, retention_seconds)
+    await _ensure_indexes(long_work(database), retention_seconds)
 
 
 async def _ensure_indexes(database: Database, retention_seconds: int) -> None:
