@@ -6,7 +6,8 @@ deployment; a pass takes the queued batches in arrival order up to `max_events` 
 starts as soon as the previous pass of that deployment ends: nothing waits for a timer,
 and a batch that finds no pass running starts one at once. Each batch is answered with
 its own receipts, sessions and customers; a pass that fails fails each of its batches
-with the same error.
+with the same error, and one that found the store away fails the batches queued behind it
+too, rather than have them wait out another timeout.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+
+from storage.database import STORE_UNREACHABLE
 
 if TYPE_CHECKING:  # the ingest pipeline builds its group commit: a type-only import back
     from journey.ingest import IngestResult, RawEvent
@@ -55,7 +58,14 @@ class GroupCommit:
         queue = self._queues[deployment_id]
         try:
             while queue:
-                await self._carry(deployment_id, self._take(queue))
+                store_away = await self._carry(deployment_id, self._take(queue))
+                if store_away is not None:
+                    # The batches queued behind would wait out another store timeout for
+                    # the same answer: they are refused now, and sent again by their clients.
+                    while queue:
+                        behind = queue.popleft()
+                        if not behind.answer.done():
+                            behind.answer.set_exception(store_away)
         finally:
             del self._passes[deployment_id]
             if queue:  # cancelled with batches still queued
@@ -71,7 +81,8 @@ class GroupCommit:
             taken.append(queue.popleft())
         return taken
 
-    async def _carry(self, deployment_id: str, taken: list[_Queued]) -> None:
+    async def _carry(self, deployment_id: str, taken: list[_Queued]) -> BaseException | None:
+        """Runs one pass; returns its error if it found the store away."""
         self.passes_run += 1
         combined = [event for queued in taken for event in queued.batch]
         try:
@@ -84,12 +95,13 @@ class GroupCommit:
             for queued in taken:
                 if not queued.answer.done():
                     queued.answer.set_exception(error)
-            return
+            return error if isinstance(error, STORE_UNREACHABLE) else None
         start = 0
         for queued in taken:
             if not queued.answer.done():
                 queued.answer.set_result(_part(result, start, len(queued.batch)))
             start += len(queued.batch)
+        return None
 
 
 def _part(result: IngestResult, start: int, size: int) -> IngestResult:

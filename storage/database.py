@@ -130,6 +130,10 @@ def connect(
             serverSelectionTimeoutMS=int(timeout_seconds * 1000),
             socketTimeoutMS=bound_ms,
             waitQueueTimeoutMS=bound_ms,
+            # The driver would send an operation that timed out once more, doubling the
+            # wait; the client's own retry, after Retry-After, is the one that counts.
+            retryReads=bound_ms is None,
+            retryWrites=bound_ms is None,
             event_listeners=event_listeners or [],
         )
 
