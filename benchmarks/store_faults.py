@@ -13,7 +13,10 @@ is killed once, and the time until the service is ready and stores a batch again
 A service that never becomes ready, or exits, stops the run with the reason; one that is
 not ready again after the store's restart is reported as such.
 
-Run: .venv/bin/python benchmarks/store_faults.py [--clients 20] [--outage 10] [--port P]
+With --hang the store is stopped (SIGSTOP) instead, its connections left open, and
+continued (SIGCONT) after the outage.
+
+Run: .venv/bin/python benchmarks/store_faults.py [--clients 20] [--outage 10] [--port P] [--hang]
 (--port: the store's; the two services take the next two; default: ports the system picks)
 """
 
@@ -144,16 +147,23 @@ async def recovered_after(load: Load, clients: int, restarted: float) -> float |
 
 
 async def outage_under_load(
-    load: Load, store: asyncio.subprocess.Process, path: Path, port: int, clients: int, outage: float
+    load: Load, store: asyncio.subprocess.Process, path: Path, port: int, clients: int, outage: float,
+    hang: bool = False,
 ) -> tuple[asyncio.subprocess.Process, Outage]:
-    """Kills the store after 5 s of load and starts it again after the outage; returns
-    the restarted store once every client is answered 200 again."""
+    """Kills the store after 5 s of load and starts it again after the outage (with
+    `hang`: stops it, SIGSTOP, and continues it); returns the store once every client is
+    answered 200 again."""
     await asyncio.sleep(5)
     killed = time.monotonic()
-    store.send_signal(signal.SIGKILL)
-    await store.wait()
-    await asyncio.sleep(outage)
-    store = await start_store(path, port)
+    if hang:
+        store.send_signal(signal.SIGSTOP)
+        await asyncio.sleep(outage)
+        store.send_signal(signal.SIGCONT)
+    else:
+        store.send_signal(signal.SIGKILL)
+        await store.wait()
+        await asyncio.sleep(outage)
+        store = await start_store(path, port)
     restarted = time.monotonic()
     recovered = await recovered_after(load, clients, restarted)
     first_ok = min((a.answered for a in load.answers if a.status == 200 and a.answered >= restarted),
@@ -193,20 +203,21 @@ async def stop_load(load: Load, tasks: list[asyncio.Task]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def report_outage(clients: int, outage: float, load: Load, times: Outage) -> None:
+def report_outage(clients: int, outage: float, load: Load, times: Outage, hang: bool) -> None:
     during = load.since(times.killed, times.restarted)
     errors = [a for a in during if a.status != 200]
     by_status: dict[int, int] = {}
     for answer in during:
         by_status[answer.status] = by_status.get(answer.status, 0) + 1
     first_error = min((a.answered for a in errors), default=float("nan"))
-    print(f"{clients} clients, store killed for {outage:.0f} s")
+    print(f"{clients} clients, store {'stopped (SIGSTOP)' if hang else 'killed'} for {outage:.0f} s")
     print(f"answers while the store was down, by status: {dict(sorted(by_status.items()))}")
     print(f"first error answer after the kill: {first_error - times.killed:.2f} s")
     error_seconds = [a.seconds for a in errors]
     print(f"error answer time while down: p50 {statistics.median(error_seconds) if errors else float('nan'):.2f} s, "
           f"p99 {percentile(error_seconds, 0.99):.2f} s")
-    print(f"first 200 after the store restarted: {since_restart(times.first_ok, times.restarted)}")
+    print(f"first 200 after the store {'continued' if hang else 'restarted'}: "
+          f"{since_restart(times.first_ok, times.restarted)}")
     print(f"every client answered 200 again after: {shown(times.recovered, RECOVERY_SECONDS)}")
 
 
@@ -218,7 +229,7 @@ def since_restart(answered: float | None, restarted: float) -> str:
     return shown(None if answered is None else answered - restarted, RECOVERY_SECONDS)
 
 
-async def run(clients: int, outage: float, store_port: int, service_port: int) -> None:
+async def run(clients: int, outage: float, store_port: int, service_port: int, hang: bool = False) -> None:
     data = Path(tempfile.mkdtemp(prefix="store-faults-"))
     store = await start_store(data / "journey.sqlite", store_port)
     service = await start_service(data, store_port, service_port)
@@ -235,14 +246,16 @@ async def run(clients: int, outage: float, store_port: int, service_port: int) -
         raise
     load = Load(base_url)
     tasks = [asyncio.create_task(load.client(n)) for n in range(clients)]
-    store, times = await outage_under_load(load, store, data / "journey.sqlite", store_port, clients, outage)
+    store, times = await outage_under_load(
+        load, store, data / "journey.sqlite", store_port, clients, outage, hang=hang
+    )
     await asyncio.sleep(2)
     confirmed = set(load.confirmed)
     stored_ids, on_sessions = await stored_events(store_port)
     shutdown = await shutdown_seconds(store, service)
     await stop_load(load, tasks)
 
-    report_outage(clients, outage, load, times)
+    report_outage(clients, outage, load, times, hang)
     stored = set(stored_ids)
     print(f"events confirmed (200) {len(confirmed)}; stored {len(stored_ids)}, of them distinct "
           f"{len(stored)}; confirmed but not stored {len(confirmed - stored)}; counted on their "
@@ -331,10 +344,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--outage", type=float, default=10.0)
     parser.add_argument("--port", type=int, help="the store's; the two services take the next two")
+    parser.add_argument("--hang", action="store_true",
+                        help="stop the store (SIGSTOP) instead of killing it: its connections stay open and "
+                             "nothing answers; the supervised store's part is left out")
     args = parser.parse_args()
     ports = [args.port, args.port + 1, args.port + 2] if args.port else [free_port() for _ in range(3)]
-    asyncio.run(run(args.clients, args.outage, ports[0], ports[1]))
-    asyncio.run(supervision(ports[2]))
+    asyncio.run(run(args.clients, args.outage, ports[0], ports[1], hang=args.hang))
+    if not args.hang:
+        asyncio.run(supervision(ports[2]))
 
 
 if __name__ == "__main__":
