@@ -436,7 +436,7 @@ async def test_a_store_that_hangs_is_answered_unavailable_and_every_event_is_sto
 ):
     service = bounded
     session_id = (await service.data(TRACK, pageviews("hung-graphql", "g1")))["trackEvents"]["sessionIds"][0]
-    assert len((await service.data(SEGMENTS))["segments"]) >= 0
+    await service.data(SEGMENTS)  # served while the store answers
     trackers = [Tracker(service.http, n) for n in range(CLIENTS)]
     load = [asyncio.create_task(tracker.run()) for tracker in trackers]
     try:
