@@ -68,20 +68,18 @@ async def insert_all_or_none(db: Database, *, documents: list[EventDocument]) ->
     """Insert the documents, each under its dedupe key, if none of the keys is stored yet;
     whether they were. One round trip; where a key was stored, a second one removes again
     what the first inserted, so that the caller can look at what was there before and
-    store the batch as a retry would (see `stored`)."""
+    store the batch as a retry would (see `stored`).
+
+    Upserts keyed on the dedupe key, not an insert: the embedded store serves those from
+    the key's index, where its insert checks uniqueness at a cost that grows with the
+    collection."""
     if not documents:
         return True
-    try:
-        await db.events.insert_many(documents, ordered=False)
+    inserted = await _upserted(db, [_keyed_upsert(doc, reclaimed=False) for doc in documents])
+    if len(inserted) == len(documents):
         return True
-    except BulkWriteError as error:
-        errors = error.details.get("writeErrors", [])
-        if any(item.get("code") != DUPLICATE_KEY for item in errors):
-            raise
-        held = {item["index"] for item in errors}
-    inserted = [doc["_id"] for position, doc in enumerate(documents) if position not in held]
     if inserted:
-        await db.events.delete_many({"_id": {"$in": inserted}})
+        await db.events.delete_many({"_id": {"$in": [documents[position]["_id"] for position in inserted]}})
     return False
 
 

@@ -79,7 +79,7 @@ async def test_a_plain_batch_reaches_the_journey_map_after_three_round_trips(ser
                                   cookie_id="watched")
             assert [(await socket.next(op))["journeyMap"]["page"]["url"] for _ in pages] == pages
         await socket.nothing(op)  # each item once
-    assert pushes == [["findAndModify", "find", "insert"]] * 2, pushes
+    assert pushes == [["findAndModify", "find", "update"]] * 2, pushes
 
 
 async def test_segments_cost_at_most_one_more_round_trip(service: Service):
