@@ -234,13 +234,19 @@ class Ingestor:
         self._settings = settings
         # Keyed by ids from browsers: only well-formed ids get in, and only so many.
         self._deployments: TTLCache[str, DeploymentDocument | None] = TTLCache(
-            maxsize=_DEPLOYMENT_CACHE_ENTRIES, ttl=_DEPLOYMENT_CACHE_SECONDS
+            maxsize=_DEPLOYMENT_CACHE_ENTRIES, ttl=_DEPLOYMENT_CACHE_SECONDS,
+            timer=lambda: clock.now().timestamp(),
         )
         self._browsers = BrowserLocks()
         self._turns = BrowserTurns(
             db, clock, hold_seconds=settings.browser_turn_seconds, wait_seconds=settings.browser_turn_wait_seconds
         )
         self._group = GroupCommit(self._run_pass, max_events=settings.max_batch_events)
+
+    @property
+    def passes_run(self) -> int:
+        """Pipeline passes begun so far: each asks the store, however many batches it carries."""
+        return self._group.passes_run
 
     async def deployment(self, deployment_id: str) -> DeploymentDocument | None:
         """Deployments change rarely; a short cache saves a round trip per batch."""

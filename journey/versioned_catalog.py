@@ -45,6 +45,8 @@ class VersionedCatalog[C: Versioned](ABC):
         self._refreshing: asyncio.Task | None = None
         self._refreshing_from = 0
         """The number of local changes made when the running refresh began."""
+        self.refreshes_run = 0
+        """Refreshes begun so far, each a read of the store however many callers wait on it."""
 
     @property
     def latest(self) -> C:
@@ -90,6 +92,7 @@ class VersionedCatalog[C: Versioned](ABC):
         return 0 <= age < self._refresh_seconds
 
     async def _refresh(self) -> None:
+        self.refreshes_run += 1
         changes, checked_at = self._changes, self._clock.now()
         version = await self._read_version()
         if version != self._latest.version:
