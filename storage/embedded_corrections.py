@@ -65,11 +65,9 @@ each keeps the engine's results and only avoids work (tests compare both).
    restricts it. A limited read sorted by a field that its filter requires to be a date
    walks that field's single-field index and stops at the window's last match, where
    the engine read and sorted every match.
-7. One SQLite transaction per write command of several documents, each document under
-   its own savepoint: storage.embedded_writes.
-8. Correction 2 checks written documents for tagged values by encoding only the values
-   at the cached paths (storage.embedded_writes.tagged_type_at), where it encoded and
-   decoded each whole document once more.
+7. Correction 2 checks written documents for tagged values by encoding only the values
+   at the cached paths (storage.embedded_tagged_values.tagged_type_at), where it encoded
+   and decoded each whole document once more.
 
 Corrections 3 and 4 together, measured on the service (store CPU): one 1-event /collect
 batch at a time 22-24 -> 17-18 ms per batch; the ingest benchmark's import 3.8-3.9 ->
@@ -92,7 +90,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from storage import embedded_writes
+from storage import embedded_tagged_values
 
 CORRECTED_VERSION = "4.11.0"
 # How long changes nobody listens to may wait to be handed over, at most: they are
@@ -212,7 +210,6 @@ def apply() -> Any:
     undo_delivery = _deliver_when_observed()
     undo_shared_index = _share_scalar_entry_index()
     undo_renewal = renew_registrations_when_free()
-    undo_write_batching = embedded_writes.apply()
 
     def undo() -> None:
         undo_sorted_reads()
@@ -221,7 +218,6 @@ def apply() -> Any:
         undo_delivery()
         undo_shared_index()
         undo_renewal()
-        undo_write_batching()
 
     return undo
 
@@ -672,7 +668,7 @@ def _keep_features(engine, db_name: str, coll_name: str, written: list[dict[str,
         if value is False and kind == "tagged_type":
             field, _, value_type = rest.rpartition(":")
             path = field.split(".")
-            if any(embedded_writes.tagged_type_at(engine, doc, path) == value_type for doc in written):
+            if any(embedded_tagged_values.tagged_type_at(engine, doc, path) == value_type for doc in written):
                 cache[key] = True
             continue
         del cache[key]
