@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from prediction.newton import damped_newton, sigmoids
+
 _NEWTON_STEPS = 50
 
 
@@ -49,24 +51,17 @@ def fit_platt(scores: ArrayLike, labels: ArrayLike) -> Platt:
         scores = design @ candidate
         return float(np.sum(np.logaddexp(0.0, scores) - targets * scores))
 
-    current = loss(theta)
-    for _ in range(_NEWTON_STEPS):
-        probabilities = _sigmoids(design @ theta)
+    def newton_step(theta: np.ndarray) -> np.ndarray:
+        probabilities = sigmoids(design @ theta)
         gradient = design.T @ (probabilities - targets)
         hessian = (design.T * (probabilities * (1 - probabilities))) @ design + 1e-9 * np.eye(2)
-        step = np.linalg.solve(hessian, gradient)
-        # Halve the step while it overshoots: where the scores are far apart (a group the
-        # model puts near 0), a full Newton step can fly off to an absurd slope.
-        fraction = 1.0
-        while True:
-            candidate = theta - fraction * step
-            candidate_loss = loss(candidate)
-            if candidate_loss <= current or fraction < 1e-6:
-                break
-            fraction /= 2
-        theta, current = candidate, candidate_loss
-        if np.max(np.abs(fraction * step)) < 1e-9:
-            break
+        return np.linalg.solve(hessian, gradient)
+
+    # Damped: where the scores are far apart (a group the model puts near 0), a full
+    # Newton step can fly off to an absurd slope.
+    theta = damped_newton(
+        theta, loss, newton_step, max_steps=_NEWTON_STEPS, smallest_fraction=1e-6, converged_step=1e-9
+    )
     # A slope below zero would turn the ranking upside down: keep the model's order.
     slope = max(float(theta[0]), 0.0)
     if slope == 0.0:
@@ -80,7 +75,3 @@ def sigmoid(score: float) -> float:
         return 1.0 / (1.0 + math.exp(-score))
     odds = math.exp(score)
     return odds / (1.0 + odds)
-
-
-def _sigmoids(scores: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0.0, -scores))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from prediction.model import Model
+from prediction.newton import damped_newton, sigmoids
 from prediction.state import CATEGORY_CODE, CATEGORY_EVENTS_PREFIX
 
 MAX_FEATURES = 128
@@ -71,7 +72,7 @@ def train(
     weights = standardised_weights / scales
     bias = standardised_bias - float(weights @ means) - math.log(positive_weight / negative_weight)
 
-    scores = np.sort(_sigmoid(x @ weights + bias))
+    scores = np.sort(sigmoids(x @ weights + bias))
     picks = np.linspace(0, len(scores) - 1, min(SCORE_SAMPLE_SIZE, len(scores))).round().astype(int)
     return Model(
         features=tuple(names),
@@ -125,26 +126,15 @@ def _fit_logistic(
         log_loss = np.logaddexp(0.0, scores) - y * scores
         return float(sample_weights @ log_loss + 0.5 * penalty @ (candidate * candidate))
 
-    current = loss(theta)
-    for _ in range(_MAX_NEWTON_STEPS):
-        probabilities = _sigmoid(design @ theta)
+    def newton_step(theta: np.ndarray) -> np.ndarray:
+        probabilities = sigmoids(design @ theta)
         gradient = design.T @ (sample_weights * (probabilities - y)) + penalty * theta
         curvature = sample_weights * probabilities * (1.0 - probabilities)
         hessian = (design.T * curvature) @ design + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        # Halve the step while it overshoots; plain Newton can diverge on separable data.
-        fraction = 1.0
-        while True:
-            candidate = theta - fraction * step
-            candidate_loss = loss(candidate)
-            if candidate_loss <= current or fraction < 1e-4:
-                break
-            fraction /= 2
-        theta, current = candidate, candidate_loss
-        if np.max(np.abs(fraction * step)) < _CONVERGED_STEP:
-            break
+        return np.linalg.solve(hessian, gradient)
+
+    theta = damped_newton(
+        theta, loss, newton_step,
+        max_steps=_MAX_NEWTON_STEPS, smallest_fraction=1e-4, converged_step=_CONVERGED_STEP,
+    )
     return theta[:-1], float(theta[-1])
-
-
-def _sigmoid(scores: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0.0, -scores))
