@@ -81,6 +81,28 @@ async def wait_until(condition, timeout: float = 60) -> None:
         await asyncio.sleep(0.05)
 
 
+async def assert_confirmed_events_stored_and_counted_once(store, service, trackers) -> None:
+    """Every event a tracker had confirmed is stored once and counted once on its session,
+    and nothing else of theirs is stored."""
+    client = AsyncMongoClient(store.uri)
+    try:
+        db = client[service.settings.database]
+        cookies = [t.cookie for t in trackers]
+        stored = Counter([
+            (doc["cookieId"], doc["clientEventId"])
+            async for doc in db.events.find({"cookieId": {"$in": cookies}})
+        ])
+        counted = Counter()
+        async for doc in db.sessions.find({"cookieId": {"$in": cookies}}):
+            counted[doc["cookieId"]] += doc["eventCount"]
+    finally:
+        await client.close()
+    confirmed = Counter((t.cookie, event_id) for t in trackers for event_id in t.confirmed)
+    assert stored == confirmed
+    assert max(stored.values()) == 1
+    assert counted == Counter({t.cookie: len(t.confirmed) for t in trackers})
+
+
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[EmbeddedStore]:
     """A durable store on a fixed port, so that a restarted one is found where it was."""
@@ -172,25 +194,9 @@ async def test_store_killed_under_load_sheds_then_stores_every_event_once(store,
     # Positive control for the small service: one batch at a time is let through.
     assert (await small.http.post("/collect", json=batch("crowd-0", "c"))).status_code == 200
 
-    client = AsyncMongoClient(store.uri)
-    try:
-        db = client[service.settings.database]
-        cookies = [t.cookie for t in trackers]
-        stored = Counter([
-            (doc["cookieId"], doc["clientEventId"])
-            async for doc in db.events.find({"cookieId": {"$in": cookies}})
-        ])
-        counted = Counter()
-        async for doc in db.sessions.find({"cookieId": {"$in": cookies}}):
-            counted[doc["cookieId"]] += doc["eventCount"]
-    finally:
-        await client.close()
-    confirmed = Counter((t.cookie, event_id) for t in trackers for event_id in t.confirmed)
-    assert stored == confirmed
-    assert max(stored.values()) == 1
     # Every event is counted on its session once: a batch cut off by the kill was completed
     # by its retry, not answered "duplicate" and left half done.
-    assert counted == Counter({t.cookie: len(t.confirmed) for t in trackers})
+    await assert_confirmed_events_stored_and_counted_once(store, service, trackers)
 
 
 TRACK = """mutation($events: [TrackEventInput!]!) {
@@ -503,25 +509,9 @@ async def test_a_store_that_hangs_is_answered_unavailable_and_every_event_is_sto
     assert (await service.data(SESSION, {"s": session_id}))["session"]["eventCount"] == 3
     assert (await service.http.get("/readyz")).status_code == 200
 
-    client = AsyncMongoClient(store.uri)
-    try:
-        db = client[service.settings.database]
-        cookies = [t.cookie for t in trackers]
-        stored = Counter([
-            (doc["cookieId"], doc["clientEventId"])
-            async for doc in db.events.find({"cookieId": {"$in": cookies}})
-        ])
-        counted = Counter()
-        async for doc in db.sessions.find({"cookieId": {"$in": cookies}}):
-            counted[doc["cookieId"]] += doc["eventCount"]
-    finally:
-        await client.close()
-    confirmed = Counter((t.cookie, event_id) for t in trackers for event_id in t.confirmed)
     # Operations the service gave up on ran when the store resumed; the retries completed
     # their batches without storing or counting anything twice.
-    assert stored == confirmed
-    assert max(stored.values()) == 1
-    assert counted == Counter({t.cookie: len(t.confirmed) for t in trackers})
+    await assert_confirmed_events_stored_and_counted_once(store, service, trackers)
 
 
 async def test_an_answer_that_turned_the_whole_operation_away_says_when_to_send_it_again_in_its_headers(
