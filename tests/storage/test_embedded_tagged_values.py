@@ -13,23 +13,14 @@ from bson import Decimal128, ObjectId
 from bson.son import SON
 from mongoeco.engines import SQLiteEngine
 
-from storage import embedded_tagged_values
+from storage import embedded_corrections, embedded_tagged_values
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
 
 def stored_tag(engine: SQLiteEngine, document: Any, path: list[str]) -> str | None:
     """The tag at the path of the document as the engine stores it, read in full."""
-    value: Any = json.loads(engine._serialize_document(document))
-    for part in path:
-        if part.isdigit():
-            if not isinstance(value, list) or int(part) >= len(value):
-                return None
-            value = value[int(part)]
-        elif isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            return None
+    value = embedded_corrections._value_at(json.loads(engine._serialize_document(document)), path)
     tag = value.get("$mongoeco") if isinstance(value, dict) else None
     return tag.get("type") if isinstance(tag, dict) else None
 
