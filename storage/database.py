@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Any
 
@@ -137,14 +137,13 @@ def connect(
             event_listeners=event_listeners or [],
         )
 
+    def opened(bound_ms: int | None) -> Database:
+        store = client(bound_ms)
+        return Database(client=store, db=store.get_database(database, codec_options=CODEC))
+
     if operation_timeout_seconds is None:
-        unbounded = client(None)
-        return Database(client=unbounded, db=unbounded.get_database(database, codec_options=CODEC))
-    bounded, unbounded = client(int(operation_timeout_seconds * 1000)), client(None)
-    return Database(
-        client=bounded, db=bounded.get_database(database, codec_options=CODEC),
-        unbounded=Database(client=unbounded, db=unbounded.get_database(database, codec_options=CODEC)),
-    )
+        return opened(None)
+    return replace(opened(int(operation_timeout_seconds * 1000)), unbounded=opened(None))
 
 
 def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
@@ -212,10 +211,7 @@ def _indexes(retention_seconds: int) -> dict[str, list[IndexModel]]:
 async def ensure_indexes(database: Database, *, retention_seconds: int) -> None:
     """Create every index; safe to run at each start-up and from several instances."""
     # Building an index on a full collection takes as long as it takes.
-    await _ensure_indexes(long_work(database), retention_seconds)
-
-
-async def _ensure_indexes(database: Database, retention_seconds: int) -> None:
+    database = long_work(database)
     for collection, models in _indexes(retention_seconds).items():
         try:
             await database.db[collection].create_indexes(models)
