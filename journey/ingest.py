@@ -10,7 +10,7 @@ One batch costs a fixed number of database round trips, whatever its size; each 
 made so that the retry of a batch cut off after it completes the batch exactly.
 
 A plain batch (one pass, no identify or logout) skips the look for items stored before:
-its items are inserted all or none, and the insert itself tells whether any key was
+its items are stored all or none, and that write itself tells whether any key was
 stored already. Only then (a copy resent, or the retry of a batch cut off), or when a
 stage refused an item, does the batch start again on the path above, before any other
 write and before anything was pushed. So the journey map's subscribers get a plain
@@ -180,7 +180,7 @@ class _Batch:
     """The browsers' cookie identities as read when their turns were taken; emptied once
     a write may have moved them on (a catch-up, a pass, an identity action)."""
     unseen: bool = False
-    """Stored as new, without looking for items stored before: the events write inserts
+    """Stored as new, without looking for items stored before: the events write stores
     all or none, and raises _LookFirst when it meets one."""
 
     def again(self) -> _Batch:
