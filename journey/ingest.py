@@ -13,12 +13,16 @@ A plain batch (one pass, no identify or logout) skips the look for items stored 
 its items are stored all or none, and that write itself tells whether any key was
 stored already. Only then (a copy resent, or the retry of a batch cut off), or when a
 stage refused an item, does the batch start again on the path above, before any other
-write and before anything was pushed. So the journey map's subscribers get a plain
-batch's items after three round trips: the turns, the sessions, the events.
+write and before anything was pushed. Its browsers' sessions are read while their turns
+are being taken, from where this instance left them (journey.settled_browsers), and read
+again only if someone worked on them since. So the journey map's subscribers get a plain
+batch's items after two round trips in sequence: the turns and the sessions together,
+then the events.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -43,6 +47,7 @@ from journey.identify.verification import split_claims
 from journey.incoming import Limits, Source, TrackedEvent, parse_event, text
 from journey.items import journey_items
 from journey.sessionize import SessionCursor, assign_sessions, session_id
+from journey.settled_browsers import Foreseen, SettledBrowsers
 from journey.work import SessionWork, Stage, count, customer_changes, customer_counters
 from live import topics
 from live.publishing import Publisher
@@ -54,6 +59,8 @@ from storage.sessions import SessionDelta
 
 _DEPLOYMENT_CACHE_SECONDS = 5.0
 _DEPLOYMENT_CACHE_ENTRIES = 10_000
+_SETTLED_BROWSERS = 10_000
+"""Browsers whose current session this instance remembers (journey.settled_browsers)."""
 
 Entry = tuple[int, EventDocument]
 """A journey item and the index in its batch of the event it stands for."""
@@ -182,6 +189,9 @@ class _Batch:
     unseen: bool = False
     """Stored as new, without looking for items stored before: the events write stores
     all or none, and raises _LookFirst when it meets one."""
+    foreseen: Foreseen | None = None
+    """The browsers' sessions as read while their turns were being taken, until the
+    first pass uses them or finds them out of date."""
 
     def again(self) -> _Batch:
         """The batch as it was once its turns were taken: nothing learnt from a pass that
@@ -203,6 +213,8 @@ class _Sessionised:
     cursors: dict[str, tuple[int, datetime | None, bool]] = field(default_factory=dict)
     superseded: list[str] = field(default_factory=list)
     """Sessions of browsers that now start a new one after a long gap."""
+    claims: dict[str, int | None] = field(default_factory=dict)
+    """The number of the turn the pass holds on each browser (storage.identities.CLAIMS)."""
 
 
 def _stored_but_not_acted(doc: StoredEventRef) -> bool:
@@ -242,6 +254,7 @@ class Ingestor:
             db, clock, hold_seconds=settings.browser_turn_seconds, wait_seconds=settings.browser_turn_wait_seconds
         )
         self._group = GroupCommit(self._run_pass, max_events=settings.max_batch_events)
+        self._settled_browsers = SettledBrowsers(_SETTLED_BROWSERS)
 
     @property
     def passes_run(self) -> int:
@@ -277,10 +290,9 @@ class Ingestor:
         receipts, accepted = self._parse(batch, deployment, now)
         state = _Batch(deployment_id, now, sources={index: event.source for index, event in accepted})
         items = self._journey_items(accepted, state)
-        # Before anything is read: a copy of this batch working elsewhere must have
-        # finished, so that its stored items are seen as such.
-        await self._take_turns({doc["cookieId"] for _, doc in items}, state)
+        cookie_ids = {doc["cookieId"] for _, doc in items}
         if items and len(passes(items)) == 1 and not any(doc["type"] in ACTIONS for _, doc in items):
+            await self._take_turns_foreseeing(cookie_ids, state)
             as_parsed = [(index, _copied(doc)) for index, doc in items]
             state.unseen = True
             try:
@@ -291,6 +303,10 @@ class Ingestor:
                 if state.turns:
                     await self._turns.give_back(state.turns)
                 return self._result(receipts, items, state)
+        else:
+            # Before anything is read: a copy of this batch working elsewhere must have
+            # finished, so that its stored items are seen as such.
+            await self._take_turns(cookie_ids, state)
         items = await self._new_items(items, state)
         rounds = passes(items)
         # Identity actions act after the writes: the browsers' turns are held until they have.
@@ -443,6 +459,8 @@ class Ingestor:
         )
         if give_back:
             state.turns -= set(sessionised.cursors)
+            for cookie, (seq, _, _) in sessionised.cursors.items():
+                self._settled_browsers.settle(cookie, claim=sessionised.claims.get(cookie), seq=seq)
         touched = await sessions.by_ids(self._db, ids=[sid for sid, work in works.items() if work.delta.events])
         await self._publish_sessions(works, touched)
         for superseded_id in sessionised.superseded:
@@ -458,11 +476,32 @@ class Ingestor:
         sessionised = _Sessionised()
         for cookie, entries in by_cookie.items():
             self._sessionise_browser(cookie, cookies[cookie], entries, state, sessionised)
+            sessionised.claims[cookie] = (cookies[cookie].get("web") or {}).get("claims")
         for work in sessionised.works.values():
             work.delta.batch = batch_token(work.items)
-        for session in await sessions.by_ids(self._db, ids=list(sessionised.works)):
+        foreseen, state.foreseen = state.foreseen, None
+        if foreseen is not None and foreseen.holds({cookie: cookies[cookie] for cookie in by_cookie}):
+            stored = [session for sid, session in foreseen.sessions.items() if sid in sessionised.works]
+        else:
+            stored = await sessions.by_ids(self._db, ids=list(sessionised.works))
+        for session in stored:
             sessionised.works[session["_id"]].stored = session
         return sessionised
+
+    async def _take_turns_foreseeing(self, cookie_ids: set[str], state: _Batch) -> None:
+        """Take the browsers' turns and, in the same moment, read the sessions this
+        instance left them in: if nobody worked on them since, that read is the one the
+        pass needs, and the events follow one round trip sooner."""
+        left, session_ids = self._settled_browsers.current_sessions(cookie_ids)
+        reading = asyncio.ensure_future(sessions.by_ids(self._db, ids=session_ids)) if session_ids else None
+        try:
+            await self._take_turns(cookie_ids, state)
+        except BaseException:
+            if reading is not None:
+                reading.cancel()
+            raise
+        read = await reading if reading is not None else []
+        state.foreseen = Foreseen(left, {session["_id"]: session for session in read})
 
     async def _take_turns(self, cookie_ids: set[str], state: _Batch) -> dict[str, IdentityDocument]:
         """The browsers' turns and their identities as they are now; read again (the turns

@@ -141,11 +141,14 @@ class DeploymentDocument(TypedDict, total=False):
 
 class WebCursor(TypedDict, total=False):
     """Where a browser's web sessions stand: its latest session, that session's last
-    activity, and whether the browser closed it (a logout)."""
+    activity, and whether the browser closed it (a logout); and how many turns have been
+    taken on it."""
 
     seq: int
     lastActivityAt: datetime
     closed: bool
+    claims: int
+    """Turns taken on the browser so far (storage.identities.CLAIMS)."""
 
 
 class IdentityDocument(TypedDict, total=False):

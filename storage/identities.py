@@ -26,6 +26,10 @@ def identity_key(kind: str, value: str) -> str:
 TURN: Final = "turn"
 """On a cookie identity: which service instance works on the browser's events now, and
 until when that claim holds if it is never given back (the instance died)."""
+CLAIMS: Final = "web.claims"
+"""On a cookie identity: how many turns have been taken on the browser, by any instance.
+An instance that finds the number one past the turn it last held knows that nobody has
+worked on the browser since."""
 
 
 async def claim_cookies(
@@ -73,9 +77,9 @@ def _cookie_claim(
                 "type": "COOKIE",
                 "customerId": str(uuid.uuid4()),
                 "createdAt": now,
-                "web": {"seq": 0},
             },
             "$set": {TURN: {"holder": holder, "until": hold_until}},
+            "$inc": {CLAIMS: 1, "web.seq": 0},  # $inc by 0: a cursor from no session yet
         },
     )
 

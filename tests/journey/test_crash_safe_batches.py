@@ -163,6 +163,12 @@ async def fresh_pipeline(client: Database, counter: WriteCounter, hub: PushedIte
     return database, pipeline
 
 
+def cursor(identity: dict[str, Any]) -> dict[str, Any]:
+    """Where the browser's sessions stand; without the count of turns taken on it, which
+    a retry adds to (an attempt, not something a user sees)."""
+    return {key: value for key, value in (identity.get("web") or {}).items() if key != "claims"}
+
+
 async def state(database: Database, pipeline) -> dict[str, Any]:
     """Everything a user could see of the store, with customer ids (random for new
     visitors) named by what they hold."""
@@ -191,7 +197,7 @@ async def state(database: Database, pipeline) -> dict[str, Any]:
     return renamed({
         "sessions": seen,
         "events": await database.events.count_documents({}),
-        "identities": {doc["_id"]: (names[doc["customerId"]], doc.get("web")) for doc in identities},
+        "identities": {doc["_id"]: (names[doc["customerId"]], cursor(doc)) for doc in identities},
         "customers": sorted(
             (names.get(doc["_id"], "no session"), doc.get("identified"), names.get(doc.get("mergedInto")),
              sorted(a["segmentId"] for a in doc.get("segments", [])), sorted(doc.get("traits", {}).items()),

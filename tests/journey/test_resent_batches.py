@@ -66,6 +66,26 @@ async def test_copies_sent_to_two_instances_at_once_are_counted_once(start):
         assert [factor["label"] for factor in bar["factors"]] == ["3 pages viewed"], attempt
 
 
+async def test_a_session_continued_on_another_instance_meanwhile_is_continued_as_stored(start):
+    # An instance reads a browser's session beside taking its turn, from where it last left
+    # the browser: here the other instance has since opened a new session for it.
+    one = await start()
+    other = await start(database=one.settings.database, clock=one.clock)
+    await create_segment(one, "Two products", condition("page.url", "CONTAINS_ANY", "sku=", count=2))
+    first = await one.collect([pageview("a", "A1")], cookie_id="tabs")
+    one.clock.advance(minutes=40)
+    second = await other.collect([pageview("b", "B1")], cookie_id="tabs")
+    one.clock.advance(minutes=1)
+    third = await one.collect([pageview("c", "C1")], cookie_id="tabs")
+
+    assert second["sessionIds"] != first["sessionIds"]
+    assert third["sessionIds"] == second["sessionIds"]
+    (session_id,) = third["sessionIds"]
+    stored = await one.data("query($id: ID!) { session(id: $id) { pageviewCount } }", {"id": session_id})
+    assert stored["session"]["pageviewCount"] == 2
+    assert await matched(one, session_id) == ["Two products"]
+
+
 async def test_a_turn_left_by_a_vanished_instance_passes_on_when_it_lapses(start):
     service = await start(browser_turn_wait_seconds=0.2)
     now = service.clock.now()

@@ -39,26 +39,41 @@ class CommandCounter(monitoring.CommandListener):
         self.commands: list[str] = []
         self.collections: list[str] = []
         """The collection each counted command named, in step with commands."""
+        self.in_sequence = 0
+        """The longest chain of counted commands each sent after the one before was
+        answered: round trips that add up, where commands sent together count once."""
+        self._answered = 0
+        self._places: dict[tuple[Any, int], int] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name in self.IGNORED or event.command.get("aggregate") == "api_keys":
             return
         self.commands.append(event.command_name)
         self.collections.append(str(event.command.get(event.command_name, "")))
+        place = self._answered + 1
+        self._places[(event.connection_id, event.request_id)] = place
+        self.in_sequence = max(self.in_sequence, place)
+
+    def _answer(self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent) -> None:
+        place = self._places.pop((event.connection_id, event.request_id), None)
+        if place is not None:
+            self._answered = max(self._answered, place)
 
     def on(self, collection: str) -> list[str]:
         """The counted commands sent to one collection."""
         return [name for name, target in zip(self.commands, self.collections, strict=True) if target == collection]
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
+        self._answer(event)
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+        self._answer(event)
 
     def reset(self) -> None:
         self.commands.clear()
         self.collections.clear()
+        self.in_sequence = self._answered = 0
+        self._places.clear()
 
     @property
     def count(self) -> int:
