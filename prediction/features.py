@@ -10,7 +10,10 @@ from prediction.state import (
     CATEGORY_AGAIN,
     CATEGORY_CODE,
     CATEGORY_EVENTS_PREFIX,
+    CURRENT_ITEM_CARTED,
+    CURRENT_ITEM_CARTED_BEFORE,
     ELAPSED_SECONDS,
+    EVENTS_SINCE_CART,
     GAP_SECONDS,
     HISTORY_PREFIX,
     HOUR,
@@ -26,7 +29,7 @@ from prediction.state import (
     sketch_count,
 )
 
-FEATURE_SET = 2
+FEATURE_SET = 3
 """The version of what feature_vector computes. A stored model records the one it was
 trained on; a model of another set is not scored (its weights would meet features that
 no longer exist, or miss new ones) until the outcome is trained again."""
@@ -40,8 +43,10 @@ SEGMENT_PREFIX = "segment:"
 DISTINCT_ITEMS = "distinct_items"
 DAYPART_PREFIX = "daypart:"
 WEEKEND = "weekend"
-# Hours (UTC) at which each part of the day starts.
-DAYPARTS = ((0, "night"), (6, "morning"), (12, "afternoon"), (18, "evening"))
+DAYPART_HOURS = 3
+"""The day is read in parts of this many hours (UTC), `daypart:<first hour>-<end hour>`:
+a shop's visitors buy at different rates within what one would call its morning or its
+evening, and its own hours are not known in advance."""
 CURRENT_CATEGORY_EVENTS = "current_category_events"
 """Events of this session in the product category it is on now (while that category is
 one of the tracked ones, prediction.state.MAX_TRACKED_CATEGORIES)."""
@@ -100,15 +105,19 @@ def feature_vector(
                     value / (earlier_sessions + ACHIEVED_PRIOR_SESSIONS))
         elif not is_sketch(key):
             _put_count(features, PER_VISIT_PREFIX + key.removeprefix(HISTORY_PREFIX), value / earlier_sessions)
-    for key in (SEEN_BEFORE, CARTED_BEFORE, CATEGORY_AGAIN, CATEGORIES_SEEN_BEFORE):
+    for key in (SEEN_BEFORE, CARTED_BEFORE, CATEGORY_AGAIN, CATEGORIES_SEEN_BEFORE, EVENTS_SINCE_CART):
         _put_count(features, key, state.get(key, 0))
+    for key in (CURRENT_ITEM_CARTED, CURRENT_ITEM_CARTED_BEFORE):
+        if state.get(key):
+            features[key] = 1.0
     if CATEGORY_CODE in state:
         _put_count(features, CURRENT_CATEGORY_EVENTS,
                    state.get(f"{CATEGORY_EVENTS_PREFIX}{int(state[CATEGORY_CODE])}", 0))
     _put_count(features, DISTINCT_ITEMS, round(sketch_count(state, ITEM_SKETCH)))
     if HOUR in state:
         hour = int(state[HOUR])
-        features[DAYPART_PREFIX + next(name for start, name in reversed(DAYPARTS) if hour >= start)] = 1.0
+        start = hour - hour % DAYPART_HOURS
+        features[f"{DAYPART_PREFIX}{start:02d}-{start + DAYPART_HOURS:02d}"] = 1.0
         if int(state.get(WEEKDAY, 0)) >= 5:
             features[WEEKEND] = 1.0
     if CATEGORY_CODE in state:

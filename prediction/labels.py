@@ -25,6 +25,9 @@ from prediction.state import (
     CARTED_BEFORE,
     CATEGORIES_SEEN_BEFORE,
     CATEGORY_AGAIN,
+    CURRENT_ITEM_CARTED,
+    CURRENT_ITEM_CARTED_BEFORE,
+    EVENTS_SINCE_CART,
     HISTORY_PREFIX,
     KIND_PREFIX,
     NAME_PREFIX,
@@ -32,6 +35,8 @@ from prediction.state import (
     SEARCHES,
     SEEN_BEFORE,
 )
+
+CART_ADDS = NAME_PREFIX + "add_to_cart"
 
 # Past-tense phrases, so "has not ..." reads naturally when the count is zero.
 _EVENT_PHRASES = {
@@ -76,7 +81,10 @@ def describe(driver: str, features: Mapping[str, float]) -> str:
         return _REFERRER_PHRASES.get(medium, f'came via "{medium}"')
     if driver == "daypart":
         part = _one_hot_value(features, DAYPART_PREFIX)
-        return f"visiting in the {part} (UTC)" if part else "time of day unknown"
+        if not part:
+            return "time of day unknown"
+        start, end = part.split("-")
+        return f"visiting between {start}:00 and {end}:00 (UTC)"
     if driver == WEEKEND:
         return "visiting at the weekend" if features.get(driver) else "visiting on a weekday"
     if driver == PAID_CAMPAIGN:
@@ -91,6 +99,16 @@ def describe(driver: str, features: Mapping[str, float]) -> str:
         if not sells:
             return "in product categories with no sales record"
         return "in product categories that often sell" if sells > 0 else "in product categories that seldom sell"
+    if driver == CURRENT_ITEM_CARTED:
+        return "on an item carted in this visit" if features.get(driver) else "not on an item carted in this visit"
+    if driver == CURRENT_ITEM_CARTED_BEFORE:
+        return ("on an item carted on an earlier visit" if features.get(driver)
+                else "not on an item carted on an earlier visit")
+    if driver == EVENTS_SINCE_CART:
+        since = count_of(features, driver)
+        if since > 0:
+            return _counted(since, "event", "events") + " since adding to the cart"
+        return "just added to the cart" if count_of(features, CART_ADDS) else "has not added to the cart"
     if driver.startswith(ACHIEVED_RATE_PREFIX):
         outcome = driver.removeprefix(ACHIEVED_RATE_PREFIX)
         done = "achieved" if features.get(driver) else "not achieved"

@@ -39,6 +39,12 @@ CARTED_BEFORE = "items_carted_before"
 """Events on items the customer put in the cart in earlier sessions."""
 CATEGORIES_SEEN_BEFORE = "categories_seen_before"
 """Events on product categories the customer looked at in earlier sessions."""
+CURRENT_ITEM_CARTED = "current_item_carted"
+"""1 while the latest event's item has been put in the cart in this session, else 0."""
+CURRENT_ITEM_CARTED_BEFORE = "current_item_carted_before"
+"""1 while the latest event's item was put in the cart in an earlier session, else 0."""
+EVENTS_SINCE_CART = "events_since_cart"
+"""Events after the latest cart add of this session (absent until one)."""
 HISTORY_PREFIX = "history:"
 """Keys copied from the customer's earlier sessions when this one opened; they do not change."""
 HISTORY_SEEN_SKETCH = "history:seen"
@@ -177,15 +183,26 @@ def sketch_count(state: Mapping[str, int | float], prefix: str) -> float:
 
 
 def _mark_item(state: FeatureState, event: Mapping) -> None:
+    carting = event.get("name") in CART_NAMES
+    if carting:
+        state[EVENTS_SINCE_CART] = 0
+    elif EVENTS_SINCE_CART in state:
+        state[EVENTS_SINCE_CART] += 1
     item = item_of(event)
+    # Whether the item in front of the shopper now is one they put in the cart: a carted
+    # item come back to is nearer a purchase than the session's cart adds in general.
+    state[CURRENT_ITEM_CARTED] = state[CURRENT_ITEM_CARTED_BEFORE] = 0
     if item is not None:
+        carted_before = in_sketch(state, HISTORY_CARTED_SKETCH, item)
+        state[CURRENT_ITEM_CARTED_BEFORE] = int(carted_before)
         if in_sketch(state, HISTORY_SEEN_SKETCH, item):
             state[SEEN_BEFORE] = state.get(SEEN_BEFORE, 0) + 1
-        if in_sketch(state, HISTORY_CARTED_SKETCH, item):
+        if carted_before:
             state[CARTED_BEFORE] = state.get(CARTED_BEFORE, 0) + 1
         add_to_sketch(state, ITEM_SKETCH, item)
-        if event.get("name") in CART_NAMES:
+        if carting:
             add_to_sketch(state, CARTED_SKETCH, item)
+        state[CURRENT_ITEM_CARTED] = int(in_sketch(state, CARTED_SKETCH, item))
     category = category_of(event)
     if category is not None:
         code = category_code(category)

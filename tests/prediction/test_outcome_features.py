@@ -80,7 +80,7 @@ def test_state_bookkeeping_never_becomes_a_feature():
     features = feature_vector(state, {}, [])
 
     # START is a Saturday afternoon (UTC); one item, the page, was looked at.
-    assert set(features) == {"pageviews", "name:add_to_cart", "distinct_items", "daypart:afternoon", "weekend"}
+    assert set(features) == {"pageviews", "name:add_to_cart", "distinct_items", "daypart:12-15", "weekend"}
 
 
 def test_items_seen_again_count_only_across_sessions():
@@ -169,3 +169,44 @@ def test_a_session_tracks_a_bounded_number_of_categories():
     features = feature_vector(state, {}, [])
 
     assert len([name for name in features if name.startswith("category_events:")]) == 16
+
+
+def cart_add(url: str, at) -> dict:
+    """A cart add sent from the product's page, as a shop's tracker sends it."""
+    return {**custom("add_to_cart", at), "page": {"url": url}}
+
+
+def test_the_item_in_view_says_whether_it_was_carted_earlier_in_the_session():
+    state = state_of([pageview("https://shop.example/boots", START), cart_add("https://shop.example/boots", START),
+                      pageview("https://shop.example/hat", START)])
+
+    on_new_item = feature_vector(state, {}, [])
+    back_on_carted = feature_vector(fold_event(state, pageview("https://shop.example/boots", START), START), {}, [])
+
+    assert not {"current_item_carted", "current_item_carted_before"} & set(on_new_item)
+    assert back_on_carted["current_item_carted"] == 1.0
+    assert "current_item_carted_before" not in back_on_carted
+
+
+def test_the_item_in_view_says_whether_it_was_carted_in_an_earlier_session():
+    earlier = state_of([cart_add("https://shop.example/boots", START)])
+    history = {"sessions": 1}
+    for key, value in earlier.items():
+        if key.startswith("carted_sketch"):
+            history["carted" + key.removeprefix("carted_sketch")] = value
+
+    features = feature_vector(returning_state(history, [pageview("https://shop.example/boots", START)]), {}, [])
+
+    assert features["current_item_carted_before"] == 1.0
+    assert "current_item_carted" not in features
+
+
+def test_events_since_the_latest_cart_add_are_counted_from_it():
+    assert "events_since_cart" not in feature_vector(state_of([pageview("https://shop.example/a", START)]), {}, [])
+
+    state = state_of([cart_add("https://shop.example/a", START), pageview("https://shop.example/b", START),
+                      pageview("https://shop.example/c", START)])
+
+    assert count_of(feature_vector(state, {}, []), "events_since_cart") == 2
+    again = fold_event(state, cart_add("https://shop.example/c", START), START)
+    assert "events_since_cart" not in feature_vector(again, {}, [])

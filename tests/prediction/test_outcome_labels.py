@@ -48,3 +48,19 @@ def test_the_session_s_categories_read_by_how_often_they_sell():
         "in product categories that seldom sell")
     assert describe("current_category_events", {"current_category_events": math.log1p(3)}) == (
         "3 events in the current product category")
+
+
+def test_the_part_of_day_reads_as_its_hours():
+    assert describe("daypart", {"daypart:12-15": 1.0}) == "visiting between 12:00 and 15:00 (UTC)"
+
+
+def test_the_item_in_view_reads_by_whether_it_was_carted():
+    assert describe("current_item_carted_before", {"current_item_carted_before": 1.0}) == (
+        "on an item carted on an earlier visit")
+    assert describe("current_item_carted", {}) == "not on an item carted in this visit"
+
+
+def test_events_since_a_cart_add_read_as_such():
+    assert describe("events_since_cart", {"events_since_cart": math.log1p(4)}) == "4 events since adding to the cart"
+    assert describe("events_since_cart", {"name:add_to_cart": math.log1p(1)}) == "just added to the cart"
+    assert describe("events_since_cart", {}) == "has not added to the cart"
