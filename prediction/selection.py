@@ -3,7 +3,8 @@ the next ones, and judge on the latest ones, which neither the fit nor the choic
 
 Sessions are split by when they ended, as the model will be used: trained on the past,
 scoring sessions that come after. Logistic regression and boosted trees are both fitted;
-the one that ranks the calibration sessions better is kept. It is then compared with the
+the trees are kept only if they rank the calibration sessions clearly better
+(CHOICE_MARGIN), else the logistic model is. The one kept is then compared with the
 fallback on the latest sessions, and used only if it ranks them better. The model that
 scores is that kind fitted again on every session, the latest included, with the chosen
 one's calibration; its evaluation is the chosen one's, on sessions it had not seen.
@@ -31,6 +32,13 @@ CALIBRATION_SHARE = 0.2
 """The rest, the latest sessions, is the holdout."""
 KINDS = (MODEL_SOURCE, TREES_SOURCE)
 CHANCE = 0.5
+CHOICE_MARGIN = 0.01
+"""How much better (in AUC on the calibration sessions) a later, less simple kind must
+rank than the simplest one for it to be chosen. Two kinds that rank the calibration
+sessions alike are a toss-up there, and on shops' clickstreams the trees' near-ties
+ranked the following weeks worse than logistic regression did (on the Taobao sample
+split at 70% of its sessions: trees chosen by 0.003, AUC 0.648 on the later sessions
+against the logistic model's 0.671)."""
 
 Row = tuple[dict[str, float], bool, float]
 """A prefix's features, whether its session achieved the outcome, the fallback's score."""
@@ -85,10 +93,20 @@ def select_model(
     if shortage is not None:
         return Selection(None, False, shortage)
     candidates = [_calibrated(kind, split, trained_at) for kind in kinds]
-    # Ties go to the earlier kind: the simpler model.
-    chosen = max(candidates, key=lambda candidate: candidate[0])[1]
+    chosen = _chosen(candidates)
     deployed = _refitted(chosen, sessions, trained_at)
     return _judged(chosen, deployed, [model for _, model in candidates], split, every_row, positives)
+
+
+def _chosen(candidates: Sequence[tuple[float, Model | TreeModel]]) -> Model | TreeModel:
+    """The first (simplest) kind, unless another ranks the calibration sessions better by
+    more than CHOICE_MARGIN: then the best of those."""
+    simplest_auc, chosen = candidates[0]
+    best_auc = simplest_auc + CHOICE_MARGIN
+    for auc, model in candidates[1:]:
+        if auc > best_auc:
+            best_auc, chosen = auc, model
+    return chosen
 
 
 def _too_few_rows(rows: list[Row], positives: int, *, min_rows: int, min_positives: int) -> str | None:
