@@ -45,6 +45,10 @@ CURRENT_ITEM_CARTED_BEFORE = "current_item_carted_before"
 """1 while the latest event's item was put in the cart in an earlier session, else 0."""
 EVENTS_SINCE_CART = "events_since_cart"
 """Events after the latest cart add of this session (absent until one)."""
+LATEST_EVENT_KEYS = frozenset({GAP_SECONDS, HOUR, WEEKDAY, CATEGORY_CODE, CURRENT_ITEM_CARTED,
+                               CURRENT_ITEM_CARTED_BEFORE, EVENTS_SINCE_CART})
+"""Keys that say where the session stands at its latest event, not counts: two batches
+of a session stored at once leave one batch's word, never a sum of their changes."""
 HISTORY_PREFIX = "history:"
 """Keys copied from the customer's earlier sessions when this one opened; they do not change."""
 HISTORY_SEEN_SKETCH = "history:seen"

@@ -14,16 +14,7 @@ from typing import Any, Final
 from journey.work import CustomerCounters
 from prediction import FeatureState, feature_vector, fold_event
 from prediction import history as customer_history
-from prediction.state import (
-    CATEGORY_CODE,
-    ELAPSED_SECONDS,
-    GAP_SECONDS,
-    HISTORY_PREFIX,
-    HOUR,
-    LAST_AT,
-    WEEKDAY,
-    is_sketch,
-)
+from prediction.state import ELAPSED_SECONDS, HISTORY_PREFIX, LAST_AT, LATEST_EVENT_KEYS, is_sketch
 from storage.documents import EventDocument
 from storage.sessions import SessionDelta
 
@@ -105,9 +96,10 @@ def record_state(delta: SessionDelta, start: Mapping[str, Any], end: Mapping[str
         path = f"{FEATURES}.{key.replace(_DOT, _ESCAPED_DOT)}"
         if key in (LAST_AT, ELAPSED_SECONDS):
             delta.maxes[path] = value
-        elif key.startswith(HISTORY_PREFIX) or key in (GAP_SECONDS, HOUR, WEEKDAY, CATEGORY_CODE):
+        elif key.startswith(HISTORY_PREFIX) or key in LATEST_EVENT_KEYS:
             # The history is copied once, when the session opens: setting it twice is
-            # harmless. The clock's parts and the category are the latest batch's word.
+            # harmless. The clock's parts, the category and the item on screen are the
+            # latest batch's word.
             delta.sets[path] = value
         elif is_sketch(key):
             delta.bits_or[path] = int(value)

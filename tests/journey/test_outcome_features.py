@@ -41,3 +41,14 @@ async def test_the_category_a_visitor_is_on_is_one_the_batches_named(db: Databas
     await store(db, {}, boots)
     await store(db, boots, hats)
     assert await store(db, boots, scarves) == scarves
+
+
+async def test_where_the_visitor_stands_with_the_cart_is_one_the_batches_said(db: Database):
+    # Flags and a distance from the latest cart add, not counts: two batches from one
+    # state leave one batch's word, never their changes added up.
+    start = {"current_item_carted": 0, "current_item_carted_before": 0, "events_since_cart": 3}
+    back_on_carted = {"current_item_carted": 1, "current_item_carted_before": 1, "events_since_cart": 4}
+    just_carted = {"current_item_carted": 1, "current_item_carted_before": 1, "events_since_cart": 0}
+    await store(db, {}, start)
+    await store(db, start, back_on_carted)
+    assert await store(db, start, just_carted) == just_carted
