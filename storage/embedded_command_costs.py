@@ -1,0 +1,150 @@
+"""Corrections 8 and on of the embedded store (mongoeco 4.11.0; see
+storage.embedded_corrections for the others and how they are applied): work that every
+statement of a write command repeats although its outcome is already known. Each could
+be offered upstream as it stands.
+
+8. Compiled update plans. Every update statement is compiled twice (once as an update,
+   once as the insert of an upsert): its paths parsed, checked for conflicts and for
+   being mutable, its operands checked. The engine keeps the compiled plans of an
+   update's shape (its operators and their field paths) and binds each statement's
+   values into them, but only for `$set`, `$unset`, `$inc`, `$mul`, `$min` and `$max`;
+   updates with `$setOnInsert`, `$push`, `$addToSet` or `$bit` (every upsert and session
+   update this service sends) were compiled in full, each statement twice, about a tenth
+   of the store's CPU per statement. What compiling does depends only on the shape,
+   except the operand checks of `$push` and `$addToSet` (a `$slice` that is not a
+   number, `$each` that is not an array): those shapes are now kept too, and on reuse
+   those checks run on the statement's own operands, in the order compiling runs them,
+   so that a statement is refused exactly when, and with the error that, compiling it
+   would refuse it.
+9. Copies of an update's document images. The SQLite engine's update hands back the
+   document before and after the statement in an outcome object, each image passed in as
+   a deep copy it has just made; the outcome deep-copies both again when built, and again
+   when the engine rebuilds it with the change's sequence number: four more copies of the
+   document per statement (a session document with its token and page lists among them).
+   Inside the engine's update every image given to an outcome is such a fresh copy that
+   nothing else holds (and a rebuilt outcome replaces the one it was built from), so
+   these copies are now skipped there; the outcome's checks run as before, and outcomes
+   built anywhere else copy as before.
+10. Checks of encoded values. The engine's codec encodes every document it stores, every
+   change it records and every command document it receives. Encoding a document first
+   checks all of it (keys are strings, no sets, numbers within BSON's range) and then
+   encodes each value, each of which checks itself and everything below it again: a
+   value at depth d was checked d + 1 times, building a wrapper object for every number
+   each time. Inside a document that has passed the check, values are now not checked
+   again. The first check of an encoding is the one that ran first before, so a value
+   is refused exactly when, and with the error that, it was refused before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from storage.embedded_corrections import _replaced
+
+# Operators whose compiled instructions hold their operand unchanged, as the engine's
+# own cached ones do; the only operand-dependent step of their compiling is
+# validate_array_update_operand, which reuse repeats.
+_KEPT_OPERATORS = frozenset({"$setOnInsert", "$push", "$addToSet", "$bit"})
+_in_engine_update = threading.local()
+# Stands in for a document image while the outcome's own checks run: they ask only
+# whether an image is there.
+_IMAGE_PRESENT: dict[str, Any] = {}
+_encoding = threading.local()
+
+
+def keep_update_plans() -> Callable[[], None]:
+    """Install correction 8; return a function that takes it back."""
+    from mongoeco.api import operations
+    from mongoeco.core.operators import UpdateEngine
+    from mongoeco.core.update_array_operators import validate_array_update_operand
+
+    get_or_compile = operations._get_or_compile_update_plan_templates
+
+    def _get_or_compile_update_plan_templates(cache_key, *, update_spec, dialect, selector_filter):
+        reused = cache_key in operations._UPDATE_PLAN_TEMPLATE_CACHE
+        if reused:
+            # Compiling checks these operands; the reused plans were compiled from others.
+            for operator, params in update_spec.items():
+                if operator in _KEPT_OPERATORS:
+                    for _path, value in UpdateEngine._iter_ordered_update_items(params, dialect=dialect):
+                        validate_array_update_operand(operator, value)
+        return get_or_compile(cache_key, update_spec=update_spec, dialect=dialect, selector_filter=selector_filter)
+
+    replacements: list[tuple[Any, str, Any]] = [
+        (operations, "_CACHEABLE_UPDATE_OPERATORS", operations._CACHEABLE_UPDATE_OPERATORS | _KEPT_OPERATORS),
+        (operations, "_get_or_compile_update_plan_templates", _get_or_compile_update_plan_templates),
+    ]
+    undo = _replaced(replacements)
+
+    def undo_and_forget() -> None:
+        undo()
+        # Plans kept for the added operators must not outlive the correction.
+        operations._clear_update_plan_template_cache()
+
+    return undo_and_forget
+
+
+def own_fresh_images() -> Callable[[], None]:
+    """Install correction 9; return a function that takes it back."""
+    from mongoeco.engines.results import MutationOutcome
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    check_and_copy = MutationOutcome.__post_init__
+    update = SQLiteEngine._update_with_operation_sync
+
+    def __post_init__(self) -> None:
+        if not getattr(_in_engine_update, "depth", 0):
+            return check_and_copy(self)
+        images = (self.before_document, self.after_document)
+        for name, image in zip(("before_document", "after_document"), images, strict=True):
+            object.__setattr__(self, name, None if image is None else _IMAGE_PRESENT)
+        check_and_copy(self)
+        for name, image in zip(("before_document", "after_document"), images, strict=True):
+            object.__setattr__(self, name, image)
+        return None
+
+    def _update_with_operation_sync(self, *args, **kwargs):
+        _in_engine_update.depth = getattr(_in_engine_update, "depth", 0) + 1
+        try:
+            return update(self, *args, **kwargs)
+        finally:
+            _in_engine_update.depth -= 1
+
+    return _replaced([
+        (MutationOutcome, "__post_init__", __post_init__),
+        (SQLiteEngine, "_update_with_operation_sync", _update_with_operation_sync),
+    ])
+
+
+def check_encoded_values_once() -> Callable[[], None]:
+    """Install correction 10; return a function that takes it back."""
+    from mongoeco.core import codec
+
+    encode = codec.DocumentCodec.__dict__["encode"].__func__
+    check = codec.validate_bson_value
+
+    def validate_bson_value(value: Any) -> None:
+        if getattr(_encoding, "checked", False):
+            return  # inside a value whose check covered everything below it
+        check(value)
+        if value is getattr(_encoding, "value", None):
+            _encoding.checked = True
+
+    def encode_checking_once(data: Any) -> Any:
+        if getattr(_encoding, "checked", False):
+            return encode(data)
+        # The encoding of data checks data first (a document, all of it), or each of its
+        # items in turn (an array): only a check of data itself covers what lies below.
+        outer = getattr(_encoding, "value", None)
+        _encoding.value = data
+        try:
+            return encode(data)
+        finally:
+            _encoding.value, _encoding.checked = outer, False
+
+    return _replaced([
+        (codec, "validate_bson_value", validate_bson_value),
+        (codec.DocumentCodec, "encode", staticmethod(encode_checking_once)),
+    ])

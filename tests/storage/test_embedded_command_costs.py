@@ -1,0 +1,233 @@
+"""The embedded store's per-statement corrections (storage.embedded_command_costs) change
+the work of a write command, never its answers: the same commands give the same results,
+and the same refusals, with and without them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bson import Decimal128, ObjectId
+from bson.son import SON
+from mongoeco.core.operators import UpdateEngine
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from storage import embedded_corrections
+from storage.database import Database
+from tests.support.sqlite_work import sqlite_store
+
+NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
+pytestmark = pytest.mark.skipif(
+    not embedded_corrections.applicable(), reason="corrections are written for one mongoeco version"
+)
+
+
+def session_update(session_id: str, token: str, *, slice_: Any = -3, each: Any = None) -> UpdateOne:
+    """The shape of the service's session update: set on insert, counters, a capped push."""
+    return UpdateOne(
+        {"_id": session_id, "appliedBatches": {"$ne": token}},
+        {"$setOnInsert": {"status": "ACTIVE", "startedAt": NOW}, "$inc": {"eventCount": 1},
+         "$max": {"lastActivityAt": NOW}, "$bit": {"flags": {"or": 2}},
+         "$push": {"appliedBatches": {"$each": [token] if each is None else each, "$slice": slice_}},
+         "$addToSet": {"pages": {"$each": [f"/{token}"]}}},
+        upsert=True,
+    )
+
+
+async def commands(db: Database) -> list[Any]:
+    """Update commands whose shapes repeat, with operands that compiling refuses among
+    them, and the stored sessions at the end."""
+    results: list[Any] = []
+
+    async def record(action: Awaitable[Any]) -> None:
+        try:
+            outcome = await action
+        except BulkWriteError as error:
+            outcome = ("refused", [(e["index"], e["code"], e["errmsg"]) for e in error.details["writeErrors"]],
+                       error.details["nUpserted"], error.details["nModified"])
+        except PyMongoError as error:
+            outcome = ("refused", type(error).__name__, getattr(error, "code", None), str(error))
+        if hasattr(outcome, "bulk_api_result"):
+            outcome = {k: v for k, v in outcome.bulk_api_result.items() if k != "upserted"} | {
+                "upserted": [(u["index"], u["_id"]) for u in outcome.bulk_api_result.get("upserted", [])]}
+        if hasattr(outcome, "raw_result"):
+            outcome = outcome.raw_result
+        results.append(outcome)
+
+    sessions = db.sessions
+    for token in ("t1", "t1", "t2"):  # new, repeated (fails on _id), existing
+        await record(sessions.bulk_write([session_update("s1", token), session_update("s2", token)], ordered=False))
+    # Shapes seen before, with operands compiling refuses, between valid statements.
+    await record(sessions.bulk_write([
+        session_update("s1", "t3"), session_update("s1", "t4", slice_="last"), session_update("s3", "t5"),
+        session_update("s1", "t6", each="not an array"), session_update("s4", "t7", slice_=2.5)], ordered=False))
+    await record(sessions.bulk_write([
+        session_update("s5", "t8"), session_update("s1", "t9", each=7), session_update("s6", "t8")], ordered=True))
+    await record(sessions.update_one({"_id": "s2"}, {"$addToSet": {"pages": {"$each": "/x"}}}))
+    await record(sessions.update_one({"_id": "s2"}, {"$addToSet": {"pages": {"$each": ["/x", "/y"]}}}))
+    await record(sessions.update_one({"_id": "s2"}, {"$push": {"pages": {"$each": ["/z"], "$sort": "up"}}}))
+    await record(sessions.update_one({"_id": "s2"}, {"$push": {"pages": {"$each": ["/z"], "$sort": 1}}}))
+    await record(sessions.update_one({"_id": "s2"}, {"$bit": {"flags": {"or": "x"}}}))
+    await record(sessions.update_one({"_id": "s2"}, {"$bit": {"flags": {"and": 6}}}))
+    # Refused operands in a shape seen before (a kept plan).
+    await record(sessions.update_one({"_id": "s2"}, {"$addToSet": {"pages": {"$each": {"not": "an array"}}}}))
+    await record(sessions.update_one({"_id": "s2"}, {"$push": {"pages": {"$each": ["/z"], "$sort": "down"}}}))
+    await record(sessions.update_one({"_id": "s2"}, {"$bit": {"flags": {"xor": 1.5}}}))
+    # The same paths under two operators conflict, whatever the operands.
+    await record(sessions.update_one({"_id": "s2"}, {"$setOnInsert": {"n": 1}, "$inc": {"n": 1}}, upsert=True))
+    await record(sessions.update_one({"_id": "s7"}, {"$setOnInsert": {"n": 1, "kind": "new"}}, upsert=True))
+    await record(sessions.update_one({"_id": "s7"}, {"$setOnInsert": {"n": 2, "kind": "again"}}, upsert=True))
+    await record(sessions.update_one({"_id": "s8"}, {"$setOnInsert": {"_id": "other", "kind": "x"}}, upsert=True))
+    await record(sessions.find_one_and_update(
+        {"_id": "s9"}, {"$setOnInsert": {"kind": "found"}, "$push": {"log": {"$each": [1], "$slice": -2}}},
+        upsert=True, return_document=ReturnDocument.AFTER))
+    await record(sessions.find_one_and_update(
+        {"_id": "s9"}, {"$setOnInsert": {"kind": "again"}, "$push": {"log": {"$each": [2], "$slice": "x"}}},
+        upsert=True, return_document=ReturnDocument.AFTER))
+    await record(sessions.find_one_and_update(
+        {"_id": "s9"}, {"$setOnInsert": {"kind": "again"}, "$push": {"log": {"$each": [3, 4, 5], "$slice": -2}}},
+        upsert=True, return_document=ReturnDocument.AFTER))
+    results.append(await sessions.find({}).sort("_id", 1).to_list())
+    return results
+
+
+async def test_results_are_those_of_the_unmodified_store(tmp_path: Path):
+    async with sqlite_store(tmp_path) as db:
+        unmodified = await commands(db)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path) as db:
+            corrected = await commands(db)
+    assert corrected == unmodified
+    refusals = [result for result in unmodified if isinstance(result, tuple)]
+    assert len(refusals) >= 10  # the refused operands were refused, not ignored
+    assert [doc["_id"] for doc in unmodified[-1]] == ["s1", "s2", "s3", "s5", "s7", "s9"]
+
+
+def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the update plans the engine compiles from here on."""
+    compiled = [0]
+    compile_plan = UpdateEngine.compile_update_plan
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        compiled[0] += 1
+        return compile_plan(*args, **kwargs)
+
+    monkeypatch.setattr(UpdateEngine, "compile_update_plan", staticmethod(counted))
+    return compiled
+
+
+async def compiles_per_command(tmp_path: Path, compiled: list[int], command: Callable[[Database, int], Any]) -> int:
+    async with sqlite_store(tmp_path) as db:
+        await command(db, 0)  # once before: a shape's first statement is compiled
+        compiled[0] = 0
+        await command(db, 1)
+    return compiled[0]
+
+
+SESSIONS_OF_A_BATCH: Callable[[Database, int], Any] = lambda db, n: db.sessions.bulk_write(  # noqa: E731
+    [session_update(f"s{k}", f"t{n}") for k in range(3)], ordered=False)
+EVENTS_OF_A_BATCH: Callable[[Database, int], Any] = lambda db, n: db.events.bulk_write([  # noqa: E731
+    UpdateOne({"dedupeKey": f"d/{n}/{k}"}, {"$setOnInsert": {"_id": f"e{n}/{k}", "occurredAt": NOW}}, upsert=True)
+    for k in range(3)], ordered=False)
+
+
+@pytest.mark.parametrize("command", [SESSIONS_OF_A_BATCH, EVENTS_OF_A_BATCH], ids=["sessions", "events"])
+async def test_statements_of_a_known_shape_are_not_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: Callable[[Database, int], Any]
+):
+    compiled = counting_compiles(monkeypatch)
+    assert await compiles_per_command(tmp_path, compiled, command) == 6  # unmodified: each statement twice
+    with embedded_corrections.applied():
+        assert await compiles_per_command(tmp_path, compiled, command) == 0
+
+
+def counting_image_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the stored documents that write outcomes copy from here on."""
+    from mongoeco.engines import results
+
+    copies = [0]
+    copy = results.deepcopy
+
+    def counted(value: Any, *args: Any) -> Any:
+        if isinstance(value, dict) and "_id" in value:
+            copies[0] += 1
+        return copy(value, *args)
+
+    monkeypatch.setattr(results, "deepcopy", counted)
+    return copies
+
+
+async def image_copies_per_command(tmp_path: Path, copies: list[int]) -> tuple[int, Any]:
+    async with sqlite_store(tmp_path) as db:
+        await SESSIONS_OF_A_BATCH(db, 0)
+        copies[0] = 0
+        await SESSIONS_OF_A_BATCH(db, 1)  # three stored sessions updated
+        counted = copies[0]
+        found = await db.sessions.find_one_and_update(
+            {"_id": "s1"}, {"$inc": {"eventCount": 1}}, return_document=ReturnDocument.AFTER)
+        return counted, found
+
+
+async def test_update_outcomes_do_not_copy_the_documents_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    copies = counting_image_copies(monkeypatch)
+    unmodified = await image_copies_per_command(tmp_path, copies)
+    assert unmodified[0] == 3 * 4  # before and after images, when built and when rebuilt
+    with embedded_corrections.applied():
+        corrected = await image_copies_per_command(tmp_path, copies)
+    assert corrected == (0, unmodified[1])
+    assert unmodified[1]["eventCount"] == 3
+
+
+ENCODED: list[Any] = [
+    {"_id": "s1", "n": 1, "big": 2**40, "ratio": 0.5, "flag": True, "none": None, "at": NOW,
+     "price": Decimal128("1.5"), "ref": ObjectId("650000000000000000000001"), "son": SON([("b", 1), ("a", [2])]),
+     "nested": {"list": [1, {"deep": [2**33, "x"]}, [3]], "text": "x"}, "looks": {"$mongoeco": {"type": "x"}}},
+    [1, {"a": 2}, [3, {"b": 2**62}]], 5, "text", NOW,
+    # Refused: where, and with what error, the engine refuses them.
+    {"a": {"b": 2**70}}, {"a": [{1, 2}]}, [{"x": 1}, {"y": -(2**64)}], {"a": {1: 2}}, [1, {3}],
+    {"a": {"b": [1, {"c": frozenset()}]}, "z": 2**80},
+]
+
+
+def encodings() -> list[Any]:
+    from mongoeco.core.codec import DocumentCodec
+
+    answers: list[Any] = []
+    for value in ENCODED:
+        try:
+            answers.append(DocumentCodec.encode(value))
+        except (TypeError, ValueError, OverflowError) as error:
+            answers.append((type(error).__name__, str(error)))
+    return answers
+
+
+def counting_value_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the value checks the codec runs from here on (each walks what it checks)."""
+    from mongoeco.core import codec
+
+    checks = [0]
+    check = codec.validate_bson_value
+
+    def counted(value: Any) -> None:
+        checks[0] += 1
+        check(value)
+
+    monkeypatch.setattr(codec, "validate_bson_value", counted)
+    return checks
+
+
+def test_encoding_checks_each_value_once_and_refuses_what_it_refused(monkeypatch: pytest.MonkeyPatch):
+    checks = counting_value_checks(monkeypatch)
+    unmodified = encodings()
+    unmodified_checks, checks[0] = checks[0], 0
+    with embedded_corrections.applied():
+        corrected = encodings()
+    assert corrected == unmodified
+    assert sum(isinstance(answer, tuple) for answer in unmodified) == 6
+    # One check per encoded value (per item, for an array), where the engine checked
+    # every value inside a document again, once per document around it.
+    assert (unmodified_checks, checks[0]) == (40, 15)
