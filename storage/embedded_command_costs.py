@@ -33,6 +33,15 @@ be offered upstream as it stands.
    each time. Inside a document that has passed the check, values are now not checked
    again. The first check of an encoding is the one that ran first before, so a value
    is refused exactly when, and with the error that, it was refused before.
+11. Connections of reads. A read of more than one document (a find by `_id` `$in`, by
+   an indexed key) opens a SQLite connection of its own for its snapshot: it opens the
+   file, sets the journal mode, parses the schema and reloads the collection's index
+   catalog, then closes it all when the read ends. Those connections are now kept, up
+   to IDLE_READERS, and the next read takes one: ended (rolled back) before it is kept,
+   it begins a new snapshot as a new connection would, and its cached catalogs are
+   checked against the file's data version before use, as on every connection. Kept
+   connections are closed when the engine closes its readers at disconnection, and a
+   read that ends after that closes its own.
 """
 
 from __future__ import annotations
@@ -52,6 +61,11 @@ _in_engine_update = threading.local()
 # whether an image is there.
 _IMAGE_PRESENT: dict[str, Any] = {}
 _encoding = threading.local()
+IDLE_READERS = 4
+_opening_reader = threading.local()
+# Guards the kept connections of every engine; taken alone, never while waiting for
+# another lock, so that it cannot join a cycle with the engine's and the readers' locks.
+_kept_readers_guard = threading.Lock()
 
 
 def keep_update_plans() -> Callable[[], None]:
@@ -148,3 +162,87 @@ def check_encoded_values_once() -> Callable[[], None]:
         (codec, "validate_bson_value", validate_bson_value),
         (codec.DocumentCodec, "encode", staticmethod(encode_checking_once)),
     ])
+
+
+def keep_reader_connections() -> Callable[[], None]:
+    """Install correction 11; return a function that takes it back."""
+    import sqlite3
+
+    from mongoeco.engines._sqlite_connection import SQLiteConnection
+    from mongoeco.engines._sqlite_reader import SQLiteScanReader
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    create = SQLiteEngine._create_sqlite_connection
+    open_reader = SQLiteScanReader._open
+    close_readers = SQLiteEngine._close_scan_readers_sync
+
+    class _KeptReaderConnection(SQLiteConnection):
+        """A read's own connection, kept for the next read when the read closes it."""
+
+        engine: Any = None
+
+        def close(self) -> None:
+            engine = self.engine
+            if engine is not None and _keep(engine, self):
+                return
+            super().close()
+
+    def _keep(engine: Any, connection: Any) -> bool:
+        idle = _idle_readers(engine)
+        try:
+            if connection.in_transaction:
+                connection.rollback()  # the read's snapshot ends here, as at a close
+        except sqlite3.Error:
+            return False
+        with _kept_readers_guard:
+            # A disconnection marks itself before it closes the kept connections.
+            if engine._disconnecting or engine._connection_count == 0 or len(idle) >= IDLE_READERS:
+                return False
+            idle.append(connection)
+        return True
+
+    def _create_sqlite_connection(self):
+        if not getattr(_opening_reader, "depth", 0) or self._path == ":memory:":
+            return create(self)
+        with _kept_readers_guard:
+            idle = _idle_readers(self)
+            kept = idle.pop() if idle else None
+        if kept is not None:
+            return kept
+        # The engine's own set-up of a connection, on the kept kind.
+        connection = sqlite3.connect(self._path, check_same_thread=False, factory=_KeptReaderConnection)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
+            SQLiteConnection.close(connection)
+            raise
+        connection.engine = self
+        return connection
+
+    def _open(self):
+        _opening_reader.depth = getattr(_opening_reader, "depth", 0) + 1
+        try:
+            return open_reader(self)
+        finally:
+            _opening_reader.depth -= 1
+
+    def _close_scan_readers_sync(self):
+        try:
+            return close_readers(self)
+        finally:
+            with _kept_readers_guard:
+                idle, self.__dict__["_kept_reader_connections"] = _idle_readers(self), []
+            for connection in idle:
+                SQLiteConnection.close(connection)
+
+    undo = _replaced([
+        (SQLiteEngine, "_create_sqlite_connection", _create_sqlite_connection),
+        (SQLiteScanReader, "_open", _open),
+        (SQLiteEngine, "_close_scan_readers_sync", _close_scan_readers_sync),
+    ])
+    return undo
+
+
+def _idle_readers(engine: Any) -> list[Any]:
+    return engine.__dict__.setdefault("_kept_reader_connections", [])

@@ -4,6 +4,7 @@ and the same refusals, with and without them."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -231,3 +232,73 @@ def test_encoding_checks_each_value_once_and_refuses_what_it_refused(monkeypatch
     # One check per encoded value (per item, for an array), where the engine checked
     # every value inside a document again, once per document around it.
     assert (unmodified_checks, checks[0]) == (40, 15)
+
+
+async def reads_between_changes(db: Database) -> list[Any]:
+    """Reads of several documents between writes, index changes and a dropped collection:
+    each sees what was committed before it."""
+    sessions = db.sessions
+    answers: list[Any] = []
+
+    async def read() -> None:
+        answers.append(await sessions.find({"_id": {"$in": ["s1", "s2", "s3"]}}).sort("_id", 1).to_list())
+        answers.append(await sessions.find({"customerId": {"$in": ["u1", "u2"]}}, {"_id": 1}).sort("_id", 1).to_list())
+
+    await sessions.insert_many([{"_id": f"s{n}", "customerId": f"u{n % 3}", "n": n} for n in range(6)])
+    await read()
+    await sessions.update_one({"_id": "s1"}, {"$set": {"customerId": "u2", "seen": True}})
+    await sessions.delete_one({"_id": "s2"})
+    await read()
+    await sessions.update_one({"_id": "s3"}, {"$set": {"customerId": ["u1", "u9"]}})  # now an array
+    await read()
+    await sessions.drop_index("customer")
+    await read()
+    await sessions.create_index("customerId")
+    await read()
+    cursor = sessions.find({}).sort("_id", 1).batch_size(2)  # a read left open across a write
+    answers.append([await cursor.next(), await cursor.next()])
+    await sessions.insert_one({"_id": "s0b", "customerId": "u1"})
+    answers.append(await cursor.to_list())
+    await sessions.drop()
+    await read()
+    return answers
+
+
+async def test_reads_see_what_the_unmodified_store_sees(tmp_path: Path):
+    async with sqlite_store(tmp_path) as db:
+        unmodified = await reads_between_changes(db)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path) as db:
+            corrected = await reads_between_changes(db)
+    assert corrected == unmodified
+    assert [doc["_id"] for doc in unmodified[2]] == ["s1", "s3"]  # the reads saw the writes
+
+
+def counting_connections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the SQLite connections opened from here on."""
+    opened = [0]
+    connect = sqlite3.connect
+
+    def counted(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened[0] += 1
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", counted)
+    return opened
+
+
+async def connections_per_read(tmp_path: Path, opened: list[int]) -> int:
+    async with sqlite_store(tmp_path) as db:
+        await db.sessions.insert_many([{"_id": f"s{n}"} for n in range(3)])
+        await db.sessions.find({"_id": {"$in": ["s1", "s2"]}}).to_list()
+        opened[0] = 0
+        for _ in range(5):
+            await db.sessions.find({"_id": {"$in": ["s1", "s2"]}}).to_list()
+        return opened[0]
+
+
+async def test_reads_reuse_their_connections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    opened = counting_connections(monkeypatch)
+    assert await connections_per_read(tmp_path, opened) == 5  # unmodified: one per read
+    with embedded_corrections.applied():
+        assert await connections_per_read(tmp_path, opened) == 0
