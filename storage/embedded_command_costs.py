@@ -42,6 +42,15 @@ be offered upstream as it stands.
    checked against the file's data version before use, as on every connection. Kept
    connections are closed when the engine closes its readers at disconnection, and a
    read that ends after that closes its own.
+12. The record of an update's change. After writing a document, the engine's update
+   records the change in its change outbox, and to do so encodes the whole document once
+   more, inside the change's description (whose digest identifies the change, and which
+   is stored whole when someone listens): a second full encoding of every written
+   document. The description is a JSON object whose `full_document` member is the
+   encoding of a copy of the document the update has just encoded for storage; it is now
+   put together from that encoding and the encodings of its other members, which gives
+   the same text (JSON is written member by member). Only a change whose document equals
+   the one the same update encoded last is put together so; any other is encoded whole.
 """
 
 from __future__ import annotations
@@ -246,3 +255,54 @@ def keep_reader_connections() -> Callable[[], None]:
 
 def _idle_readers(engine: Any) -> list[Any]:
     return engine.__dict__.setdefault("_kept_reader_connections", [])
+
+
+_DESCRIPTION_MEMBERS = ("operation_type", "db_name", "coll_name", "document_key", "full_document", "update_description")
+
+
+def reuse_written_encoding() -> Callable[[], None]:
+    """Install correction 12; return a function that takes it back."""
+    from mongoeco.core.json_compat import json_dumps_compact
+    from mongoeco.engines import sqlite as sqlite_module
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    serialize = SQLiteEngine._serialize_document
+    append_change = sqlite_module._sqlite_append_change
+    update = SQLiteEngine._update_with_operation_sync
+
+    def _serialize_document(self, document):
+        encoded = serialize(self, document)
+        if getattr(_in_engine_update, "encodings", None) is not None:
+            _in_engine_update.encodings = (document, encoded)
+        return encoded
+
+    def _sqlite_append_change(conn, *, full_document=None, serialize_document, **change):
+        written = getattr(_in_engine_update, "encodings", None)
+        if written and full_document is not None and full_document == written[0]:
+            document_encoding = written[1]
+
+            def serialize_description(description):
+                if tuple(description) != _DESCRIPTION_MEMBERS or description["full_document"] is not full_document:
+                    return serialize_document(description)
+                members = [
+                    f"{json_dumps_compact(name)}:"
+                    f"{document_encoding if name == 'full_document' else serialize_document(value)}"
+                    for name, value in description.items()
+                ]
+                return "{" + ",".join(members) + "}"
+
+            return append_change(conn, full_document=full_document, serialize_document=serialize_description, **change)
+        return append_change(conn, full_document=full_document, serialize_document=serialize_document, **change)
+
+    def _update_with_operation_sync(self, *args, **kwargs):
+        outer, _in_engine_update.encodings = getattr(_in_engine_update, "encodings", None), ()
+        try:
+            return update(self, *args, **kwargs)
+        finally:
+            _in_engine_update.encodings = outer
+
+    return _replaced([
+        (SQLiteEngine, "_serialize_document", _serialize_document),
+        (sqlite_module, "_sqlite_append_change", _sqlite_append_change),
+        (SQLiteEngine, "_update_with_operation_sync", _update_with_operation_sync),
+    ])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -302,3 +303,56 @@ async def test_reads_reuse_their_connections(tmp_path: Path, monkeypatch: pytest
     assert await connections_per_read(tmp_path, opened) == 5  # unmodified: one per read
     with embedded_corrections.applied():
         assert await connections_per_read(tmp_path, opened) == 0
+
+
+async def change_digests(path: Path) -> list[tuple[str, str]]:
+    """The digests of the changes the commands recorded (each digests a change's whole
+    description, document included), in order."""
+    async with sqlite_store(path.parent, file=path) as db:
+        await commands(db)
+        await db.sessions.update_one({"_id": "s1"}, {"$set": {
+            "name": "Zoë ✓ 🛒", "price": Decimal128("2.50"), "ref": ObjectId("650000000000000000000002"),
+            "nested": {"list": [1, 2.5, None, True, {"at": NOW}], "big": 2**40}}})
+        await db.sessions.update_one({"_id": "new"}, {"$setOnInsert": {"name": "naïve", "n": 1.0}}, upsert=True)
+        await db.sessions.update_one({"_id": "s1"}, {"$set": {"name": "Zoë ✓ 🛒"}})  # changes nothing
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(
+            "SELECT event_kind, effect_hash FROM change_outbox_identities ORDER BY sequence").fetchall()
+
+
+async def test_recorded_changes_are_those_of_the_unmodified_store(tmp_path: Path):
+    unmodified = await change_digests(tmp_path / "unmodified.sqlite")
+    with embedded_corrections.applied():
+        corrected = await change_digests(tmp_path / "corrected.sqlite")
+    assert corrected == unmodified
+    assert len(unmodified) >= 12
+
+
+def counting_document_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the encodings of whole stored documents from here on."""
+    from mongoeco.core.codec import DocumentCodec
+
+    encodings = [0]
+    encode = DocumentCodec.encode
+
+    def counted(data: Any) -> Any:
+        if isinstance(data, dict) and "_id" in data and "eventCount" in data:
+            encodings[0] += 1
+        return encode(data)
+
+    monkeypatch.setattr(DocumentCodec, "encode", staticmethod(counted))
+    return encodings
+
+
+async def test_an_update_encodes_the_document_it_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    async def encodings_per_command() -> int:
+        async with sqlite_store(tmp_path) as db:
+            await SESSIONS_OF_A_BATCH(db, 0)
+            encodings[0] = 0
+            await SESSIONS_OF_A_BATCH(db, 1)  # three stored sessions updated
+            return encodings[0]
+
+    encodings = counting_document_encodings(monkeypatch)
+    assert await encodings_per_command() == 3 * 2  # unmodified: stored, then in its change's description
+    with embedded_corrections.applied():
+        assert await encodings_per_command() == 3
