@@ -1,7 +1,8 @@
-"""Corrections 8 and on of the embedded store (mongoeco 4.11.0; see
+"""Corrections 8 to 12 of the embedded store (mongoeco 4.11.0; see
 storage.embedded_corrections for the others and how they are applied): work that every
-statement of a write command repeats although its outcome is already known. Each could
-be offered upstream as it stands.
+command, or every statement of a write command, repeats although its outcome is already
+known. Each keeps the engine's answers (tests compare both) and could be offered
+upstream as it stands.
 
 8. Compiled update plans. Every update statement is compiled twice (once as an update,
    once as the insert of an upsert): its paths parsed, checked for conflicts and for
@@ -19,8 +20,8 @@ be offered upstream as it stands.
 9. Copies of an update's document images. The SQLite engine's update hands back the
    document before and after the statement in an outcome object, each image passed in as
    a deep copy it has just made; the outcome deep-copies both again when built, and again
-   when the engine rebuilds it with the change's sequence number: four more copies of the
-   document per statement (a session document with its token and page lists among them).
+   when the engine rebuilds it with the change's sequence number: up to four more copies
+   of the document per statement (a session document with its token and page lists among them).
    Inside the engine's update every image given to an outcome is such a fresh copy that
    nothing else holds (and a rebuilt outcome replaces the one it was built from), so
    these copies are now skipped there; the outcome's checks run as before, and outcomes
@@ -70,6 +71,7 @@ _in_engine_update = threading.local()
 # whether an image is there.
 _IMAGE_PRESENT: dict[str, Any] = {}
 _encoding = threading.local()
+_NOT_ENCODING = object()  # what is being encoded outside any encoding (never a value)
 IDLE_READERS = 4
 _opening_reader = threading.local()
 # Guards the kept connections of every engine; taken alone, never while waiting for
@@ -152,7 +154,7 @@ def check_encoded_values_once() -> Callable[[], None]:
         if getattr(_encoding, "checked", False):
             return  # inside a value whose check covered everything below it
         check(value)
-        if value is getattr(_encoding, "value", None):
+        if value is getattr(_encoding, "value", _NOT_ENCODING):
             _encoding.checked = True
 
     def encode_checking_once(data: Any) -> Any:
@@ -160,7 +162,7 @@ def check_encoded_values_once() -> Callable[[], None]:
             return encode(data)
         # The encoding of data checks data first (a document, all of it), or each of its
         # items in turn (an array): only a check of data itself covers what lies below.
-        outer = getattr(_encoding, "value", None)
+        outer = getattr(_encoding, "value", _NOT_ENCODING)
         _encoding.value = data
         try:
             return encode(data)
