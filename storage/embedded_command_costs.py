@@ -1,4 +1,4 @@
-"""Corrections 8 to 12 of the embedded store (mongoeco 4.11.0; see
+"""Corrections 8 to 13 of the embedded store (mongoeco 4.11.0; see
 storage.embedded_corrections for the others and how they are applied): work that every
 command, or every statement of a write command, repeats although its outcome is already
 known. Each keeps the engine's answers (tests compare both) and could be offered
@@ -52,6 +52,12 @@ upstream as it stands.
    put together from that encoding and the encodings of its other members, which gives
    the same text (JSON is written member by member). Only a change whose document equals
    the one the same update encoded last is put together so; any other is encoded whole.
+13. Decoding stored documents. Every stored document holding a tagged value (a date, an
+   ObjectId, a decimal: every event and session) is decoded through the codec's decode,
+   and before each such decode the engine inspected decode's signature to learn whether
+   it takes `preserve_bson_wrappers`. The answer for a decode function is now kept; a
+   decode that is not a plain function (a bound method, a callable object) is inspected
+   each time as before.
 """
 
 from __future__ import annotations
@@ -61,6 +67,8 @@ from collections.abc import Callable
 from typing import Any
 
 from storage.embedded_corrections import _replaced
+
+_decode_takes_wrapper_option: dict[Any, bool] = {}
 
 # Operators whose compiled instructions hold their operand unchanged, as the engine's
 # own cached ones do; the only operand-dependent step of their compiling is
@@ -308,3 +316,30 @@ def reuse_written_encoding() -> Callable[[], None]:
         (sqlite_module, "_sqlite_append_change", _sqlite_append_change),
         (SQLiteEngine, "_update_with_operation_sync", _update_with_operation_sync),
     ])
+
+
+def decode_without_inspecting() -> Callable[[], None]:
+    """Install correction 13; return a function that takes it back."""
+    import inspect
+    import types
+
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    decode_payload = SQLiteEngine._decode_codec_payload
+
+    def _decode_codec_payload(self, payload, *, preserve_bson_wrappers):
+        decode = self._codec.decode
+        if not isinstance(decode, types.FunctionType):
+            return decode_payload(self, payload, preserve_bson_wrappers=preserve_bson_wrappers)
+        takes_option = _decode_takes_wrapper_option.get(decode)
+        if takes_option is None:
+            try:
+                takes_option = "preserve_bson_wrappers" in inspect.signature(decode).parameters
+            except (TypeError, ValueError):
+                takes_option = False
+            _decode_takes_wrapper_option[decode] = takes_option
+        if not takes_option:
+            return decode(payload)
+        return decode(payload, preserve_bson_wrappers=preserve_bson_wrappers)
+
+    return _replaced([(SQLiteEngine, "_decode_codec_payload", _decode_codec_payload)])

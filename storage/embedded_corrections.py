@@ -68,14 +68,15 @@ each keeps the engine's results and only avoids work (tests compare both).
 7. Correction 2 checks written documents for tagged values by encoding only the values
    at the cached paths (storage.embedded_tagged_values.tagged_type_at), where it encoded
    and decoded each whole document once more.
-8-12. Work every command or statement repeats (storage.embedded_command_costs):
+8-13. Work every command or statement repeats (storage.embedded_command_costs):
    8. update statements with $setOnInsert, $push, $addToSet or $bit reuse the engine's
    compiled plans of their shape, where each was compiled twice in full; 9. the engine's
    update no longer copies a statement's document images twice more after copying them
    once; 10. the codec checks each value it encodes once, where it checked a value once
    per document around it; 11. a read's own SQLite connection is kept for the next read,
    where each read opened and closed one; 12. an update's change record is put together
-   from the encoding of the document just stored, where the engine encoded it again.
+   from the encoding of the document just stored, where the engine encoded it again;
+   13. decoding a stored document no longer inspects the codec's decode function first.
 
 Corrections 3 and 4 together, measured on the service (store CPU): one 1-event /collect
 batch at a time 22-24 -> 17-18 ms per batch; the ingest benchmark's import 3.8-3.9 ->
@@ -227,8 +228,10 @@ def apply() -> Any:
     undo_value_checks = embedded_command_costs.check_encoded_values_once()
     undo_reader_connections = embedded_command_costs.keep_reader_connections()
     undo_change_encoding = embedded_command_costs.reuse_written_encoding()
+    undo_decode_inspection = embedded_command_costs.decode_without_inspecting()
 
     def undo() -> None:
+        undo_decode_inspection()
         undo_change_encoding()
         undo_reader_connections()
         undo_value_checks()

@@ -356,3 +356,37 @@ async def test_an_update_encodes_the_document_it_writes_once(tmp_path: Path, mon
     assert await encodings_per_command() == 3 * 2  # unmodified: stored, then in its change's description
     with embedded_corrections.applied():
         assert await encodings_per_command() == 3
+
+
+def counting_signature_inspections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the function signatures inspected from here on."""
+    import inspect
+
+    inspected = [0]
+    signature = inspect.signature
+
+    def counted(*args: Any, **kwargs: Any) -> inspect.Signature:
+        inspected[0] += 1
+        return signature(*args, **kwargs)
+
+    monkeypatch.setattr(inspect, "signature", counted)
+    return inspected
+
+
+async def test_stored_documents_are_decoded_without_inspecting_the_codec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    async def inspections_per_read() -> tuple[int, list[Any]]:
+        async with sqlite_store(tmp_path) as db:
+            await db.sessions.insert_many([
+                {"_id": f"s{n}", "startedAt": NOW, "price": Decimal128(f"{n}.5"), "ref": ObjectId()} for n in range(3)])
+            await db.sessions.find({"_id": {"$in": ["s0", "s1", "s2"]}}).to_list()
+            inspected[0] = 0
+            found = await db.sessions.find({"_id": {"$in": ["s0", "s1", "s2"]}}, {"ref": 0}).sort("_id", 1).to_list()
+            return inspected[0], found
+
+    inspected = counting_signature_inspections(monkeypatch)
+    unmodified = await inspections_per_read()
+    assert unmodified[0] == 3  # one per document read
+    with embedded_corrections.applied():
+        assert await inspections_per_read() == (0, unmodified[1])
