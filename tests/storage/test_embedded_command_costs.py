@@ -4,6 +4,7 @@ and the same refusals, with and without them."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import closing
@@ -12,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bson import Decimal128, ObjectId
+from bson import Decimal128, Int64, ObjectId
+from bson import ObjectId as BsonObjectId
 from bson.son import SON
+from mongoeco.core.bson_scalars import BsonDouble, BsonInt32, BsonInt64
 from mongoeco.core.operators import UpdateEngine
 from pymongo import ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
-from storage import embedded_corrections
+from storage import embedded_corrections, events
 from storage.database import Database
+from storage.events import BATCH
 from tests.support.sqlite_work import sqlite_store
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
@@ -390,3 +394,127 @@ async def test_stored_documents_are_decoded_without_inspecting_the_codec(
     assert unmodified[0] == 3  # one per document read
     with embedded_corrections.applied():
         assert await inspections_per_read() == (0, unmodified[1])
+
+
+def event(key: str, batch: str, n: int) -> dict[str, Any]:
+    """An event document of the service's shape: nested page and context, dates, ids."""
+    return {
+        "_id": ObjectId(hashlib.sha1(f"{key}/{batch}".encode()).hexdigest()[:24]),
+        "dedupeKey": key, "type": "PAGE_VIEW", "cookieId": "c1", "sessionId": f"s{n}",
+        "customerId": None, "occurredAt": datetime(2026, 1, 5, 12, 0, n, 123456, tzinfo=UTC), "receivedAt": NOW,
+        BATCH: batch, "acted": False, "score": 2**40 + n, "ratio": 0.5,
+        "page": {"url": f"https://shop.example/item/{n}", "path": f"/item/{n}", "title": "Item"},
+        "context": {"locale": "en-GB", "screen": {"width": 1920, "height": 1080}, "tags": ["a", n, [True]]},
+    }
+
+
+TAKEN_OVER: list[Any] = [
+    event("k", "b", 1),
+    {"$setOnInsert": {"at": datetime(2026, 3, 1, 1, 2, 3, 999999), "local": datetime(2026, 3, 1, 9, tzinfo=UTC)}},
+    {"n": [2**31 - 1, 2**31, -(2**63), 2**63 - 1, 0.1, float("inf"), True, None, "", []]},
+    [{"a": 1}, [ObjectId("65a1b2c3d4e5f60718293a4b")], {}],
+    {"n": 2**63},  # beyond int64: refused
+    {"n": [-(2**63) - 1]},
+    {1: "not a string key"},
+    {"$mongoeco": {"type": "datetime", "value": "2026-01-01T00:00:00"}},  # looks tagged
+    {"$mongoeco": {"type": "int64"}, "other": 1},
+    {"tuple": (1, 2)}, {"set": {1, 2}}, {"son": SON([("b", 1), ("a", 2)])},
+    {"wrapped": Decimal128("1.5"), "bytes": b"\x00\x01", "int64": Int64(3)},
+    {"n": [BsonInt32(7), BsonInt64(2**40), BsonDouble(1.5)], "at": [datetime(2026, 1, 1, fold=1)]},
+    {"bson id": BsonObjectId("65a1b2c3d4e5f60718293a4b")},
+    "a string", 5, None,
+]
+
+
+def shape(value: Any) -> Any:
+    """A value with the type of everything in it spelled out."""
+    if isinstance(value, dict):
+        return type(value).__name__, [(shape(key), shape(item)) for key, item in value.items()]
+    if isinstance(value, list | tuple):
+        return type(value).__name__, [shape(item) for item in value]
+    if isinstance(value, datetime):
+        return "datetime", value.isoformat(), value.fold
+    return type(value).__name__, repr(value)
+
+
+def taken_over() -> list[Any]:
+    from mongoeco.core.codec import DocumentCodec
+
+    answers: list[Any] = []
+    for value in TAKEN_OVER:
+        try:
+            answers.append(shape(DocumentCodec.to_internal(value)))
+        except (TypeError, ValueError, OverflowError) as error:
+            answers.append((type(error).__name__, str(error)))
+    return answers
+
+
+def test_command_documents_are_taken_over_as_the_codec_takes_them():
+    unmodified = taken_over()
+    with embedded_corrections.applied():
+        corrected = taken_over()
+    assert corrected == unmodified
+    refusals = [answer[0] for answer in unmodified if answer[0] in ("BsonScalarOverflowError", "TypeError")]
+    assert refusals == ["BsonScalarOverflowError", "BsonScalarOverflowError", "TypeError", "TypeError"]
+
+
+async def event_writes(db: Database) -> list[Any]:
+    """The service's event writes: new keys, a key stored already, a batch whose key another
+    holds, and an upsert that loses the key to another writer (the unique index refuses it)."""
+    results: list[Any] = []
+    first = [event(f"k{n}", "b1", n) for n in range(3)]
+    results.append(await events.insert_all_or_none(db, documents=first))
+    results.append(await events.insert_all_or_none(db, documents=[event("k9", "b2", 9), event("k1", "b2", 1)]))
+    again = [event("k1", "b3", 1), event("k5", "b3", 5)]
+    results.append((sorted(await events.upsert(db, documents=again, reclaimed={"k1"})), [d["_id"] for d in again]))
+    lost = [event("k2", "b4", 2), event("k6", "b4", 6)]
+    results.append(sorted(await events.upsert(db, documents=lost, reclaimed=set())))
+    try:
+        await db.events.update_one({"dedupeKey": "k0", BATCH: "another"}, {"$setOnInsert": {"n": 1}}, upsert=True)
+    except DuplicateKeyError as error:
+        results.append(("refused", error.code, str(error)))
+    results.append(await db.events.find({}, {"_id": 0}).sort("dedupeKey", 1).to_list())
+    return results
+
+
+async def test_event_writes_answer_as_the_unmodified_store(tmp_path: Path):
+    async with sqlite_store(tmp_path) as db:
+        unmodified = await event_writes(db)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path) as db:
+            corrected = await event_writes(db)
+    assert corrected == unmodified
+    assert unmodified[:2] == [True, False]
+    assert unmodified[3] == [0]  # k2 is held by another batch
+    assert unmodified[4][:2] == ("refused", 11000)
+    assert [doc["dedupeKey"] for doc in unmodified[-1]] == ["k0", "k1", "k2", "k5", "k6"]
+
+
+def counting_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the update documents encoded from here on (each then decoded again)."""
+    from mongoeco.core.codec import DocumentCodec
+
+    round_trips = [0]
+    encode = DocumentCodec.encode
+
+    def counted(data: Any) -> Any:
+        if isinstance(data, dict) and "$setOnInsert" in data:
+            round_trips[0] += 1
+        return encode(data)
+
+    monkeypatch.setattr(DocumentCodec, "encode", staticmethod(counted))
+    return round_trips
+
+
+async def test_an_event_upsert_is_taken_over_without_a_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    async def round_trips_per_command() -> int:
+        async with sqlite_store(tmp_path) as db:
+            await events.insert_all_or_none(db, documents=[event(f"a{n}", "b1", n) for n in range(3)])
+            round_trips[0] = 0
+            await events.insert_all_or_none(db, documents=[event(f"b{n}", "b2", n) for n in range(3)])
+            return round_trips[0]
+
+    round_trips = counting_round_trips(monkeypatch)
+    assert await round_trips_per_command() == 3  # unmodified: each statement's update document
+    with embedded_corrections.applied():
+        assert await round_trips_per_command() == 0
