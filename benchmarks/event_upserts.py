@@ -1,5 +1,5 @@
 """Store CPU per new event's upsert, as storage.events.insert_all_or_none sends them: one
-update command per batch of events, one upsert per event keyed on its dedupe key with the
+update command per batch of events (that function itself), one upsert per event keyed on its dedupe key with the
 whole event in $setOnInsert, into an events collection with the service's indexes.
 
 Starts the embedded SQLite store of the checkout it is run from (`python -m
@@ -21,27 +21,29 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from bson import ObjectId
-from pymongo import UpdateOne
 
 sys.path.insert(0, os.getcwd())
 
-from storage.database import connect, ensure_indexes
+from storage import events
+from storage.database import close, connect, ensure_indexes
+from storage.documents import EventDocument
 
 
-def event(n: int) -> dict:
-    """An event of the service's shape (~600 bytes, nested page and context)."""
+def event(n: int) -> EventDocument:
+    """An event of the service's shape (~600 bytes, nested page and attributes)."""
     now = datetime.now(UTC)
-    return {
+    return cast(EventDocument, {
         "_id": ObjectId(), "dedupeKey": f"k-{ObjectId()}", "type": "PAGE_VIEW", "cookieId": f"c{n % 50}",
         "sessionId": f"s{n % 200}", "customerId": None, "occurredAt": now, "receivedAt": now,
         "ingestBatch": str(ObjectId()), "acted": False,
         "page": {"url": f"https://shop.example/item/{n}?ref=home", "path": f"/item/{n}",
                  "title": "Item page title", "referrer": "https://shop.example/"},
-        "context": {"userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+        "attributes": {"userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
                     "locale": "en-GB", "timezone": "Europe/London", "screen": {"width": 1920, "height": 1080}},
-    }
+    })
 
 
 def cpu_seconds(pid: int) -> float:
@@ -49,20 +51,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def send(uri: str, events: int, batch: int, pid: int) -> float:
+async def send(uri: str, count: int, batch: int, pid: int) -> float:
     db = connect(uri, "journey")
     try:
         await ensure_indexes(db, retention_seconds=10**9)
         before = cpu_seconds(pid)
-        for start in range(0, events, batch):
-            documents = [event(n) for n in range(start, min(start + batch, events))]
-            await db.events.bulk_write([
-                UpdateOne({"dedupeKey": doc["dedupeKey"]},
-                          {"$setOnInsert": {k: v for k, v in doc.items() if k != "dedupeKey"}}, upsert=True)
-                for doc in documents], ordered=False)
+        for start in range(0, count, batch):
+            documents = [event(n) for n in range(start, min(start + batch, count))]
+            assert await events.insert_all_or_none(db, documents=documents)
         return cpu_seconds(pid) - before
     finally:
-        await db.client.close()
+        await close(db)
 
 
 def main() -> None:
