@@ -113,17 +113,27 @@ async def test_results_are_those_of_the_unmodified_store(tmp_path: Path):
     assert [doc["_id"] for doc in unmodified[-1]] == ["s1", "s2", "s3", "s5", "s7", "s9"]
 
 
-def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A count of the update plans the engine compiles from here on."""
-    compiled = [0]
-    compile_plan = UpdateEngine.compile_update_plan
+def counting(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, *,
+    when: Callable[..., bool] = lambda *args, **kwargs: True, static: bool = False,
+) -> list[int]:
+    """A count of the calls of owner.name from here on (those `when` accepts); the
+    function still does its work."""
+    calls = [0]
+    original = getattr(owner, name)
 
     def counted(*args: Any, **kwargs: Any) -> Any:
-        compiled[0] += 1
-        return compile_plan(*args, **kwargs)
+        if when(*args, **kwargs):
+            calls[0] += 1
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(UpdateEngine, "compile_update_plan", staticmethod(counted))
-    return compiled
+    monkeypatch.setattr(owner, name, staticmethod(counted) if static else counted)
+    return calls
+
+
+def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the update plans the engine compiles from here on."""
+    return counting(monkeypatch, UpdateEngine, "compile_update_plan", static=True)
 
 
 async def compiles_per_command(tmp_path: Path, compiled: list[int], command: Callable[[Database, int], Any]) -> int:
@@ -155,16 +165,7 @@ def counting_image_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A count of the stored documents that write outcomes copy from here on."""
     from mongoeco.engines import results
 
-    copies = [0]
-    copy = results.deepcopy
-
-    def counted(value: Any, *args: Any) -> Any:
-        if isinstance(value, dict) and "_id" in value:
-            copies[0] += 1
-        return copy(value, *args)
-
-    monkeypatch.setattr(results, "deepcopy", counted)
-    return copies
+    return counting(monkeypatch, results, "deepcopy", when=lambda value, *_: isinstance(value, dict) and "_id" in value)
 
 
 async def image_copies_per_command(tmp_path: Path, copies: list[int]) -> tuple[int, Any]:
@@ -215,15 +216,7 @@ def counting_value_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A count of the value checks the codec runs from here on (each walks what it checks)."""
     from mongoeco.core import codec
 
-    checks = [0]
-    check = codec.validate_bson_value
-
-    def counted(value: Any) -> None:
-        checks[0] += 1
-        check(value)
-
-    monkeypatch.setattr(codec, "validate_bson_value", counted)
-    return checks
+    return counting(monkeypatch, codec, "validate_bson_value")
 
 
 def test_encoding_checks_each_value_once_and_refuses_what_it_refused(monkeypatch: pytest.MonkeyPatch):
@@ -281,15 +274,7 @@ async def test_reads_see_what_the_unmodified_store_sees(tmp_path: Path):
 
 def counting_connections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A count of the SQLite connections opened from here on."""
-    opened = [0]
-    connect = sqlite3.connect
-
-    def counted(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        opened[0] += 1
-        return connect(*args, **kwargs)
-
-    monkeypatch.setattr(sqlite3, "connect", counted)
-    return opened
+    return counting(monkeypatch, sqlite3, "connect")
 
 
 async def connections_per_read(tmp_path: Path, opened: list[int]) -> int:
@@ -336,16 +321,8 @@ def counting_document_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A count of the encodings of whole stored documents from here on."""
     from mongoeco.core.codec import DocumentCodec
 
-    encodings = [0]
-    encode = DocumentCodec.encode
-
-    def counted(data: Any) -> Any:
-        if isinstance(data, dict) and "_id" in data and "eventCount" in data:
-            encodings[0] += 1
-        return encode(data)
-
-    monkeypatch.setattr(DocumentCodec, "encode", staticmethod(counted))
-    return encodings
+    return counting(monkeypatch, DocumentCodec, "encode", static=True,
+                    when=lambda data: isinstance(data, dict) and "_id" in data and "eventCount" in data)
 
 
 async def test_an_update_encodes_the_document_it_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -366,15 +343,7 @@ def counting_signature_inspections(monkeypatch: pytest.MonkeyPatch) -> list[int]
     """A count of the function signatures inspected from here on."""
     import inspect
 
-    inspected = [0]
-    signature = inspect.signature
-
-    def counted(*args: Any, **kwargs: Any) -> inspect.Signature:
-        inspected[0] += 1
-        return signature(*args, **kwargs)
-
-    monkeypatch.setattr(inspect, "signature", counted)
-    return inspected
+    return counting(monkeypatch, inspect, "signature")
 
 
 async def test_stored_documents_are_decoded_without_inspecting_the_codec(
@@ -494,16 +463,8 @@ def counting_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A count of the update documents encoded from here on (each then decoded again)."""
     from mongoeco.core.codec import DocumentCodec
 
-    round_trips = [0]
-    encode = DocumentCodec.encode
-
-    def counted(data: Any) -> Any:
-        if isinstance(data, dict) and "$setOnInsert" in data:
-            round_trips[0] += 1
-        return encode(data)
-
-    monkeypatch.setattr(DocumentCodec, "encode", staticmethod(counted))
-    return round_trips
+    return counting(monkeypatch, DocumentCodec, "encode", static=True,
+                    when=lambda data: isinstance(data, dict) and "$setOnInsert" in data)
 
 
 async def test_an_event_upsert_is_taken_over_without_a_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
