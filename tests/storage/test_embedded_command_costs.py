@@ -24,7 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from storage import embedded_corrections, events
 from storage.database import Database
 from storage.events import BATCH
-from tests.support.sqlite_work import sqlite_store
+from tests.support.sqlite_work import sqlite_store, without_and_with_corrections
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 pytestmark = pytest.mark.skipif(
@@ -102,11 +102,7 @@ async def commands(db: Database) -> list[Any]:
 
 
 async def test_results_are_those_of_the_unmodified_store(tmp_path: Path):
-    async with sqlite_store(tmp_path) as db:
-        unmodified = await commands(db)
-    with embedded_corrections.applied():
-        async with sqlite_store(tmp_path) as db:
-            corrected = await commands(db)
+    unmodified, corrected = await without_and_with_corrections(tmp_path, commands)
     assert corrected == unmodified
     refusals = [result for result in unmodified if isinstance(result, tuple)]
     assert len(refusals) >= 10  # the refused operands were refused, not ignored
@@ -263,11 +259,7 @@ async def reads_between_changes(db: Database) -> list[Any]:
 
 
 async def test_reads_see_what_the_unmodified_store_sees(tmp_path: Path):
-    async with sqlite_store(tmp_path) as db:
-        unmodified = await reads_between_changes(db)
-    with embedded_corrections.applied():
-        async with sqlite_store(tmp_path) as db:
-            corrected = await reads_between_changes(db)
+    unmodified, corrected = await without_and_with_corrections(tmp_path, reads_between_changes)
     assert corrected == unmodified
     assert [doc["_id"] for doc in unmodified[2]] == ["s1", "s3"]  # the reads saw the writes
 
@@ -447,11 +439,7 @@ async def event_writes(db: Database) -> list[Any]:
 
 
 async def test_event_writes_answer_as_the_unmodified_store(tmp_path: Path):
-    async with sqlite_store(tmp_path) as db:
-        unmodified = await event_writes(db)
-    with embedded_corrections.applied():
-        async with sqlite_store(tmp_path) as db:
-            corrected = await event_writes(db)
+    unmodified, corrected = await without_and_with_corrections(tmp_path, event_writes)
     assert corrected == unmodified
     assert unmodified[:2] == [True, False]
     assert unmodified[3] == [0]  # k2 is held by another batch

@@ -24,7 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from storage import embedded_corrections
 from storage.database import Database, ensure_indexes
-from tests.support.sqlite_work import WorkCounter, sqlite_store
+from tests.support.sqlite_work import WorkCounter, sqlite_store, without_and_with_corrections
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 pytestmark = pytest.mark.skipif(
@@ -97,11 +97,7 @@ async def operations(db: Database) -> list[Any]:
 
 @pytest.mark.slow
 async def test_results_are_those_of_the_unmodified_store(tmp_path: Path):
-    async with sqlite_store(tmp_path) as db:
-        unmodified = await operations(db)
-    with embedded_corrections.applied():
-        async with sqlite_store(tmp_path) as db:
-            corrected = await operations(db)
+    unmodified, corrected = await without_and_with_corrections(tmp_path, operations)
     assert corrected == unmodified
     changed = next(doc for doc in unmodified[-2] if doc["_id"] == "e2")
     assert changed["tags"] == ["a", "b"] and changed["price"].to_decimal() == Decimal("1.5")  # edge cases ran
@@ -183,11 +179,7 @@ async def sorted_reads(db: Database) -> list[Any]:
 
 
 async def test_sorted_reads_are_those_of_the_unmodified_store(tmp_path: Path):
-    async with sqlite_store(tmp_path) as db:
-        unmodified = await sorted_reads(db)
-    with embedded_corrections.applied():
-        async with sqlite_store(tmp_path) as db:
-            corrected = await sorted_reads(db)
+    unmodified, corrected = await without_and_with_corrections(tmp_path, sorted_reads)
     assert corrected == unmodified
     assert [len(answer) for answer in unmodified[:3]] == [8, 3, 3]  # the reads found what they were to sort
     assert [len(answer) for answer in unmodified[14:17]] == [3, 2, 3]

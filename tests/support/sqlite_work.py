@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import pytest
 from mongoeco.engines import SQLiteEngine
 from mongoeco.wire import AsyncMongoEcoProxyServer
 
+from storage import embedded_corrections
 from storage.database import Database, connect, ensure_indexes
 
 STEP = 50
@@ -56,3 +57,13 @@ async def sqlite_store(tmp_path: Path, *, file: Path | None = None, database: st
     finally:
         await db.client.close()
         await server.close()
+
+
+async def without_and_with_corrections(tmp_path: Path, run: Callable[[Database], Awaitable[Any]]) -> tuple[Any, Any]:
+    """What `run` answers on a store of its own, unmodified and then corrected."""
+    async with sqlite_store(tmp_path) as db:
+        unmodified = await run(db)
+    with embedded_corrections.applied():
+        async with sqlite_store(tmp_path) as db:
+            corrected = await run(db)
+    return unmodified, corrected
