@@ -80,7 +80,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from storage.embedded_corrections import _replaced
+from storage.embedded_corrections import _replaced, _Within
 
 _decode_takes_wrapper_option: dict[Any, bool] = {}
 
@@ -88,14 +88,15 @@ _decode_takes_wrapper_option: dict[Any, bool] = {}
 # own cached ones do; the only operand-dependent step of their compiling is
 # validate_array_update_operand, which reuse repeats.
 _KEPT_OPERATORS = frozenset({"$setOnInsert", "$push", "$addToSet", "$bit"})
-_in_engine_update = threading.local()
+_in_engine_update = _Within()
+_update_encodings = threading.local()
 # Stands in for a document image while the outcome's own checks run: they ask only
 # whether an image is there.
 _IMAGE_PRESENT: dict[str, Any] = {}
 _encoding = threading.local()
 _NOT_ENCODING = object()  # what is being encoded outside any encoding (never a value)
 IDLE_READERS = 4
-_opening_reader = threading.local()
+_opening_reader = _Within()
 # Guards the kept connections of every engine; taken alone, never while waiting for
 # another lock, so that it cannot join a cycle with the engine's and the readers' locks.
 _kept_readers_guard = threading.Lock()
@@ -144,7 +145,7 @@ def own_fresh_images() -> Callable[[], None]:
     update = SQLiteEngine._update_with_operation_sync
 
     def __post_init__(self) -> None:
-        if not getattr(_in_engine_update, "depth", 0):
+        if not _in_engine_update:
             return check_and_copy(self)
         images = (self.before_document, self.after_document)
         for name, image in zip(("before_document", "after_document"), images, strict=True):
@@ -154,16 +155,9 @@ def own_fresh_images() -> Callable[[], None]:
             object.__setattr__(self, name, image)
         return None
 
-    def _update_with_operation_sync(self, *args, **kwargs):
-        _in_engine_update.depth = getattr(_in_engine_update, "depth", 0) + 1
-        try:
-            return update(self, *args, **kwargs)
-        finally:
-            _in_engine_update.depth -= 1
-
     return _replaced([
         (MutationOutcome, "__post_init__", __post_init__),
-        (SQLiteEngine, "_update_with_operation_sync", _update_with_operation_sync),
+        (SQLiteEngine, "_update_with_operation_sync", _in_engine_update.marking(update)),
     ])
 
 
@@ -237,7 +231,7 @@ def keep_reader_connections() -> Callable[[], None]:
         return True
 
     def _create_sqlite_connection(self):
-        if not getattr(_opening_reader, "depth", 0) or self._path == ":memory:":
+        if not _opening_reader or self._path == ":memory:":
             return create(self)
         with _kept_readers_guard:
             idle = _idle_readers(self)
@@ -255,13 +249,6 @@ def keep_reader_connections() -> Callable[[], None]:
         connection.engine = self
         return connection
 
-    def _open(self):
-        _opening_reader.depth = getattr(_opening_reader, "depth", 0) + 1
-        try:
-            return open_reader(self)
-        finally:
-            _opening_reader.depth -= 1
-
     def _close_scan_readers_sync(self):
         try:
             return close_readers(self)
@@ -273,7 +260,7 @@ def keep_reader_connections() -> Callable[[], None]:
 
     undo = _replaced([
         (SQLiteEngine, "_create_sqlite_connection", _create_sqlite_connection),
-        (SQLiteScanReader, "_open", _open),
+        (SQLiteScanReader, "_open", _opening_reader.marking(open_reader)),
         (SQLiteEngine, "_close_scan_readers_sync", _close_scan_readers_sync),
     ])
     return undo
@@ -298,12 +285,12 @@ def reuse_written_encoding() -> Callable[[], None]:
 
     def _serialize_document(self, document):
         encoded = serialize(self, document)
-        if getattr(_in_engine_update, "encodings", None) is not None:
-            _in_engine_update.encodings = (document, encoded)
+        if getattr(_update_encodings, "written", None) is not None:
+            _update_encodings.written = (document, encoded)
         return encoded
 
     def _sqlite_append_change(conn, *, full_document=None, serialize_document, **change):
-        written = getattr(_in_engine_update, "encodings", None)
+        written = getattr(_update_encodings, "written", None)
         if written and full_document is not None and full_document == written[0]:
             document_encoding = written[1]
 
@@ -321,11 +308,11 @@ def reuse_written_encoding() -> Callable[[], None]:
         return append_change(conn, full_document=full_document, serialize_document=serialize_document, **change)
 
     def _update_with_operation_sync(self, *args, **kwargs):
-        outer, _in_engine_update.encodings = getattr(_in_engine_update, "encodings", None), ()
+        outer, _update_encodings.written = getattr(_update_encodings, "written", None), ()
         try:
             return update(self, *args, **kwargs)
         finally:
-            _in_engine_update.encodings = outer
+            _update_encodings.written = outer
 
     return _replaced([
         (SQLiteEngine, "_serialize_document", _serialize_document),

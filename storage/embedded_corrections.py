@@ -125,7 +125,30 @@ _CREATE_SHARED_SCALAR_INDEX = (
     "ON scalar_index_entries (collection_id, index_name, type_score, element_key, storage_key)"
 )
 _INDEX_DROPS = ("_drop_index_sync", "_drop_indexes_sync", "_drop_collection_sync")
-_own_physical_names = threading.local()
+
+
+class _Within:
+    """Whether this thread is inside a call that `marking` wrapped (such calls may nest):
+    how a correction tells the engine's own call it changes from the same code reached
+    another way."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __bool__(self) -> bool:
+        return bool(getattr(self._local, "depth", 0))
+
+    def marking(self, call: Callable[..., Any]) -> Callable[..., Any]:
+        def marked(*args: Any, **kwargs: Any) -> Any:
+            self._local.depth = getattr(self._local, "depth", 0) + 1
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self._local.depth -= 1
+        return marked
+
+
+_own_physical_names = _Within()
 _HUB_READERS = ("register_watcher", "current_offset", "offset_after_token", "offset_at_or_after_cluster_time", "close")
 
 
@@ -402,7 +425,7 @@ def _share_scalar_entry_index() -> Callable[[], None]:
 
     def _load_indexes(self, db_name, coll_name):
         indexes = load_indexes(self, db_name, coll_name)
-        if getattr(_own_physical_names, "depth", 0):
+        if _own_physical_names:
             return indexes
         if isinstance(indexes, list) and not hasattr(indexes, "ttl_indexes"):
             return [_on_shared_index(index) for index in indexes]
@@ -427,24 +450,15 @@ def _share_scalar_entry_index() -> Callable[[], None]:
                 conn.commit()
         return created
 
-    def with_own_physical_names(drop: Callable[..., Any]) -> Callable[..., Any]:
-        # Dropping an index drops the physical index its record names: its own, never
-        # the shared one that other indexes use.
-        def dropping(self, *args, **kwargs):
-            _own_physical_names.depth = getattr(_own_physical_names, "depth", 0) + 1
-            try:
-                return drop(self, *args, **kwargs)
-            finally:
-                _own_physical_names.depth -= 1
-        return dropping
-
+    # Dropping an index drops the physical index its record names: its own, never the
+    # shared one that other indexes use.
     return _replaced([
         (index_runtime, "ensure_scalar_physical_indexes_sync", ensure_scalar_physical_indexes_sync),
         (sqlite_module, "_sqlite_runtime_ensure_scalar_physical_indexes_sync", ensure_scalar_physical_indexes_sync),
         (SQLiteEngine, "_load_indexes", _load_indexes),
         (SQLiteEngine, "_backfill_scalar_indexes_sync", _backfill_scalar_indexes_sync),
         (SQLiteEngine, "_create_index_sync", _create_index_sync),
-        *((SQLiteEngine, name, with_own_physical_names(drop)) for name, drop in drops.items()),
+        *((SQLiteEngine, name, _own_physical_names.marking(drop)) for name, drop in drops.items()),
     ])
 
 
