@@ -476,7 +476,6 @@ class Ingestor:
         sessionised = _Sessionised()
         for cookie, entries in by_cookie.items():
             self._sessionise_browser(cookie, cookies[cookie], entries, state, sessionised)
-            sessionised.claims[cookie] = (cookies[cookie].get("web") or {}).get("claims")
         for work in sessionised.works.values():
             work.delta.batch = batch_token(work.items)
         foreseen, state.foreseen = state.foreseen, None
@@ -525,6 +524,7 @@ class Ingestor:
         if cursor.seq and after.seq > cursor.seq:
             sessionised.superseded.append(session_id(cookie, cursor.seq))
         sessionised.cursors[cookie] = (after.seq, after.last_activity, after.closed)
+        sessionised.claims[cookie] = web.get("claims")
         works = sessionised.works
         for (index, doc), seq in zip(entries, numbers, strict=True):
             sid = session_id(cookie, seq)
