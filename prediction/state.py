@@ -232,21 +232,22 @@ def distinct_pages(state: Mapping[str, int | float]) -> float:
     return _SKETCH_BITS * math.log(_SKETCH_BITS / empty_bits)
 
 
-def _count_name(state: FeatureState, key: str) -> None:
+def _count_tracked(state: FeatureState, key: str, *, tracked: str, limit: int) -> None:
+    """Count one more under `key`; a key not counted yet starts only while fewer than
+    `limit` keys are tracked (their number kept under `tracked`)."""
     if key in state:
         state[key] += 1
-    elif state.get(TRACKED_NAMES, 0) < MAX_TRACKED_NAMES:
+    elif state.get(tracked, 0) < limit:
         state[key] = 1
-        state[TRACKED_NAMES] = state.get(TRACKED_NAMES, 0) + 1
+        state[tracked] = state.get(tracked, 0) + 1
+
+
+def _count_name(state: FeatureState, key: str) -> None:
+    _count_tracked(state, key, tracked=TRACKED_NAMES, limit=MAX_TRACKED_NAMES)
 
 
 def _count_category(state: FeatureState, code: int) -> None:
-    key = f"{CATEGORY_EVENTS_PREFIX}{code}"
-    if key in state:
-        state[key] += 1
-    elif state.get(TRACKED_CATEGORIES, 0) < MAX_TRACKED_CATEGORIES:
-        state[key] = 1
-        state[TRACKED_CATEGORIES] = state.get(TRACKED_CATEGORIES, 0) + 1
+    _count_tracked(state, f"{CATEGORY_EVENTS_PREFIX}{code}", tracked=TRACKED_CATEGORIES, limit=MAX_TRACKED_CATEGORIES)
 
 
 def _mark_page(state: FeatureState, page: Mapping | None) -> None:
