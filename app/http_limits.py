@@ -17,6 +17,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from core.settings import Settings
 
+_FINISHED = "finished"
+"""The phase once the connection is upgraded or closed: no timer of ours any more."""
+
 
 class LimitedH11Protocol(H11Protocol):
     max_header_bytes: int = 16 * 1024
@@ -72,6 +75,10 @@ class LimitedH11Protocol(H11Protocol):
     def _follow_phase(self) -> None:
         """One timer per phase: from the first moment headers are awaited until they are
         all in, then until the whole body is in."""
+        if self._phase == _FINISHED:
+            # h11 still sees the upgrade request's body as unread: a timer set now would
+            # cut the live socket once it ran out.
+            return
         state = self.conn.their_state
         responding = state is h11.IDLE and self.cycle is not None and not self.cycle.response_complete
         phase = None if responding else state  # while a response is under way, the next request has not started
@@ -106,7 +113,7 @@ class LimitedH11Protocol(H11Protocol):
 
     def _release(self) -> None:
         self._cancel_deadline()
-        self._phase = "done"
+        self._phase = _FINISHED
         if self._counted is not None:
             self.open_per_client[self._counted] -= 1
             if not self.open_per_client[self._counted]:

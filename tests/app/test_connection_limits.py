@@ -48,6 +48,19 @@ async def test_a_body_sent_too_slowly_loses_the_connection(start):
     writer.close()
 
 
+@pytest.mark.slow  # real time passes
+async def test_a_live_socket_outlasts_the_http_read_limits(start):
+    """The request that opened a WebSocket has no body left to read: the HTTP timers
+    must not cut the live socket once they run out."""
+    service = await start(header_read_seconds=0.5, body_read_seconds=0.5, listen=True)
+    async with connect(service.ws_url, subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps(INIT))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await asyncio.sleep(1.5)
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "pong"
+
+
 async def test_connections_per_address_are_limited(start):
     service = await start(max_connections_per_client=3, listen=True)
     held = [await asyncio.open_connection("127.0.0.1", service.port) for _ in range(3)]
