@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 RELIABILITY_BINS = 10
+BOOTSTRAP_ROUNDS = 300
 
 
 def roc_auc(scores: ArrayLike, labels: ArrayLike) -> float:
@@ -34,6 +36,39 @@ def roc_auc(scores: ArrayLike, labels: ArrayLike) -> float:
 
     positive_rank_sum = ranks[labels].sum()
     return float((positive_rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives))
+
+
+def session_bootstrap_aucs(
+    scores: ArrayLike, labels: ArrayLike, session_sizes: Sequence[int], *, rounds: int = BOOTSTRAP_ROUNDS,
+    seed: int = 0,
+) -> np.ndarray:
+    """ROC AUC of `rounds` resamples of the scored sessions, drawn with replacement, whole:
+    how far the AUC of as many other sessions like these could lie from this one.
+
+    `scores` and `labels` hold each session's rows in turn, `session_sizes` how many
+    rows each session has. Sessions are drawn, not rows, because a session's rows share
+    its label and mostly its features: drawing rows would count one session's prefixes
+    as independent evidence and make the spread look far narrower than it is. The
+    same `seed` draws the same sessions, so two models' arrays subtract into the spread
+    of their difference. A resample with only one class is left out.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=bool)
+    sizes = np.asarray(session_sizes, dtype=np.int64)
+    if sizes.sum() != len(scores) or len(labels) != len(scores):
+        raise ValueError("session_sizes must add up to the number of scores and labels")
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(rounds):
+        drawn = rng.integers(0, len(sizes), len(sizes))
+        lengths = sizes[drawn]
+        # Row k of the resample is row k - (where its session lands) + (where it starts).
+        rows = np.arange(lengths.sum()) + np.repeat(starts[drawn] - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+        if labels[rows].all() or not labels[rows].any():
+            continue
+        aucs.append(roc_auc(scores[rows], labels[rows]))
+    return np.array(aucs)
 
 
 def pr_auc(scores: ArrayLike, labels: ArrayLike) -> float:
