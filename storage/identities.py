@@ -97,16 +97,12 @@ async def _claim_cookie(db: Database, selector: dict[str, Any], update: dict[str
 
 async def give_back_turns(db: Database, *, cookie_ids: Iterable[str], holder: str) -> None:
     """Give back the browsers' turns `holder` has (one it lost when it lapsed stays with its taker)."""
-    writes = _turns_given_back(cookie_ids, holder)
-    if writes:
-        await db.identities.bulk_write(writes, ordered=False)
-
-
-def _turns_given_back(cookie_ids: Iterable[str], holder: str) -> list[UpdateOne]:
-    return [
+    writes = [
         UpdateOne({"_id": identity_key("COOKIE", cookie), f"{TURN}.holder": holder}, {"$unset": {TURN: ""}})
         for cookie in sorted(set(cookie_ids))
     ]
+    if writes:
+        await db.identities.bulk_write(writes, ordered=False)
 
 
 async def advance_cursors(
@@ -114,19 +110,35 @@ async def advance_cursors(
 ) -> None:
     """Move each browser's cursor (latest session number, its last activity, whether it
     is closed) on to where a batch left it; with `give_back`, that holder's turns on these
-    browsers end in the same round trip."""
+    browsers end in the same statement as the cursor moves, one per browser.
+
+    A turn lost meanwhile (it lapsed, and another holder took it) matches no such
+    statement: the cursors are then moved again without one, as the turn's new holder
+    finds them either way ($max and a set are the same applied twice)."""
     if not cursors:
         return
-    writes = [
-        UpdateOne(
-            {"_id": identity_key("COOKIE", cookie)},
-            {"$max": {"web.seq": seq, "web.lastActivityAt": last}, "$set": {"web.closed": closed}},
-        )
-        for cookie, (seq, last, closed) in cursors.items()
-    ]
-    if give_back is not None:
-        writes += _turns_given_back(cursors, give_back)
-    await db.identities.bulk_write(writes, ordered=False)
+    if give_back is None:
+        await db.identities.bulk_write(_cursor_moves(cursors), ordered=False)
+        return
+    result = await db.identities.bulk_write(_cursor_moves(cursors, giving_back=give_back), ordered=False)
+    if result.matched_count < len(cursors):
+        await db.identities.bulk_write(_cursor_moves(cursors), ordered=False)
+
+
+def _cursor_moves(
+    cursors: dict[str, tuple[int, datetime | None, bool]], *, giving_back: str | None = None
+) -> list[UpdateOne]:
+    """One statement per browser moving its cursor; `giving_back`: only where that holder
+    has the browser's turn, which ends there."""
+    writes = []
+    for cookie, (seq, last, closed) in cursors.items():
+        selector: dict[str, Any] = {"_id": identity_key("COOKIE", cookie)}
+        changes: dict[str, Any] = {"$max": {"web.seq": seq, "web.lastActivityAt": last}, "$set": {"web.closed": closed}}
+        if giving_back is not None:
+            selector[f"{TURN}.holder"] = giving_back
+            changes["$unset"] = {TURN: ""}
+        writes.append(UpdateOne(selector, changes))
+    return writes
 
 
 async def catch_up_cursors(db: Database, *, latest: dict[str, tuple[int, datetime]]) -> None:

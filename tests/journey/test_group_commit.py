@@ -83,6 +83,26 @@ async def test_one_pass_costs_the_round_trips_of_one_batch(service: Service):
     assert sorted(together) == sorted(claimed_alone), (alone, together)
 
 
+async def test_a_pass_writes_each_returning_browsers_turn_and_cursor_in_one_statement(service: Service):
+    # Twenty browsers, each in an open session, sending one pageview each: the store's
+    # work grows with the statements a pass carries, one per document written.
+    browsers = [f"browser-{n}" for n in range(20)]
+    await one_pass(service, [[RawEvent(pageview(f"{cookie}-first"), cookie)] for cookie in browsers])
+
+    service.commands.reset()
+    results = await one_pass(service, [[RawEvent(pageview(f"{cookie}-next"), cookie)] for cookie in browsers])
+
+    assert all(isinstance(result, IngestResult) and result.session_ids == [session_id(cookie, 1)]
+               for result, cookie in zip(results, browsers, strict=True)), results
+    # Per browser: its turn taken, then its cursor moved with the turn given back; its
+    # event; its customer; its session.
+    per_browser = {name: written / len(browsers) for name, written in service.commands.written.items()}
+    assert per_browser == {"identities": 2, "events": 1, "customers": 1, "sessions": 1}, per_browser
+    stored = await service.services.db.identities.find({"value": {"$in": browsers}}).to_list()
+    assert [doc.get("turn") for doc in stored] == [None] * len(browsers)
+    assert {doc["web"]["seq"] for doc in stored} == {1}
+
+
 @pytest.fixture
 async def client(mongodb_uri: str):
     from storage.database import connect

@@ -108,6 +108,37 @@ async def test_a_turn_left_by_a_vanished_instance_passes_on_when_it_lapses(start
     assert (await service.collect([pageview("o2", "A2")], cookie_id="orphaned"))["accepted"] == 1
 
 
+async def test_a_batch_whose_turn_lapsed_midway_still_moves_its_browser_on(service):
+    # The batch holds the turn past its lapse, and another instance takes it over after
+    # the batch's items are pushed: the batch still leaves the browser's cursor where its
+    # events took the session, and the turn with the instance that has it now.
+    first = await service.collect([pageview("p1", "A1")], cookie_id="slow")
+    service.clock.advance(minutes=25)
+    hub = service.services.hub
+    publish = hub.publish
+
+    async def take_over_once_pushed(messages):
+        await publish(messages)
+        if hub.publish is take_over_once_pushed:
+            hub.publish = publish
+            service.clock.advance(service.settings.browser_turn_seconds + 1)
+            now = service.clock.now()
+            await identities.claim_cookies(
+                service.services.db, cookie_ids=["slow"], now=now, holder="instance taking over",
+                hold_until=now + timedelta(seconds=service.settings.browser_turn_seconds),
+            )
+
+    hub.publish = take_over_once_pushed
+    second = await service.collect([pageview("p2", "A2")], cookie_id="slow")
+    identity = await identities.find(service.services.db, kind="COOKIE", value="slow")
+    assert identity is not None and identity["turn"]["holder"] == "instance taking over"
+    await identities.give_back_turns(service.services.db, cookie_ids=["slow"], holder="instance taking over")
+
+    service.clock.advance(minutes=25)  # 50 minutes after the first page, 25 after the second
+    third = await service.collect([pageview("p3", "A3")], cookie_id="slow")
+    assert first["sessionIds"] == second["sessionIds"] == third["sessionIds"]
+
+
 async def test_a_resent_batch_pushes_only_its_new_items_once_under_their_stored_ids(service):
     # The copy's items are inserted all or none: meeting its first events stored, it takes
     # back what it inserted and goes the careful way. Counted as new, its five pages would

@@ -39,6 +39,9 @@ class CommandCounter(monitoring.CommandListener):
         self.commands: list[str] = []
         self.collections: list[str] = []
         """The collection each counted command named, in step with commands."""
+        self.written: dict[str, int] = {}
+        """Statements (documents to write) the counted write commands carried, by collection:
+        a bulk write of ten updates counts ten."""
         self.in_sequence = 0
         """The longest chain of counted commands each sent after the one before was
         answered: round trips that add up, where commands sent together count once."""
@@ -49,7 +52,11 @@ class CommandCounter(monitoring.CommandListener):
         if event.command_name in self.IGNORED or event.command.get("aggregate") == "api_keys":
             return
         self.commands.append(event.command_name)
-        self.collections.append(str(event.command.get(event.command_name, "")))
+        collection = str(event.command.get(event.command_name, ""))
+        self.collections.append(collection)
+        statements = _statements_written(event.command_name, event.command)
+        if statements:
+            self.written[collection] = self.written.get(collection, 0) + statements
         place = self._answered + 1
         self._places[(event.connection_id, event.request_id)] = place
         self.in_sequence = max(self.in_sequence, place)
@@ -72,12 +79,20 @@ class CommandCounter(monitoring.CommandListener):
     def reset(self) -> None:
         self.commands.clear()
         self.collections.clear()
+        self.written.clear()
         self.in_sequence = self._answered = 0
         self._places.clear()
 
     @property
     def count(self) -> int:
         return len(self.commands)
+
+
+def _statements_written(name: str, command: Any) -> int:
+    listed = {"insert": "documents", "update": "updates", "delete": "deletes"}.get(name)
+    if listed is not None:
+        return len(command.get(listed, ()))
+    return 1 if name == "findAndModify" else 0
 
 
 class Service:
