@@ -408,3 +408,74 @@ def take_plain_documents_directly() -> Callable[[], None]:
         return round_trip(data)
 
     return _replaced([(codec.DocumentCodec, "to_internal", staticmethod(to_internal))])
+
+
+class _UpdateImages:
+    """What one engine update has read from the store and copied: the documents it read
+    (nothing else holds them), the copies it made, and the ones it handed to its outcome.
+    Each kept by identity, and alive, until the update ends."""
+
+    def __init__(self) -> None:
+        self.read: dict[int, Any] = {}
+        self.copied_once: set[int] = set()
+        self.made: dict[int, Any] = {}
+        self.given: dict[int, Any] = {}
+
+
+_update_images = threading.local()
+
+
+def hand_over_images() -> Callable[[], None]:
+    """Install correction 15; return a function that takes it back."""
+    from mongoeco.engines import _sqlite_modify_ops as modify_ops
+    from mongoeco.engines import sqlite as sqlite_module
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    copy_in_update = modify_ops.deepcopy
+    copy_in_engine = sqlite_module.deepcopy
+    select_first = SQLiteEngine._select_first_document_for_plan
+    update = SQLiteEngine._update_with_operation_sync
+
+    def _select_first_document_for_plan(self, *args, **kwargs):
+        selected = select_first(self, *args, **kwargs)
+        images = getattr(_update_images, "current", None)
+        if images is not None and selected is not None:
+            images.read[id(selected[1])] = selected[1]
+        return selected
+
+    def copy_unless_last_use(value: Any, memo: Any = None) -> Any:
+        images = getattr(_update_images, "current", None)
+        if images is None or memo is not None or not isinstance(value, dict):
+            return copy_in_update(value, memo)
+        key = id(value)
+        # The update's own copy (its new document), or the stored document after the
+        # copy that became the new document: this copy is the outcome's image, the last
+        # use of either.
+        if key in images.made or key in images.copied_once:
+            images.given[key] = value
+            return value
+        copied = copy_in_update(value)
+        images.made[id(copied)] = copied
+        if key in images.read:
+            images.copied_once.add(key)
+        return copied
+
+    def copy_unless_given(value: Any, memo: Any = None) -> Any:
+        images = getattr(_update_images, "current", None)
+        if images is not None and memo is None and id(value) in images.given:
+            return value  # the change record only encodes it
+        return copy_in_engine(value, memo)
+
+    def _update_with_operation_sync(self, *args, **kwargs):
+        outer, _update_images.current = getattr(_update_images, "current", None), _UpdateImages()
+        try:
+            return update(self, *args, **kwargs)
+        finally:
+            _update_images.current = outer
+
+    return _replaced([
+        (modify_ops, "deepcopy", copy_unless_last_use),
+        (sqlite_module, "deepcopy", copy_unless_given),
+        (SQLiteEngine, "_select_first_document_for_plan", _select_first_document_for_plan),
+        (SQLiteEngine, "_update_with_operation_sync", _update_with_operation_sync),
+    ])

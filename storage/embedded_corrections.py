@@ -261,8 +261,10 @@ def apply() -> Any:
     undo_change_encoding = embedded_command_costs.reuse_written_encoding()
     undo_decode_inspection = embedded_command_costs.decode_without_inspecting()
     undo_plain_documents = embedded_command_costs.take_plain_documents_directly()
+    undo_image_hand_over = embedded_command_costs.hand_over_images()
 
     def undo() -> None:
+        undo_image_hand_over()
         undo_plain_documents()
         undo_decode_inspection()
         undo_change_encoding()

@@ -467,3 +467,62 @@ async def test_an_event_upsert_is_taken_over_without_a_round_trip(tmp_path: Path
     assert await round_trips_per_command() == 3  # unmodified: each statement's update document
     with embedded_corrections.applied():
         assert await round_trips_per_command() == 0
+
+
+async def images_of_updates(db: Database) -> list[Any]:
+    """What updates hand back of a document before and after them (findAndModify), where
+    the update changes nested values, changes nothing, replaces, or inserts; and what
+    they stored."""
+    sessions = db.sessions
+    answers: list[Any] = []
+    await sessions.insert_one({"_id": "s1", "pages": ["/a"], "context": {"screen": {"w": 1}, "tags": [[1]]}, "n": 1})
+    for update, returned in [
+        ({"$push": {"pages": "/b", "context.tags.0": 2}, "$set": {"context.screen.w": 2}}, ReturnDocument.BEFORE),
+        ({"$push": {"pages": "/c"}, "$inc": {"n": 1}}, ReturnDocument.AFTER),
+        ({"$set": {"n": 2}}, ReturnDocument.BEFORE),  # changes nothing
+        ({"$set": {"n": 2}}, ReturnDocument.AFTER),
+        ({"$unset": {"context": ""}}, ReturnDocument.BEFORE),
+    ]:
+        answers.append(await sessions.find_one_and_update({"_id": "s1"}, update, return_document=returned))
+    answers.append(await sessions.find_one_and_update(
+        {"_id": "s2"}, {"$setOnInsert": {"pages": ["/x"]}, "$push": {"log": {"$each": [1]}}},
+        upsert=True, return_document=ReturnDocument.AFTER))
+    answers.append(await sessions.find_one_and_replace({"_id": "s1"}, {"pages": []}, return_document=ReturnDocument.BEFORE))
+    answers.append(await sessions.find_one_and_update(
+        {"_id": "s1"}, {"$push": {"pages": "/y"}}, return_document=ReturnDocument.BEFORE))
+    answers.append(await sessions.find({}).sort("_id", 1).to_list())
+    return answers
+
+
+async def test_update_images_are_those_of_the_unmodified_store(tmp_path: Path):
+    unmodified, corrected = await without_and_with_corrections(tmp_path, images_of_updates)
+    assert corrected == unmodified
+    assert unmodified[0]["pages"] == ["/a"] and unmodified[0]["context"]["tags"] == [[1]]  # before, untouched
+    assert unmodified[1]["pages"] == ["/a", "/b", "/c"]
+
+
+def counting_stored_document_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the copies of stored sessions the engine's update and its change record
+    make from here on (outside the outcome's own)."""
+    from mongoeco.engines import _sqlite_modify_ops, sqlite
+
+    copies = counting(monkeypatch, _sqlite_modify_ops, "deepcopy",
+                      when=lambda value, *_: isinstance(value, dict) and "_id" in value)
+    monkeypatch.setattr(sqlite, "deepcopy", _sqlite_modify_ops.deepcopy)
+    return copies
+
+
+async def test_an_update_hands_its_images_over_without_copying_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    async def copies_per_command() -> int:
+        async with sqlite_store(tmp_path) as db:
+            await SESSIONS_OF_A_BATCH(db, 0)
+            copies[0] = 0
+            await SESSIONS_OF_A_BATCH(db, 1)  # three stored sessions updated
+            return copies[0]
+
+    copies = counting_stored_document_copies(monkeypatch)
+    # Unmodified: the document to update, the outcome's before and after images, and the
+    # change record's document.
+    assert await copies_per_command() == 3 * 4
+    with embedded_corrections.applied():
+        assert await copies_per_command() == 3
