@@ -224,8 +224,9 @@ def test_encoding_checks_each_value_once_and_refuses_what_it_refused(monkeypatch
     assert corrected == unmodified
     assert sum(isinstance(answer, tuple) for answer in unmodified) == 6
     # One check per encoded value (per item, for an array), where the engine checked
-    # every value inside a document again, once per document around it.
-    assert (unmodified_checks, checks[0]) == (40, 15)
+    # every value inside a document again, once per document around it; values made only
+    # of plain ones are not checked at all (correction 16: they cannot be refused).
+    assert (unmodified_checks, checks[0]) == (40, 8)
 
 
 async def reads_between_changes(db: Database) -> list[Any]:
@@ -309,12 +310,19 @@ async def test_recorded_changes_are_those_of_the_unmodified_store(tmp_path: Path
     assert len(unmodified) >= 12
 
 
-def counting_document_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A count of the encodings of whole stored documents from here on."""
-    from mongoeco.core.codec import DocumentCodec
+def holds_a_session(encoded: Any) -> bool:
+    """Whether an encoded value is a stored session, or a change's description holding one."""
+    if isinstance(encoded, dict) and isinstance(encoded.get("full_document"), dict):
+        encoded = encoded["full_document"]
+    return isinstance(encoded, dict) and "_id" in encoded and "eventCount" in encoded
 
-    return counting(monkeypatch, DocumentCodec, "encode", static=True,
-                    when=lambda data: isinstance(data, dict) and "_id" in data and "eventCount" in data)
+
+def counting_document_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the stored sessions written out as JSON text, whole or inside a change's
+    description, from here on (however their values were encoded before)."""
+    from mongoeco.engines import sqlite
+
+    return counting(monkeypatch, sqlite, "json_dumps_compact", when=lambda encoded, **_: holds_a_session(encoded))
 
 
 async def test_an_update_encodes_the_document_it_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -526,3 +534,53 @@ async def test_an_update_hands_its_images_over_without_copying_them(tmp_path: Pa
     assert await copies_per_command() == 3 * 4
     with embedded_corrections.applied():
         assert await copies_per_command() == 3
+
+
+def encoded_answers(values: list[Any]) -> list[Any]:
+    from mongoeco.core.codec import DocumentCodec
+
+    answers: list[Any] = []
+    for value in values:
+        try:
+            answers.append(shape(DocumentCodec.encode(value)))
+        except (TypeError, ValueError, OverflowError) as error:
+            answers.append((type(error).__name__, str(error)))
+    return answers
+
+
+def test_documents_are_encoded_as_the_codec_encodes_them():
+    from mongoeco.core.codec import DocumentCodec
+
+    internal = DocumentCodec.to_internal(event("k", "b", 2))  # the engine's own immutable documents
+    values = [*ENCODED, *TAKEN_OVER, internal, [internal, {"at": NOW, "nested": internal}],
+              {"nan": float("nan"), "inf": [float("-inf")], "flag": False, "big": 2**63 - 1, "low": -(2**63)},
+              {"aware": datetime(2026, 3, 1, 9, 30, 0, 999, tzinfo=UTC), "naive": datetime(2026, 3, 1, 9, 30, 0, 1500)},
+              {"deep": [[[{"x": [ObjectId("65a1b2c3d4e5f60718293a4b")]}]]]}, {"a": {"$mongoeco": 1}}]
+    unmodified = encoded_answers(values)
+    with embedded_corrections.applied():
+        corrected = encoded_answers(values)
+    assert corrected == unmodified
+    assert unmodified[len(ENCODED):].count(("BsonScalarOverflowError", "integer exceeds BSON int64 range")) == 2
+
+
+def counting_codec_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A count of the values the codec's own encoding walks from here on (one call each)."""
+    from mongoeco.core.codec import DocumentCodec
+
+    return counting(monkeypatch, DocumentCodec, "encode", static=True)
+
+
+async def test_plain_documents_are_encoded_in_one_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    async def walks_per_command() -> int:
+        async with sqlite_store(tmp_path) as db:
+            await events.insert_all_or_none(db, documents=[event(f"a{n}", "b1", n) for n in range(3)])
+            walks[0] = 0
+            await events.insert_all_or_none(db, documents=[event(f"b{n}", "b2", n) for n in range(3)])
+            return walks[0]
+
+    walks = counting_codec_walks(monkeypatch)
+    unmodified = await walks_per_command()
+    with embedded_corrections.applied():
+        corrected = await walks_per_command()
+    # Unmodified: one call per value of an event, at each of its encodings.
+    assert (unmodified, corrected) == (286, 0)
