@@ -495,7 +495,8 @@ async def images_of_updates(db: Database) -> list[Any]:
     answers.append(await sessions.find_one_and_update(
         {"_id": "s2"}, {"$setOnInsert": {"pages": ["/x"]}, "$push": {"log": {"$each": [1]}}},
         upsert=True, return_document=ReturnDocument.AFTER))
-    answers.append(await sessions.find_one_and_replace({"_id": "s1"}, {"pages": []}, return_document=ReturnDocument.BEFORE))
+    answers.append(await sessions.find_one_and_replace(
+        {"_id": "s1"}, {"pages": []}, return_document=ReturnDocument.BEFORE))
     answers.append(await sessions.find_one_and_update(
         {"_id": "s1"}, {"$push": {"pages": "/y"}}, return_document=ReturnDocument.BEFORE))
     answers.append(await sessions.find({}).sort("_id", 1).to_list())
