@@ -521,9 +521,9 @@ def encode_plain_documents_directly() -> Callable[[], None]:
     # Values inside an encoding that takes the codec's own way go that way too, not tried
     # again one by one.
     encode_in_full = _encoding_in_full.marking(codec.DocumentCodec.__dict__["encode"].__func__)
-    documents = frozenset({dict, codec._InternalBsonDocument})
-    arrays = frozenset({list, codec._InternalBsonArray})
-    object_ids = frozenset(OBJECT_ID_TYPES)
+    documents: tuple[type, ...] = (dict, codec._InternalBsonDocument)
+    arrays: tuple[type, ...] = (list, codec._InternalBsonArray)
+    object_ids: frozenset[type] = frozenset(OBJECT_ID_TYPES)
     tagged, marker = codec.DocumentCodec._tagged_value, codec.DocumentCodec._MARKER
     wrappers = {codec.BsonInt32: "int32", codec.BsonInt64: "int64", codec.BsonDouble: "double"}
     normalize_date, normalize_object_id = codec.normalize_utc_bson_datetime, codec.normalize_object_id
