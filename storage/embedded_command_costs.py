@@ -375,27 +375,27 @@ def decode_without_inspecting() -> Callable[[], None]:
     return _replaced([(SQLiteEngine, "_decode_codec_payload", _decode_codec_payload)])
 
 
-def take_plain_documents_directly() -> Callable[[], None]:
-    """Install correction 14; return a function that takes it back."""
-    from datetime import datetime
+def _plain_walk(
+    *, documents: tuple[type, ...], arrays: tuple[type, ...], document: Callable[[dict[str, Any]], Any],
+    array: Callable[[list[Any]], Any], other: Callable[[type, Any], Any],
+) -> Callable[[Any], Any]:
+    """A conversion of a value made only of plain kinds in one walk, or _NOT_PLAIN: the
+    kinds `documents` (string keys, without the codec's marker key: its encoding may tag
+    such a document) and `arrays`, rebuilt by `document` and `array` from their converted
+    items; strings, booleans, None and floats as they are; integers within int64 as they
+    are; anything else as `other` converts it (by its exact type), _NOT_PLAIN included."""
+    from mongoeco.core.codec import DocumentCodec
 
-    from mongoeco.core import codec
-
-    round_trip = codec.DocumentCodec.__dict__["to_internal"].__func__
-    internal_document, internal_array = codec._InternalBsonDocument, codec._InternalBsonArray
-    object_id, marker = codec.ObjectId, codec.DocumentCodec._MARKER
-    # The engine's wrappers, which the wire gives for BSON's typed numbers (an int64).
-    wrappers = {codec.BsonInt32: int, codec.BsonInt64: int, codec.BsonDouble: float}
-    normalize_date, normalize_object_id = codec.normalize_utc_bson_datetime, codec.normalize_object_id
+    marker = DocumentCodec._MARKER
     unchanged = frozenset({str, bool, type(None), float})
 
     def converted(value: Any) -> Any:
         kind = type(value)
         if kind in unchanged:
             return value
-        if kind is dict:
+        if kind in documents:
             if marker in value:
-                return _NOT_PLAIN  # encoding may tag such a document
+                return _NOT_PLAIN
             items = {}
             for key, item in value.items():
                 if type(key) is not str:
@@ -404,17 +404,45 @@ def take_plain_documents_directly() -> Callable[[], None]:
                 if item is _NOT_PLAIN:
                     return _NOT_PLAIN
                 items[key] = item
-            return internal_document(items)
-        if kind is list:
+            return document(items)
+        if kind in arrays:
             elements = []
             for item in value:
                 item = converted(item)
                 if item is _NOT_PLAIN:
                     return _NOT_PLAIN
                 elements.append(item)
-            return internal_array(elements)
+            return array(elements)
         if kind is int:
             return value if _INT64_MIN <= value <= _INT64_MAX else _NOT_PLAIN
+        return other(kind, value)
+
+    def walked(value: Any) -> Any:
+        try:
+            return converted(value)
+        except RecursionError:
+            return _NOT_PLAIN
+
+    return walked
+
+
+def _as_built(value: Any) -> Any:
+    return value
+
+
+def take_plain_documents_directly() -> Callable[[], None]:
+    """Install correction 14; return a function that takes it back."""
+    from datetime import datetime
+
+    from mongoeco.core import codec
+
+    round_trip = codec.DocumentCodec.__dict__["to_internal"].__func__
+    object_id = codec.ObjectId
+    # The engine's wrappers, which the wire gives for BSON's typed numbers (an int64).
+    wrappers = {codec.BsonInt32: int, codec.BsonInt64: int, codec.BsonDouble: float}
+    normalize_date, normalize_object_id = codec.normalize_utc_bson_datetime, codec.normalize_object_id
+
+    def other(kind: type, value: Any) -> Any:
         if kind is datetime:
             # What encoding writes and decoding reads back.
             return datetime.fromisoformat(normalize_date(value).isoformat())
@@ -424,12 +452,12 @@ def take_plain_documents_directly() -> Callable[[], None]:
             return kind(wrappers[kind](value.value))
         return _NOT_PLAIN
 
+    converted = _plain_walk(documents=(dict,), arrays=(list,), document=codec._InternalBsonDocument,
+                            array=codec._InternalBsonArray, other=other)
+
     def to_internal(data: Any) -> Any:
         if type(data) in (dict, list):
-            try:
-                taken = converted(data)
-            except RecursionError:
-                taken = _NOT_PLAIN
+            taken = converted(data)
             if taken is not _NOT_PLAIN:
                 return taken
         return round_trip(data)
@@ -521,40 +549,12 @@ def encode_plain_documents_directly() -> Callable[[], None]:
     # Values inside an encoding that takes the codec's own way go that way too, not tried
     # again one by one.
     encode_in_full = _encoding_in_full.marking(codec.DocumentCodec.__dict__["encode"].__func__)
-    documents: tuple[type, ...] = (dict, codec._InternalBsonDocument)
-    arrays: tuple[type, ...] = (list, codec._InternalBsonArray)
-    object_ids: frozenset[type] = frozenset(OBJECT_ID_TYPES)
-    tagged, marker = codec.DocumentCodec._tagged_value, codec.DocumentCodec._MARKER
+    object_ids: tuple[type, ...] = tuple(OBJECT_ID_TYPES)
+    tagged = codec.DocumentCodec._tagged_value
     wrappers = {codec.BsonInt32: "int32", codec.BsonInt64: "int64", codec.BsonDouble: "double"}
     normalize_date, normalize_object_id = codec.normalize_utc_bson_datetime, codec.normalize_object_id
-    unchanged = frozenset({str, bool, type(None), float})
 
-    def encoded(value: Any) -> Any:
-        kind = type(value)
-        if kind in unchanged:
-            return value
-        if kind in documents:
-            if marker in value:
-                return _NOT_PLAIN  # its encoding may be tagged as a document
-            items = {}
-            for key, item in value.items():
-                if type(key) is not str:
-                    return _NOT_PLAIN
-                item = encoded(item)
-                if item is _NOT_PLAIN:
-                    return _NOT_PLAIN
-                items[key] = item
-            return items
-        if kind in arrays:
-            elements = []
-            for item in value:
-                item = encoded(item)
-                if item is _NOT_PLAIN:
-                    return _NOT_PLAIN
-                elements.append(item)
-            return elements
-        if kind is int:
-            return value if _INT64_MIN <= value <= _INT64_MAX else _NOT_PLAIN
+    def other(kind: type, value: Any) -> Any:
         if kind is datetime:
             return tagged("datetime", normalize_date(value).isoformat())
         if kind in object_ids:
@@ -563,12 +563,12 @@ def encode_plain_documents_directly() -> Callable[[], None]:
             return tagged(wrappers[kind], value.value)
         return _NOT_PLAIN
 
+    encoded = _plain_walk(documents=(dict, codec._InternalBsonDocument), arrays=(list, codec._InternalBsonArray),
+                          document=_as_built, array=_as_built, other=other)
+
     def encode_plain_directly(data: Any) -> Any:
         if not _encoding_in_full:
-            try:
-                plain = encoded(data)
-            except RecursionError:
-                plain = _NOT_PLAIN
+            plain = encoded(data)
             if plain is not _NOT_PLAIN:
                 return plain
         return encode_in_full(data)
