@@ -11,7 +11,9 @@ data directory of its own, on ports of its own), then
       batches/s and request time (p50, p99) per slice of 5,000 batches.
 
 Each summary also gives the CPU time the service and its store process spent per event or
-batch (from /proc, on Linux): unlike rates, it hardly moves with the machine's load.
+batch (from /proc, on Linux). It moves less than rates with the machine's load, but it
+moves: with other work keeping both cores busy it has doubled. Compare runs made one
+after another, at rest.
 
 Every browser comes from 127.0.0.1 here, where real ones have addresses of their own: the
 per-address rate limit is raised for the run.
