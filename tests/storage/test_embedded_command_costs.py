@@ -325,18 +325,21 @@ def counting_document_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return counting(monkeypatch, sqlite, "json_dumps_compact", when=lambda encoded, **_: holds_a_session(encoded))
 
 
-async def test_an_update_encodes_the_document_it_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    async def encodings_per_command() -> int:
-        async with sqlite_store(tmp_path) as db:
-            await SESSIONS_OF_A_BATCH(db, 0)
-            encodings[0] = 0
-            await SESSIONS_OF_A_BATCH(db, 1)  # three stored sessions updated
-            return encodings[0]
+async def counted_over_a_batchs_sessions_updated(tmp_path: Path, count: list[int]) -> int:
+    """What `count` counts while a batch's three stored sessions are updated."""
+    async with sqlite_store(tmp_path) as db:
+        await SESSIONS_OF_A_BATCH(db, 0)
+        count[0] = 0
+        await SESSIONS_OF_A_BATCH(db, 1)
+        return count[0]
 
+
+async def test_an_update_encodes_the_document_it_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     encodings = counting_document_encodings(monkeypatch)
-    assert await encodings_per_command() == 3 * 2  # unmodified: stored, then in its change's description
+    # Unmodified: stored, then in its change's description.
+    assert await counted_over_a_batchs_sessions_updated(tmp_path, encodings) == 3 * 2
     with embedded_corrections.applied():
-        assert await encodings_per_command() == 3
+        assert await counted_over_a_batchs_sessions_updated(tmp_path, encodings) == 3
 
 
 def counting_signature_inspections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -465,18 +468,21 @@ def counting_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
                     when=lambda data, **_: isinstance(data, dict) and "$setOnInsert" in data)
 
 
-async def test_an_event_upsert_is_taken_over_without_a_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    async def round_trips_per_command() -> int:
-        async with sqlite_store(tmp_path) as db:
-            await events.insert_all_or_none(db, documents=[event(f"a{n}", "b1", n) for n in range(3)])
-            round_trips[0] = 0
-            await events.insert_all_or_none(db, documents=[event(f"b{n}", "b2", n) for n in range(3)])
-            return round_trips[0]
+async def counted_over_three_new_events_stored(tmp_path: Path, count: list[int]) -> int:
+    """What `count` counts while three new events are stored in one command."""
+    async with sqlite_store(tmp_path) as db:
+        await events.insert_all_or_none(db, documents=[event(f"a{n}", "b1", n) for n in range(3)])
+        count[0] = 0
+        await events.insert_all_or_none(db, documents=[event(f"b{n}", "b2", n) for n in range(3)])
+        return count[0]
 
+
+async def test_an_event_upsert_is_taken_over_without_a_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     round_trips = counting_round_trips(monkeypatch)
-    assert await round_trips_per_command() == 3  # unmodified: each statement's update document
+    # Unmodified: each statement's update document.
+    assert await counted_over_three_new_events_stored(tmp_path, round_trips) == 3
     with embedded_corrections.applied():
-        assert await round_trips_per_command() == 0
+        assert await counted_over_three_new_events_stored(tmp_path, round_trips) == 0
 
 
 async def images_of_updates(db: Database) -> list[Any]:
@@ -524,19 +530,12 @@ def counting_stored_document_copies(monkeypatch: pytest.MonkeyPatch) -> list[int
 
 
 async def test_an_update_hands_its_images_over_without_copying_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    async def copies_per_command() -> int:
-        async with sqlite_store(tmp_path) as db:
-            await SESSIONS_OF_A_BATCH(db, 0)
-            copies[0] = 0
-            await SESSIONS_OF_A_BATCH(db, 1)  # three stored sessions updated
-            return copies[0]
-
     copies = counting_stored_document_copies(monkeypatch)
     # Unmodified: the document to update, the outcome's before and after images, and the
     # change record's document.
-    assert await copies_per_command() == 3 * 4
+    assert await counted_over_a_batchs_sessions_updated(tmp_path, copies) == 3 * 4
     with embedded_corrections.applied():
-        assert await copies_per_command() == 3
+        assert await counted_over_a_batchs_sessions_updated(tmp_path, copies) == 3
 
 
 def test_documents_are_encoded_as_the_codec_encodes_them():
@@ -562,16 +561,9 @@ def counting_codec_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 async def test_plain_documents_are_encoded_in_one_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    async def walks_per_command() -> int:
-        async with sqlite_store(tmp_path) as db:
-            await events.insert_all_or_none(db, documents=[event(f"a{n}", "b1", n) for n in range(3)])
-            walks[0] = 0
-            await events.insert_all_or_none(db, documents=[event(f"b{n}", "b2", n) for n in range(3)])
-            return walks[0]
-
     walks = counting_codec_walks(monkeypatch)
-    unmodified = await walks_per_command()
+    unmodified = await counted_over_three_new_events_stored(tmp_path, walks)
     with embedded_corrections.applied():
-        corrected = await walks_per_command()
+        corrected = await counted_over_three_new_events_stored(tmp_path, walks)
     # Unmodified: one call per value of an event, at each of its encodings.
     assert (unmodified, corrected) == (286, 0)
