@@ -116,7 +116,36 @@ _decode_takes_wrapper_option: dict[Any, bool] = {}
 # validate_array_update_operand, which reuse repeats.
 _KEPT_OPERATORS = frozenset({"$setOnInsert", "$push", "$addToSet", "$bit"})
 _in_engine_update = _Within()
-_update_encodings = threading.local()
+
+
+class _PerUpdate:
+    """State a correction keeps for the engine update under way on this thread, fresh for
+    each (an update within an update has its own), None outside any."""
+
+    def __init__(self, fresh: Callable[[], Any]) -> None:
+        self._fresh = fresh
+        self._local = threading.local()
+
+    @property
+    def current(self) -> Any:
+        return getattr(self._local, "current", None)
+
+    @current.setter
+    def current(self, value: Any) -> None:
+        self._local.current = value
+
+    def scoping(self, update: Callable[..., Any]) -> Callable[..., Any]:
+        def _update_with_operation_sync(engine: Any, *args: Any, **kwargs: Any) -> Any:
+            outer, self.current = self.current, self._fresh()
+            try:
+                return update(engine, *args, **kwargs)
+            finally:
+                self.current = outer
+        return _update_with_operation_sync
+
+
+_update_encodings = _PerUpdate(tuple)
+"""Correction 12: the document the update under way last encoded, and its encoding."""
 # Stands in for a document image while the outcome's own checks run: they ask only
 # whether an image is there.
 _IMAGE_PRESENT: dict[str, Any] = {}
@@ -312,12 +341,12 @@ def reuse_written_encoding() -> Callable[[], None]:
 
     def _serialize_document(self, document):
         encoded = serialize(self, document)
-        if getattr(_update_encodings, "written", None) is not None:
-            _update_encodings.written = (document, encoded)
+        if _update_encodings.current is not None:
+            _update_encodings.current = (document, encoded)
         return encoded
 
     def _sqlite_append_change(conn, *, full_document=None, serialize_document, **change):
-        written = getattr(_update_encodings, "written", None)
+        written = _update_encodings.current
         if written and full_document is not None and full_document == written[0]:
             document_encoding = written[1]
 
@@ -334,17 +363,10 @@ def reuse_written_encoding() -> Callable[[], None]:
             return append_change(conn, full_document=full_document, serialize_document=serialize_description, **change)
         return append_change(conn, full_document=full_document, serialize_document=serialize_document, **change)
 
-    def _update_with_operation_sync(self, *args, **kwargs):
-        outer, _update_encodings.written = getattr(_update_encodings, "written", None), ()
-        try:
-            return update(self, *args, **kwargs)
-        finally:
-            _update_encodings.written = outer
-
     return _replaced([
         (SQLiteEngine, "_serialize_document", _serialize_document),
         (sqlite_module, "_sqlite_append_change", _sqlite_append_change),
-        (SQLiteEngine, "_update_with_operation_sync", _update_with_operation_sync),
+        (SQLiteEngine, "_update_with_operation_sync", _update_encodings.scoping(update)),
     ])
 
 
@@ -477,7 +499,7 @@ class _UpdateImages:
         self.given: dict[int, Any] = {}
 
 
-_update_images = threading.local()
+_update_images = _PerUpdate(_UpdateImages)
 
 
 def hand_over_images() -> Callable[[], None]:
@@ -493,13 +515,13 @@ def hand_over_images() -> Callable[[], None]:
 
     def _select_first_document_for_plan(self, *args, **kwargs):
         selected = select_first(self, *args, **kwargs)
-        images = getattr(_update_images, "current", None)
+        images = _update_images.current
         if images is not None and selected is not None:
             images.read[id(selected[1])] = selected[1]
         return selected
 
     def copy_unless_last_use(value: Any, memo: Any = None) -> Any:
-        images = getattr(_update_images, "current", None)
+        images = _update_images.current
         if images is None or memo is not None or not isinstance(value, dict):
             return copy_in_update(value, memo)
         key = id(value)
@@ -516,23 +538,16 @@ def hand_over_images() -> Callable[[], None]:
         return copied
 
     def copy_unless_given(value: Any, memo: Any = None) -> Any:
-        images = getattr(_update_images, "current", None)
+        images = _update_images.current
         if images is not None and memo is None and id(value) in images.given:
             return value  # the change record only encodes it
         return copy_in_engine(value, memo)
-
-    def _update_with_operation_sync(self, *args, **kwargs):
-        outer, _update_images.current = getattr(_update_images, "current", None), _UpdateImages()
-        try:
-            return update(self, *args, **kwargs)
-        finally:
-            _update_images.current = outer
 
     return _replaced([
         (modify_ops, "deepcopy", copy_unless_last_use),
         (sqlite_module, "deepcopy", copy_unless_given),
         (SQLiteEngine, "_select_first_document_for_plan", _select_first_document_for_plan),
-        (SQLiteEngine, "_update_with_operation_sync", _update_with_operation_sync),
+        (SQLiteEngine, "_update_with_operation_sync", _update_images.scoping(update)),
     ])
 
 
